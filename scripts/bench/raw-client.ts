@@ -1,0 +1,18 @@
+import type { Metric } from '../../stores/vector/types.js';
+
+/**
+ * A backend driven through its own client library directly, without Switchyard's vector layer:
+ * the baseline `npm run bench:vector` compares the layer against, in the same run. Each
+ * implementation does the same work the layer does (same index type and settings, same
+ * conversions the caller would need) and nothing more.
+ */
+export interface RawClient {
+  readonly backend: string;
+  /** Creates an empty collection/table/index for this run. */
+  create(name: string, dimension: number, metric: Metric): Promise<void>;
+  upsert(records: readonly { id: string; vector: number[]; metadata: Record<string, unknown> }[]): Promise<void>;
+  /** Ids of the top-k, best first. */
+  query(vector: number[], topK: number): Promise<string[]>;
+  /** Drops what create() made and releases connections. */
+  close(): Promise<void>;
+}

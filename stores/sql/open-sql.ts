@@ -1,0 +1,34 @@
+import { join } from 'node:path';
+import type { Logger } from '../../runtime/logger.js';
+import { silentLogger } from '../../runtime/logger.js';
+import { migrate } from './migrate.js';
+import { MIGRATIONS } from './migrations.js';
+import { PgSql } from './pg-sql.js';
+import { PgliteSql } from './pglite-sql.js';
+import type { Sql } from './sql.js';
+
+export interface OpenSqlOptions {
+  /** A PostgreSQL URL; when absent the embedded PGlite database is used. */
+  databaseUrl?: string;
+  /** Where PGlite keeps its data (`<home>/pgdata`); absent means in memory. */
+  home?: string;
+  /** @defaultValue 'public' */
+  schema?: string;
+  logger?: Logger;
+}
+
+/** Opens the configured SQL store and brings its schema up to date. */
+export async function openSql(options: OpenSqlOptions): Promise<Sql> {
+  const { databaseUrl, home, schema, logger = silentLogger } = options;
+  const sql: Sql = databaseUrl
+    ? await new PgSql({ connectionString: databaseUrl, schema }).open()
+    : await PgliteSql.open({ dataDir: home ? join(home, 'pgdata') : undefined, schema });
+  try {
+    await migrate(sql, MIGRATIONS, logger);
+  } catch (error) {
+    await sql.close();
+    throw error;
+  }
+  logger.debug({ driver: sql.driver, schema: sql.schema }, 'sql store open');
+  return sql;
+}

@@ -1,0 +1,85 @@
+import pg from 'pg';
+import { BackendError, ValidationError } from '../../runtime/errors.js';
+import { quoteIdent, SCHEMA_NAME, type Sql, type SqlExecutor, type SqlResult } from './sql.js';
+
+export interface PgSqlOptions {
+  /** A postgres:// URL (DATABASE_URL). */
+  connectionString: string;
+  /** @defaultValue 'public' */
+  schema?: string;
+  /** Pool size. @defaultValue 10 */
+  maxConnections?: number;
+  /** @defaultValue 'switchyard' */
+  applicationName?: string;
+}
+
+/** The `pg` driver: a connection pool on a PostgreSQL server. */
+export class PgSql implements Sql {
+  readonly driver = 'pg' as const;
+  readonly schema: string;
+  private readonly pool: pg.Pool;
+
+  constructor(options: PgSqlOptions) {
+    const { connectionString, schema = 'public', maxConnections = 10, applicationName = 'switchyard' } = options;
+    if (!SCHEMA_NAME.test(schema)) throw new ValidationError(`invalid schema name '${schema}'`, { field: 'schema' });
+    this.schema = schema;
+    this.pool = new pg.Pool({
+      connectionString,
+      max: maxConnections,
+      application_name: applicationName,
+      // Every pooled connection resolves unqualified names in our schema first; public keeps
+      // extension types (pgvector's `vector`) visible.
+      options: `-c search_path=${schema},public`,
+    });
+    // An idle client that loses its connection emits 'error' on the pool; without a listener
+    // that would crash the process. The next query gets a fresh connection.
+    this.pool.on('error', () => {});
+  }
+
+  /** Connects once and creates the schema, so a bad URL fails here with a clear message. */
+  async open(): Promise<this> {
+    try {
+      await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
+    } catch (error) {
+      throw new BackendError('postgres', `cannot connect or create schema '${this.schema}': ${errorMessage(error)}`, error);
+    }
+    return this;
+  }
+
+  async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
+    const result = await this.pool.query(text, params as unknown[]);
+    return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+  }
+
+  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const tx: SqlExecutor = {
+      query: async <Row>(text: string, params: readonly unknown[] = []) => {
+        const result = await client.query(text, params as unknown[]);
+        return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+      },
+    };
+    try {
+      await client.query('BEGIN');
+      const value = await work(tx);
+      await client.query('COMMIT');
+      client.release();
+      return value;
+    } catch (error) {
+      // A failed ROLLBACK means the connection is broken: destroy it instead of returning it.
+      await client.query('ROLLBACK').then(
+        () => client.release(),
+        (rollbackError: unknown) => client.release(rollbackError instanceof Error ? rollbackError : true),
+      );
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

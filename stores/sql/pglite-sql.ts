@@ -1,0 +1,66 @@
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { ValidationError } from '../../runtime/errors.js';
+import { DataDirLock } from './data-dir-lock.js';
+import { quoteIdent, SCHEMA_NAME, type Sql, type SqlExecutor, type SqlResult } from './sql.js';
+
+export interface PgliteSqlOptions {
+  /** A directory for a persistent database, or undefined for one in memory (tests). */
+  dataDir?: string;
+  /** @defaultValue 'public' */
+  schema?: string;
+}
+
+/**
+ * Embedded PostgreSQL (PGlite, WASM) with the pgvector extension loaded: the default store,
+ * persistent under `$SWITCHYARD_HOME/pgdata`. One process owns a data directory at a time.
+ */
+export class PgliteSql implements Sql {
+  readonly driver = 'pglite' as const;
+
+  private constructor(
+    private readonly db: PGlite,
+    readonly schema: string,
+    private readonly lock: DataDirLock | null,
+  ) {}
+
+  static async open(options: PgliteSqlOptions = {}): Promise<PgliteSql> {
+    const { dataDir, schema = 'public' } = options;
+    if (!SCHEMA_NAME.test(schema)) throw new ValidationError(`invalid schema name '${schema}'`, { field: 'schema' });
+    const lock = dataDir ? DataDirLock.acquire(dataDir) : null;
+    try {
+      const db = await PGlite.create(dataDir ?? 'memory://', { extensions: { vector } });
+      // One connection: setting the search path once holds for every later query.
+      await db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}; SET search_path TO ${quoteIdent(schema)}, public;`);
+      return new PgliteSql(db, schema, lock);
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
+  }
+
+  /** The underlying PGlite instance, for a socket server or a raw-client benchmark. */
+  get pglite(): PGlite {
+    return this.db;
+  }
+
+  async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
+    return toResult(await this.db.query<Row>(text, params as unknown[]));
+  }
+
+  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx: Transaction) =>
+      work({ query: async <Row>(text: string, params: readonly unknown[] = []) => toResult(await tx.query<Row>(text, params as unknown[])) }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.closed) await this.db.close();
+    this.lock?.release();
+  }
+}
+
+function toResult<Row>(result: { rows: Row[]; affectedRows?: number }): SqlResult<Row> {
+  const changed = result.affectedRows ?? 0;
+  return { rows: result.rows, rowCount: result.rows.length > 0 ? result.rows.length : changed };
+}
