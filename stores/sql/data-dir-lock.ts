@@ -8,16 +8,25 @@ import { ConflictError } from '../../runtime/errors.js';
  * a message naming the holder. A lock left by a process that died is taken over.
  */
 export class DataDirLock {
+  /** Lock files this process holds: a second open in the same process is refused too. */
+  private static readonly held = new Set<string>();
+
   private constructor(private readonly path: string) {}
 
   static acquire(dataDir: string): DataDirLock {
     mkdirSync(dataDir, { recursive: true });
     const path = join(dataDir, 'switchyard.lock');
+    if (DataDirLock.held.has(path)) {
+      throw new ConflictError(`the embedded database in ${dataDir} is already open in this process`, {
+        dataDir,
+      });
+    }
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(path, 'wx');
         writeSync(fd, String(process.pid));
         closeSync(fd);
+        DataDirLock.held.add(path);
         return new DataDirLock(path);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -28,7 +37,7 @@ export class DataDirLock {
             { dataDir, holder },
           );
         }
-        // Stale: its holder is gone (or it is ours from an unclean close in this process).
+        // Stale: its holder is gone (a pid equal to ours is a previous process that had our pid).
         rmSync(path, { force: true });
       }
     }
@@ -36,6 +45,7 @@ export class DataDirLock {
   }
 
   release(): void {
+    DataDirLock.held.delete(this.path);
     rmSync(this.path, { force: true });
   }
 }

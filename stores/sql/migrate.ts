@@ -25,7 +25,11 @@ const TABLE = 'switchyard_migrations';
  * then finds nothing pending. Idempotent. A shipped migration whose text changed is refused
  * (its checksum no longer matches), since the database was built from the old text.
  */
-export async function migrate(sql: Sql, migrations: readonly Migration[], logger: Logger = silentLogger): Promise<MigrationReport> {
+export async function migrate(
+  sql: Sql,
+  migrations: readonly Migration[],
+  logger: Logger = silentLogger,
+): Promise<MigrationReport> {
   assertWellFormed(migrations);
   return sql.transaction(async (tx) => {
     // Keyed by schema, so tests in separate schemas do not wait on each other.
@@ -62,14 +66,17 @@ export async function migrate(sql: Sql, migrations: readonly Migration[], logger
     const applied: MigrationReport['applied'] = [];
     for (const migration of migrations) {
       if (done.has(migration.version)) continue;
-      await tx.query(migration.up);
+      await tx.exec(migration.up);
       await tx.query(`INSERT INTO ${TABLE} (version, name, checksum) VALUES ($1, $2, $3)`, [
         migration.version,
         migration.name,
         checksum(migration),
       ]);
       applied.push({ version: migration.version, name: migration.name });
-      logger.info({ version: migration.version, migration: migration.name, schema: sql.schema }, 'migration applied');
+      logger.info(
+        { version: migration.version, migration: migration.name, schema: sql.schema },
+        'migration applied',
+      );
     }
     return { applied, current: Math.max(newest, ...applied.map((m) => m.version)) };
   });
@@ -82,8 +89,14 @@ function checksum(migration: Migration): string {
 function assertWellFormed(migrations: readonly Migration[]): void {
   migrations.forEach((migration, index) => {
     const previous = migrations[index - 1];
-    if (!Number.isInteger(migration.version) || migration.version < 1 || (previous && migration.version <= previous.version)) {
-      throw new ConfigError(`migration versions must be increasing positive integers; see '${migration.name}'`);
+    if (
+      !Number.isInteger(migration.version) ||
+      migration.version < 1 ||
+      (previous && migration.version <= previous.version)
+    ) {
+      throw new ConfigError(
+        `migration versions must be increasing positive integers; see '${migration.name}'`,
+      );
     }
   });
 }

@@ -20,8 +20,14 @@ export class PgSql implements Sql {
   private readonly pool: pg.Pool;
 
   constructor(options: PgSqlOptions) {
-    const { connectionString, schema = 'public', maxConnections = 10, applicationName = 'switchyard' } = options;
-    if (!SCHEMA_NAME.test(schema)) throw new ValidationError(`invalid schema name '${schema}'`, { field: 'schema' });
+    const {
+      connectionString,
+      schema = 'public',
+      maxConnections = 10,
+      applicationName = 'switchyard',
+    } = options;
+    if (!SCHEMA_NAME.test(schema))
+      throw new ValidationError(`invalid schema name '${schema}'`, { field: 'schema' });
     this.schema = schema;
     this.pool = new pg.Pool({
       connectionString,
@@ -41,22 +47,31 @@ export class PgSql implements Sql {
     try {
       await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
     } catch (error) {
-      throw new BackendError('postgres', `cannot connect or create schema '${this.schema}': ${errorMessage(error)}`, error);
+      throw new BackendError(
+        'postgres',
+        `cannot connect or create schema '${this.schema}': ${errorMessage(error)}`,
+        error,
+      );
     }
     return this;
   }
 
   async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
-    const result = await this.pool.query(text, params as unknown[]);
-    return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+    return toResult<Row>(await this.pool.query(text, params as unknown[]));
+  }
+
+  async exec(script: string): Promise<void> {
+    // Without parameters pg uses the simple query protocol, which accepts several statements.
+    await this.pool.query(script);
   }
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const tx: SqlExecutor = {
-      query: async <Row>(text: string, params: readonly unknown[] = []) => {
-        const result = await client.query(text, params as unknown[]);
-        return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+      query: async <Row>(text: string, params: readonly unknown[] = []) =>
+        toResult<Row>(await client.query(text, params as unknown[])),
+      exec: async (script: string) => {
+        await client.query(script);
       },
     };
     try {
@@ -78,6 +93,10 @@ export class PgSql implements Sql {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+function toResult<Row>(result: pg.QueryResult): SqlResult<Row> {
+  return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
 }
 
 function errorMessage(error: unknown): string {

@@ -26,12 +26,15 @@ export class PgliteSql implements Sql {
 
   static async open(options: PgliteSqlOptions = {}): Promise<PgliteSql> {
     const { dataDir, schema = 'public' } = options;
-    if (!SCHEMA_NAME.test(schema)) throw new ValidationError(`invalid schema name '${schema}'`, { field: 'schema' });
+    if (!SCHEMA_NAME.test(schema))
+      throw new ValidationError(`invalid schema name '${schema}'`, { field: 'schema' });
     const lock = dataDir ? DataDirLock.acquire(dataDir) : null;
     try {
       const db = await PGlite.create(dataDir ?? 'memory://', { extensions: { vector } });
       // One connection: setting the search path once holds for every later query.
-      await db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}; SET search_path TO ${quoteIdent(schema)}, public;`);
+      await db.exec(
+        `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}; SET search_path TO ${quoteIdent(schema)}, public;`,
+      );
       return new PgliteSql(db, schema, lock);
     } catch (error) {
       lock?.release();
@@ -48,9 +51,19 @@ export class PgliteSql implements Sql {
     return toResult(await this.db.query<Row>(text, params as unknown[]));
   }
 
+  async exec(script: string): Promise<void> {
+    await this.db.exec(script);
+  }
+
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx: Transaction) =>
-      work({ query: async <Row>(text: string, params: readonly unknown[] = []) => toResult(await tx.query<Row>(text, params as unknown[])) }),
+      work({
+        query: async <Row>(text: string, params: readonly unknown[] = []) =>
+          toResult(await tx.query<Row>(text, params as unknown[])),
+        exec: async (script: string) => {
+          await tx.exec(script);
+        },
+      }),
     );
   }
 

@@ -12,6 +12,8 @@ export interface SqlResult<Row> {
 
 export interface SqlExecutor {
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>>;
+  /** Runs a script of several statements without parameters (migrations, DDL). */
+  exec(script: string): Promise<void>;
 }
 
 export type SqlDriverName = 'pg' | 'pglite';

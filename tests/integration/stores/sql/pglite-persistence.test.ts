@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError } from '../../../../runtime/errors.js';
+import { openSql } from '../../../../stores/sql/open-sql.js';
+import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
+
+describe('the embedded PGlite store', () => {
+  let home: string;
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'switchyard-pglite-'));
+  });
+  afterEach(() => {
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('keeps its data under <home>/pgdata across close and reopen', async () => {
+    const first = await openSql({ home });
+    await first.query(
+      "INSERT INTO vector_collections (name, dimension, metric, table_name) VALUES ('kept', 3, 'l2', 't_kept')",
+    );
+    await first.close();
+    const second = await openSql({ home });
+    try {
+      expect((await second.query('SELECT name FROM vector_collections')).rows).toEqual([{ name: 'kept' }]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('has the pgvector extension available', async () => {
+    const sql = await PgliteSql.open();
+    try {
+      await sql.query('CREATE EXTENSION IF NOT EXISTS vector');
+      const { rows } = await sql.query<{ d: number }>("SELECT '[1,0]'::vector <=> '[0,1]'::vector AS d");
+      expect(rows[0]!.d).toBeCloseTo(1, 6);
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it('refuses a second open of the same data directory in this process', async () => {
+    const sql = await openSql({ home });
+    try {
+      await expect(openSql({ home })).rejects.toThrow(ConflictError);
+    } finally {
+      await sql.close();
+    }
+    // Closing released the lock.
+    await (await openSql({ home })).close();
+  });
+
+  it('refuses a data directory held by another live process, naming it', async () => {
+    const dataDir = join(home, 'pgdata');
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      await openSql({ home }).then((s) => s.close()); // creates the directory
+      writeFileSync(join(dataDir, 'switchyard.lock'), String(child.pid));
+      await expect(openSql({ home })).rejects.toThrow(new RegExp(`in use by process ${child.pid}`));
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('takes over a lock left by a process that died', async () => {
+    const dataDir = join(home, 'pgdata');
+    await openSql({ home }).then((s) => s.close());
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    await new Promise((resolve) => child.on('exit', resolve));
+    writeFileSync(join(dataDir, 'switchyard.lock'), String(child.pid));
+    const sql = await openSql({ home });
+    await sql.close();
+  });
+});
