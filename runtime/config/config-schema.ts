@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/**
+ * The configuration file's schema (`switchyard.config.json` or `.yaml`). Every field is optional
+ * in the file; defaults fill the rest. Unknown keys are errors, so a typo is reported, not ignored.
+ */
+
+const url = z.url({ message: 'expected a URL such as postgres://user@host:5432/db' });
+
+export const VECTOR_BACKENDS = ['pgvector', 'faiss', 'chroma', 'qdrant', 'memory'] as const;
+
+export const ConfigSchema = z.strictObject({
+  /** Where embedded data lives (PGlite under pgdata/, FAISS under faiss/). Env: SWITCHYARD_HOME. */
+  home: z.string().min(1).optional(),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  database: z
+    .strictObject({
+      /** A PostgreSQL URL; absent = embedded PGlite. Env: DATABASE_URL. */
+      url: url.optional(),
+      schema: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case schema name of letters, digits and _')
+        .default('public'),
+    })
+    .prefault({}),
+  redis: z.strictObject({ url: url.optional() }).prefault({}),
+  vector: z
+    .strictObject({
+      backend: z.enum(VECTOR_BACKENDS).default('pgvector'),
+      pgvector: z
+        .strictObject({
+          efSearch: z.int().min(1).max(1000).default(100),
+          /** Exact search (no index scan): slower, for reference comparisons. */
+          exact: z.boolean().default(false),
+        })
+        .prefault({}),
+      faiss: z
+        .strictObject({
+          /** Directory for FAISS files; default `<home>/faiss`. */
+          path: z.string().min(1).optional(),
+          index: z.enum(['flat', 'hnsw']).default('flat'),
+        })
+        .prefault({}),
+      chroma: z.strictObject({ url: url.optional() }).prefault({}),
+      qdrant: z.strictObject({ url: url.optional(), apiKey: z.string().min(1).optional() }).prefault({}),
+    })
+    .prefault({}),
+  embeddings: z
+    .strictObject({
+      provider: z.enum(['local', 'openai']).default('local'),
+      /** OpenAI (or compatible) embedding model. */
+      model: z.string().min(1).default('text-embedding-3-small'),
+      /** Dimension of the vectors; the local embedder uses 384 unless set. */
+      dimension: z.int().min(1).max(16000).optional(),
+      baseURL: url.optional(),
+      apiKey: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  /** Claude-Desktop-style MCP servers; validated in detail by the bridge. */
+  mcpServers: z.record(z.string(), z.unknown()).default({}),
+});
+
+export type ConfigFile = z.input<typeof ConfigSchema>;
+export type Config = z.output<typeof ConfigSchema> & { home: string };

@@ -1,0 +1,74 @@
+/**
+ * Environment variables and the config fields they set. The environment wins over the file,
+ * so a deployment (compose, CI) can override a checked-in config.
+ */
+export interface EnvBinding {
+  name: string;
+  path: string[];
+  /** How the string value becomes the field's value. */
+  parse?: (value: string) => unknown;
+  description: string;
+}
+
+const integer = (value: string): unknown => (/^-?\d+$/.test(value) ? Number(value) : value);
+const boolean = (value: string): unknown =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+export const ENV_BINDINGS: readonly EnvBinding[] = [
+  { name: 'SWITCHYARD_HOME', path: ['home'], description: 'data directory (default ~/.switchyard)' },
+  {
+    name: 'SWITCHYARD_LOG_LEVEL',
+    path: ['logLevel'],
+    description: 'trace | debug | info | warn | error | silent',
+  },
+  { name: 'DATABASE_URL', path: ['database', 'url'], description: 'PostgreSQL URL; unset = embedded PGlite' },
+  { name: 'SWITCHYARD_DB_SCHEMA', path: ['database', 'schema'], description: 'schema for Switchyard tables' },
+  { name: 'REDIS_URL', path: ['redis', 'url'], description: 'Redis URL for the task queue' },
+  {
+    name: 'SWITCHYARD_VECTOR_BACKEND',
+    path: ['vector', 'backend'],
+    description: 'pgvector | faiss | chroma | qdrant | memory',
+  },
+  { name: 'QDRANT_URL', path: ['vector', 'qdrant', 'url'], description: 'Qdrant server URL' },
+  { name: 'QDRANT_API_KEY', path: ['vector', 'qdrant', 'apiKey'], description: 'Qdrant API key' },
+  { name: 'CHROMA_URL', path: ['vector', 'chroma', 'url'], description: 'Chroma server URL' },
+  { name: 'SWITCHYARD_FAISS_INDEX', path: ['vector', 'faiss', 'index'], description: 'flat | hnsw' },
+  {
+    name: 'SWITCHYARD_PGVECTOR_EF_SEARCH',
+    path: ['vector', 'pgvector', 'efSearch'],
+    parse: integer,
+    description: 'hnsw.ef_search',
+  },
+  {
+    name: 'SWITCHYARD_PGVECTOR_EXACT',
+    path: ['vector', 'pgvector', 'exact'],
+    parse: boolean,
+    description: 'exact pgvector search (true/false)',
+  },
+  { name: 'SWITCHYARD_EMBEDDINGS', path: ['embeddings', 'provider'], description: 'local | openai' },
+  { name: 'SWITCHYARD_EMBEDDINGS_MODEL', path: ['embeddings', 'model'], description: 'embedding model name' },
+  {
+    name: 'SWITCHYARD_EMBEDDINGS_DIMENSION',
+    path: ['embeddings', 'dimension'],
+    parse: integer,
+    description: 'embedding dimension',
+  },
+  { name: 'OPENAI_BASE_URL', path: ['embeddings', 'baseURL'], description: 'OpenAI-compatible base URL' },
+  { name: 'OPENAI_API_KEY', path: ['embeddings', 'apiKey'], description: 'OpenAI API key' },
+];
+
+/** The config fields set by the environment, as a nested partial object. Empty values are ignored. */
+export function readEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const binding of ENV_BINDINGS) {
+    const raw = env[binding.name];
+    if (raw === undefined || raw === '') continue;
+    let node = out;
+    for (const key of binding.path.slice(0, -1)) {
+      node[key] ??= {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[binding.path.at(-1)!] = binding.parse ? binding.parse(raw) : raw;
+  }
+  return out;
+}
