@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# One-time set-up of a clone: dependencies, the FAISS native addon, the TypeScript build.
+# System packages are not installed here (that needs root); the README lists them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$major" -lt 20 ]; then
+  echo "setup: Node.js >= 20 is required (found $(node -v))" >&2
+  exit 1
+fi
+
+echo "setup: installing npm dependencies (npm ci)" >&2
+npm ci --no-audit --no-fund
+
+if [ -f /usr/include/faiss/IndexFlat.h ]; then
+  bash scripts/build-faiss.sh
+else
+  echo "setup: libfaiss-dev is not installed, so the faiss vector backend is unavailable." >&2
+  echo "setup: install it with 'sudo apt-get install -y libfaiss-dev' and run 'npm run setup' again." >&2
+fi
+
+echo "setup: compiling TypeScript to dist/" >&2
+npm run build
+echo "setup: done" >&2
