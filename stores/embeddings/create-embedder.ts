@@ -1,0 +1,47 @@
+import { ConfigError } from '../../runtime/errors.js';
+import type { Logger } from '../../runtime/logger.js';
+import type { Embedder } from './embedder.js';
+import { LocalEmbedder } from './local-embedder.js';
+import { OpenAIEmbedder, type OpenAIEmbedderOptions } from './openai-embedder.js';
+
+/**
+ * The `embeddings` section of the configuration (runtime/config/config-schema.ts), restated here
+ * because the stores layer does not import the runtime's config; the parsed section fits it.
+ */
+export interface EmbeddingsSettings {
+  provider: 'local' | 'openai';
+  /** The OpenAI (or compatible) model; ignored by `local`. */
+  model?: string;
+  /** `local`: 384 unless set; `openai`: the model's native dimension unless set. */
+  dimension?: number;
+  baseURL?: string;
+  apiKey?: string;
+}
+
+export interface CreateEmbedderOptions {
+  logger?: Logger;
+  /** Tuning of the openai embedder that the config file does not carry (batching, retries). */
+  openai?: Omit<OpenAIEmbedderOptions, 'model' | 'dimension' | 'baseURL' | 'apiKey' | 'logger'>;
+}
+
+/** Builds the embedder the configuration names. Throws ConfigError when the section cannot work. */
+export function createEmbedder(settings: EmbeddingsSettings, options: CreateEmbedderOptions = {}): Embedder {
+  switch (settings.provider) {
+    case 'local':
+      return new LocalEmbedder({ dimension: settings.dimension });
+    case 'openai':
+      return new OpenAIEmbedder({
+        ...options.openai,
+        model: settings.model,
+        dimension: settings.dimension,
+        baseURL: settings.baseURL,
+        apiKey: settings.apiKey,
+        logger: options.logger,
+      });
+    default:
+      throw new ConfigError(
+        `embeddings.provider must be 'local' or 'openai', got '${(settings as { provider: unknown }).provider}'`,
+        { field: 'embeddings.provider' },
+      );
+  }
+}
