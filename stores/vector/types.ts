@@ -14,7 +14,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export type Metadata = { [key: string]: JsonValue };
 
 export interface CollectionSpec {
-  /** 3–63 characters of `[a-zA-Z0-9_-]`, starting with a letter or digit (the intersection every backend accepts). */
+  /** 3–63 characters of `[a-zA-Z0-9_-]`, starting with a letter or digit; backends map it to their own rules. */
   name: string;
   dimension: number;
   metric: Metric;
@@ -54,7 +54,10 @@ export interface QueryMatch {
   distance: number;
   metadata: Metadata;
   document: string | null;
-  /** Present when the query asked for `includeVectors`. */
+  /**
+   * Present when the query asked for `includeVectors`. For cosine collections Chroma and Qdrant
+   * store (and so return) the unit-length vector; the other backends return the vector as given.
+   */
   vector?: number[];
 }
 
