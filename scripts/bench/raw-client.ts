@@ -10,8 +10,13 @@ export interface RawClient {
   readonly backend: string;
   /** Creates an empty collection/table/index for this run. */
   create(name: string, dimension: number, metric: Metric): Promise<void>;
-  upsert(records: readonly { id: string; vector: number[]; metadata: Record<string, unknown> }[]): Promise<void>;
-  /** Ids of the top-k, best first. */
+  upsert(
+    records: readonly { id: string; vector: number[]; metadata: Record<string, unknown> }[],
+  ): Promise<void>;
+  /**
+   * Ids of the top-k, best first. The request fetches what the layer's contract returns with each
+   * match (score, metadata, document), as a caller of the bare client who needs them would.
+   */
   query(vector: number[], topK: number): Promise<string[]>;
   /** Drops what create() made and releases connections. */
   close(): Promise<void>;

@@ -21,7 +21,7 @@ export interface OpenSqlOptions {
 export async function openSql(options: OpenSqlOptions): Promise<Sql> {
   const { databaseUrl, home, schema, logger = silentLogger } = options;
   const sql: Sql = databaseUrl
-    ? await new PgSql({ connectionString: databaseUrl, schema }).open()
+    ? await new PgSql({ connectionString: databaseUrl, schema, logger }).open()
     : await PgliteSql.open({ dataDir: home ? join(home, 'pgdata') : undefined, schema });
   try {
     await migrate(sql, MIGRATIONS, logger);

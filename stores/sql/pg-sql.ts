@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { BackendError, ValidationError } from '../../runtime/errors.js';
+import { type Logger, silentLogger } from '../../runtime/logger.js';
 import { quoteIdent, SCHEMA_NAME, type Sql, type SqlExecutor, type SqlResult } from './sql.js';
 
 export interface PgSqlOptions {
@@ -11,6 +12,8 @@ export interface PgSqlOptions {
   maxConnections?: number;
   /** @defaultValue 'switchyard' */
   applicationName?: string;
+  /** @defaultValue silentLogger */
+  logger?: Logger;
 }
 
 /** The `pg` driver: a connection pool on a PostgreSQL server. */
@@ -25,6 +28,7 @@ export class PgSql implements Sql {
       schema = 'public',
       maxConnections = 10,
       applicationName = 'switchyard',
+      logger = silentLogger,
     } = options;
     if (!SCHEMA_NAME.test(schema))
       throw new ValidationError(`invalid schema name '${schema}'`, { field: 'schema' });
@@ -37,9 +41,18 @@ export class PgSql implements Sql {
       // extension types (pgvector's `vector`) visible.
       options: `-c search_path=${schema},public`,
     });
+    // Also set per connection: some servers and poolers (pglite-socket, PgBouncer) ignore the
+    // startup `options` parameter. pg queues this before any query the caller sends.
+    this.pool.on('connect', (client) => {
+      client
+        .query(`SET search_path TO ${quoteIdent(schema)}, public`)
+        .catch((error: unknown) =>
+          logger.warn({ err: error, schema }, 'postgres: could not set search_path'),
+        );
+    });
     // An idle client that loses its connection emits 'error' on the pool; without a listener
     // that would crash the process. The next query gets a fresh connection.
-    this.pool.on('error', () => {});
+    this.pool.on('error', (error) => logger.warn({ err: error }, 'postgres: an idle connection failed'));
   }
 
   /** Connects once and creates the schema, so a bad URL fails here with a clear message. */

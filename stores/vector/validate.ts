@@ -11,6 +11,8 @@ import { DimensionMismatchError } from './vector-errors.js';
 export const MAX_ID_LENGTH = 512;
 export const MAX_DIMENSION = 16_000;
 export const MAX_TOP_K = 1000;
+/** Backends store float32: a larger component would become Infinity there. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
 /** Serialized metadata above this is refused: it is a payload, not a document store. */
 export const MAX_METADATA_BYTES = 64 * 1024;
 /** Metadata keys with this prefix are used by backends for their own bookkeeping. */
@@ -51,9 +53,9 @@ export function assertVector(collection: string, vector: unknown, dimension: num
     throw new DimensionMismatchError(collection, dimension, vector.length, where);
   for (let i = 0; i < vector.length; i++) {
     const x = vector[i];
-    if (typeof x !== 'number' || !Number.isFinite(x)) {
+    if (typeof x !== 'number' || !Number.isFinite(x) || Math.abs(x) > FLOAT32_MAX) {
       throw new ValidationError(
-        `${where}: vector[${i}] is ${String(x)}; every component must be a finite number`,
+        `${where}: vector[${i}] is ${String(x)}; every component must be a finite number within float32 range (±${FLOAT32_MAX})`,
         {
           collection,
           where,

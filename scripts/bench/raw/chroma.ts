@@ -85,7 +85,8 @@ export class ChromaRawClient implements RawClient {
     const result = await this.requireCollection().query({
       queryEmbeddings: [vector],
       nResults: topK,
-      include: ['distances'],
+      // The same fields the layer returns with every match (its contract), so both do the same work.
+      include: ['distances', 'metadatas', 'documents'],
     });
     return result.ids[0] ?? [];
   }

@@ -107,7 +107,8 @@ export class RawPgvectorClient implements RawClient {
         [String(Math.min(1000, Math.max(this.efSearch, k)))],
       );
       const result = await this.connection.query(
-        `SELECT id, embedding ${this.operator} $1::vector AS distance FROM ${table}
+        // The same columns the layer returns with every match (its contract), so both do the same work.
+        `SELECT id, metadata, document, embedding ${this.operator} $1::vector AS distance FROM ${table}
          ORDER BY embedding ${this.operator} $1::vector LIMIT ${k}`,
         [`[${vector.join(',')}]`],
       );

@@ -64,6 +64,12 @@ interface OpenCollection {
 export class ChromaVectorStore implements VectorStore {
   readonly backend = 'chroma' as const;
   private closed = false;
+  /**
+   * Collection handles for queries, so a query is one request, not two (getCollection + query).
+   * A handle gone stale (the collection was dropped, or dropped and re-created elsewhere) makes
+   * Chroma answer not-found; the query then re-opens the collection by name once.
+   */
+  private readonly handles = new Map<string, OpenCollection>();
 
   private constructor(
     private readonly client: ChromaClient,
@@ -98,6 +104,7 @@ export class ChromaVectorStore implements VectorStore {
   }
 
   async dropCollection(name: string): Promise<boolean> {
+    this.handles.delete(name);
     try {
       // Also refuses to drop a collection of the same name that another application made.
       await this.openCollection(name);
@@ -195,7 +202,26 @@ export class ChromaVectorStore implements VectorStore {
   }
 
   async query(name: string, request: QueryRequest): Promise<QueryMatch[]> {
-    const { collection, spec } = await this.openCollection(name);
+    const cached = this.handles.get(name);
+    if (cached) {
+      try {
+        return await this.queryCollection(cached, name, request);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        this.handles.delete(name);
+      }
+    }
+    const opened = await this.openCollection(name);
+    this.handles.set(name, opened);
+    return this.queryCollection(opened, name, request);
+  }
+
+  private async queryCollection(
+    { collection, spec }: OpenCollection,
+    name: string,
+    request: QueryRequest,
+  ): Promise<QueryMatch[]> {
+    this.assertOpen();
     validateQuery(name, request, spec.dimension);
     const where = compileChromaFilter(parseFilter(request.filter));
     const include: ('distances' | 'metadatas' | 'documents' | 'embeddings')[] = [
@@ -221,6 +247,7 @@ export class ChromaVectorStore implements VectorStore {
   /** The chromadb client holds no connections of its own (fetch pools them); later calls fail. */
   async close(): Promise<void> {
     this.closed = true;
+    this.handles.clear();
   }
 
   private async openCollection(name: string): Promise<OpenCollection> {

@@ -57,6 +57,25 @@ describe('chroma backend specifics', () => {
   }
 
   describe('collections', () => {
+    it('queries through a collection handle that another store dropped and re-created', async () => {
+      const collection = name();
+      await store.createCollection({ name: collection, dimension: 2, metric: 'l2' });
+      await store.upsert(collection, [{ id: 'old', vector: [0, 0] }]);
+      expect((await store.query(collection, { vector: [0, 0], topK: 1 }))[0]!.id).toBe('old');
+      const other = await ChromaVectorStore.open({ url: server.url });
+      try {
+        await other.dropCollection(collection);
+        await expect(store.query(collection, { vector: [0, 0], topK: 1 })).rejects.toThrow(NotFoundError);
+        await other.createCollection({ name: collection, dimension: 3, metric: 'l2' });
+        await other.upsert(collection, [{ id: 'new', vector: [1, 1, 1] }]);
+        // The cached handle (dimension 2) is stale; the query must see the new collection.
+        const [hit] = await store.query(collection, { vector: [1, 1, 1], topK: 1 });
+        expect(hit!.id).toBe('new');
+      } finally {
+        await other.close();
+      }
+    });
+
     for (const metric of ['cosine', 'l2', 'ip'] as Metric[]) {
       it(`creates a ${metric} collection with the HNSW space set explicitly and the documented ef settings`, async () => {
         const collection = name();

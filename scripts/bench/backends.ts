@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate } from '../../stores/sql/migrate.js';
+import { MIGRATIONS } from '../../stores/sql/migrations.js';
+import { PgliteSql } from '../../stores/sql/pglite-sql.js';
+import { ChromaVectorStore } from '../../stores/vector/backends/chroma/chroma-vector-store.js';
+import { PgvectorStore } from '../../stores/vector/backends/pgvector/pgvector-store.js';
+import { QdrantVectorStore } from '../../stores/vector/backends/qdrant/qdrant-vector-store.js';
+import type { VectorStore } from '../../stores/vector/types.js';
+import { startChromaServer } from '../../tests/support/chroma-server.js';
+import { ChromaRawClient } from './raw/chroma.js';
+import { RawPgvectorClient } from './raw/pgvector.js';
+import { QdrantRawClient } from './raw/qdrant.js';
+import type { RawClient } from './raw-client.js';
+
+/** One backend as the benchmark sees it: the layer's store and the same backend's raw client. */
+export interface BenchBackend {
+  name: string;
+  /** Approximate search: the recall target applies. */
+  ann: boolean;
+  /** Why it cannot run here, or null. */
+  unavailable(): Promise<string | null>;
+  open(): Promise<{ store: VectorStore; raw: RawClient | null; notes?: string[]; close(): Promise<void> }>;
+}
+
+export const BENCH_BACKENDS: BenchBackend[] = [
+  {
+    // The embedded default: PGlite (WASM, one connection) on a temporary data directory. The raw
+    // client runs its SQL on the same PGlite instance, so both see the same engine.
+    name: 'pgvector (pglite)',
+    ann: true,
+    unavailable: async () => null,
+    open: async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-pglite-'));
+      const sql = await PgliteSql.open({ dataDir: dir });
+      await migrate(sql, MIGRATIONS);
+      const store = new PgvectorStore(sql);
+      return {
+        store,
+        raw: new RawPgvectorClient(sql.pglite),
+        close: async () => {
+          await store.close();
+          await sql.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'chroma',
+    ann: true,
+    unavailable: async () => null,
+    open: async () => {
+      // CHROMA_URL: a server of the user's; otherwise a local one from the chromadb package.
+      const server = process.env.CHROMA_URL ? null : await startChromaServer();
+      const url = process.env.CHROMA_URL ?? server!.url;
+      const store = await ChromaVectorStore.open({ url });
+      return {
+        store,
+        raw: new ChromaRawClient({ url }),
+        notes: server ? ['local Chroma 1.0.5 server started by the benchmark'] : [],
+        close: async () => {
+          await store.close();
+          await server?.stop();
+        },
+      };
+    },
+  },
+  {
+    name: 'qdrant',
+    ann: true,
+    unavailable: async () => (process.env.QDRANT_URL ? null : 'QDRANT_URL is not set'),
+    open: async () => {
+      const url = process.env.QDRANT_URL!;
+      const store = await QdrantVectorStore.open({ url, apiKey: process.env.QDRANT_API_KEY });
+      return {
+        store,
+        raw: new QdrantRawClient({ url, apiKey: process.env.QDRANT_API_KEY }),
+        close: () => store.close(),
+      };
+    },
+  },
+];
