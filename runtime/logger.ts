@@ -1,4 +1,4 @@
-import { pino, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
+import { type LevelWithSilent, type Logger as PinoLogger, pino } from 'pino';
 
 /**
  * The logger every layer receives by injection. It is pino's, narrowed to what code calls, so a

@@ -1,15 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate } from '../../stores/sql/migrate.js';
 import { MIGRATIONS } from '../../stores/sql/migrations.js';
 import { PgliteSql } from '../../stores/sql/pglite-sql.js';
 import { ChromaVectorStore } from '../../stores/vector/backends/chroma/chroma-vector-store.js';
+import { FaissVectorStore } from '../../stores/vector/backends/faiss/faiss-vector-store.js';
 import { PgvectorStore } from '../../stores/vector/backends/pgvector/pgvector-store.js';
 import { QdrantVectorStore } from '../../stores/vector/backends/qdrant/qdrant-vector-store.js';
 import type { VectorStore } from '../../stores/vector/types.js';
 import { startChromaServer } from '../../tests/support/chroma-server.js';
 import { ChromaRawClient } from './raw/chroma.js';
+import { FaissRawClient } from './raw/faiss.js';
 import { RawPgvectorClient } from './raw/pgvector.js';
 import { QdrantRawClient } from './raw/qdrant.js';
 import type { RawClient } from './raw-client.js';
@@ -24,7 +27,29 @@ export interface BenchBackend {
   open(): Promise<{ store: VectorStore; raw: RawClient | null; notes?: string[]; close(): Promise<void> }>;
 }
 
+/** FAISS in memory (no directory): the layer's own persistence is not what a query measures. */
+function faissBackend(index: 'flat' | 'hnsw'): BenchBackend {
+  return {
+    name: `faiss (${index})`,
+    ann: index === 'hnsw',
+    unavailable: async () => {
+      try {
+        createRequire(import.meta.url)('faiss-node');
+        return null;
+      } catch {
+        return 'the faiss-node addon is not built (apt-get install libfaiss-dev; npm run setup)';
+      }
+    },
+    open: async () => {
+      const store = await FaissVectorStore.open({ index });
+      return { store, raw: new FaissRawClient({ index }), close: () => store.close() };
+    },
+  };
+}
+
 export const BENCH_BACKENDS: BenchBackend[] = [
+  faissBackend('flat'),
+  faissBackend('hnsw'),
   {
     // The embedded default: PGlite (WASM, one connection) on a temporary data directory. The raw
     // client runs its SQL on the same PGlite instance, so both see the same engine.

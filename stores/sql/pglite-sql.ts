@@ -1,7 +1,7 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { ValidationError } from '../../runtime/errors.js';
-import { DataDirLock } from './data-dir-lock.js';
+import { DirectoryLock } from '../directory-lock.js';
 import { quoteIdent, SCHEMA_NAME, type Sql, type SqlExecutor, type SqlResult } from './sql.js';
 
 export interface PgliteSqlOptions {
@@ -21,14 +21,19 @@ export class PgliteSql implements Sql {
   private constructor(
     private readonly db: PGlite,
     readonly schema: string,
-    private readonly lock: DataDirLock | null,
+    private readonly lock: DirectoryLock | null,
   ) {}
 
   static async open(options: PgliteSqlOptions = {}): Promise<PgliteSql> {
     const { dataDir, schema = 'public' } = options;
     if (!SCHEMA_NAME.test(schema))
       throw new ValidationError(`invalid schema name '${schema}'`, { field: 'schema' });
-    const lock = dataDir ? DataDirLock.acquire(dataDir) : null;
+    const lock = dataDir
+      ? DirectoryLock.acquire(dataDir, {
+          what: 'the embedded database',
+          hint: 'stop it, or set DATABASE_URL to share a PostgreSQL server between processes',
+        })
+      : null;
     try {
       const db = await PGlite.create(dataDir ?? 'memory://', { extensions: { vector } });
       // One connection: setting the search path once holds for every later query.

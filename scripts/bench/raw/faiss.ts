@@ -23,15 +23,17 @@ export interface FaissRawClientOptions {
 /**
  * FAISS through faiss-node alone: one index of the kind the layer uses by default (Flat, or
  * HNSW32), inner product on normalized vectors for cosine as the layer does, and the minimum any
- * caller needs to get its ids back: an array from FAISS label to string id (labels are assigned
- * 0..n−1 in insertion order). No shards, no sidecar, no filters, no persistence, no deletes:
- * what remains between the two is the layer's overhead.
+ * caller needs to get ids and metadata back: arrays indexed by FAISS label (labels are assigned
+ * 0..n−1 in insertion order), and the raw score turned into a distance. No shards, no filters,
+ * no persistence, no deletes, no copies: what remains between the two is the layer's overhead.
  */
 export class FaissRawClient implements RawClient {
   readonly backend = 'faiss';
   private readonly faiss = createRequire(import.meta.url)('faiss-node') as FaissModule;
   private index: FaissIndex | null = null;
   private ids: string[] = [];
+  /** Beside the labels, as any caller keeps them: FAISS holds only vectors. */
+  private metadata: Record<string, unknown>[] = [];
   private metric: Metric = 'l2';
   private dimension = 0;
 
@@ -43,6 +45,7 @@ export class FaissRawClient implements RawClient {
     const descriptor = (this.options.index ?? 'flat') === 'flat' ? 'Flat' : 'HNSW32';
     this.index = this.faiss.Index.fromFactory(dimension, descriptor, metricType);
     this.ids = [];
+    this.metadata = [];
     this.metric = metric;
     this.dimension = dimension;
   }
@@ -57,7 +60,10 @@ export class FaissRawClient implements RawClient {
       for (let j = 0; j < this.dimension; j++) flat[i * this.dimension + j] = vector[j]!;
     });
     index.add(flat);
-    for (const record of records) this.ids.push(record.id);
+    for (const record of records) {
+      this.ids.push(record.id);
+      this.metadata.push(record.metadata);
+    }
   }
 
   async query(vector: number[], topK: number): Promise<string[]> {
@@ -66,17 +72,23 @@ export class FaissRawClient implements RawClient {
     if (total === 0) return [];
     // faiss-node throws for k > ntotal; HNSW gets the layer's effective efSearch.
     const wanted = this.options.index === 'hnsw' ? Math.max(topK, this.options.efSearch ?? 64) : topK;
-    const { labels } = index.search(this.prepare(vector), Math.min(wanted, total));
-    const ids: string[] = [];
-    for (const label of labels) {
-      if (label >= 0 && ids.length < topK) ids.push(this.ids[label]!);
-    }
-    return ids;
+    const { distances, labels } = index.search(this.prepare(vector), Math.min(wanted, total));
+    // What the layer's contract returns with each match: the score as a distance and the metadata.
+    const matches: { id: string; distance: number; metadata: Record<string, unknown> }[] = [];
+    labels.forEach((label, i) => {
+      if (label < 0 || matches.length >= topK) return;
+      const raw = distances[i]!;
+      const distance =
+        this.metric === 'l2' ? Math.sqrt(Math.max(0, raw)) : this.metric === 'cosine' ? 1 - raw : -raw;
+      matches.push({ id: this.ids[label]!, distance, metadata: this.metadata[label]! });
+    });
+    return matches.map((match) => match.id);
   }
 
   async close(): Promise<void> {
     this.index = null;
     this.ids = [];
+    this.metadata = [];
   }
 
   private prepare(vector: number[]): number[] {

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
+  fromErrorPayload,
   NotFoundError,
   SwitchyardError,
-  ValidationError,
-  fromErrorPayload,
   toErrorPayload,
+  ValidationError,
 } from '../../../runtime/errors.js';
 
 describe('errors', () => {

@@ -432,7 +432,11 @@ export function runConformance(backend: string, target: ConformanceTarget): void
           records: [{ id: 'x', vector: [1, Number.POSITIVE_INFINITY, 3] }],
           error: /finite/,
         },
-        { name: 'a component beyond float32 range', records: [{ id: 'x', vector: [1, 1e39, 3] }], error: /float32/ },
+        {
+          name: 'a component beyond float32 range',
+          records: [{ id: 'x', vector: [1, 1e39, 3] }],
+          error: /float32/,
+        },
         { name: 'an empty id', records: [{ id: '', vector: [1, 2, 3] }], error: /id/ },
         {
           name: 'duplicate ids in one batch',
