@@ -258,6 +258,9 @@ function bar(label: string): cliProgress.SingleBar {
     {
       format: `${label.padEnd(28)} [{bar}] {percentage}% {value}/{total} {eta_formatted}`,
       stream: process.stderr,
+      // Not a terminal (CI, a log file): a line every few seconds instead of redrawing in place.
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
       hideCursor: true,
     },
     cliProgress.Presets.shades_classic,
