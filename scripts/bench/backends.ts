@@ -6,6 +6,7 @@ import { migrate } from '../../stores/sql/migrate.js';
 import { MIGRATIONS } from '../../stores/sql/migrations.js';
 import { PgliteSql } from '../../stores/sql/pglite-sql.js';
 import { ChromaVectorStore } from '../../stores/vector/backends/chroma/chroma-vector-store.js';
+import { FAISS_DEFAULTS } from '../../stores/vector/backends/faiss/faiss-options.js';
 import { FaissVectorStore } from '../../stores/vector/backends/faiss/faiss-vector-store.js';
 import { PgvectorStore } from '../../stores/vector/backends/pgvector/pgvector-store.js';
 import { QdrantVectorStore } from '../../stores/vector/backends/qdrant/qdrant-vector-store.js';
@@ -42,7 +43,14 @@ function faissBackend(index: 'flat' | 'hnsw'): BenchBackend {
     },
     open: async () => {
       const store = await FaissVectorStore.open({ index });
-      return { store, raw: new FaissRawClient({ index }), close: () => store.close() };
+      return {
+        store,
+        raw: new FaissRawClient({
+          index,
+          hnsw: { efSearch: FAISS_DEFAULTS.efSearch, efConstruction: FAISS_DEFAULTS.efConstruction },
+        }),
+        close: () => store.close(),
+      };
     },
   };
 }

@@ -126,7 +126,8 @@ async function measure(backend: BenchBackend, data: Dataset, truth: string[][]):
     const layerQuery = (q: number[]) =>
       opened.store.query(collection, { vector: q, topK }).then((r) => r.map((m) => m.id));
     const rawQuery = opened.raw ? (q: number[]) => opened.raw!.query(q, topK) : null;
-    for (const q of queries.slice(0, Math.min(20, queries.length))) {
+    // Warm-up: both paths JIT-compiled before timing (the layer has more code to warm than the raw client).
+    for (const q of queries.slice(0, Math.min(100, queries.length))) {
       await layerQuery(q);
       await rawQuery?.(q);
     }

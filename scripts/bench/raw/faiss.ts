@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { type HnswParams, setHnswParams } from '../../../stores/vector/backends/faiss/faiss-binding.js';
 import type { Metric } from '../../../stores/vector/types.js';
 import type { RawClient } from '../raw-client.js';
 
@@ -7,17 +8,24 @@ interface FaissIndex {
   ntotal(): number;
   add(flat: number[]): void;
   search(query: number[], k: number): { distances: number[]; labels: number[] };
+  toBuffer(): Buffer;
 }
 interface FaissModule {
-  Index: { fromFactory(dimension: number, descriptor: string, metric: number): FaissIndex };
+  Index: {
+    fromFactory(dimension: number, descriptor: string, metric: number): FaissIndex;
+    fromBuffer(buffer: Buffer): FaissIndex;
+  };
   MetricType: { METRIC_INNER_PRODUCT: number; METRIC_L2: number };
 }
 
 export interface FaissRawClientOptions {
   /** The index the layer's store was given. @defaultValue 'flat' (the layer's default) */
   index?: 'flat' | 'hnsw';
-  /** HNSW: results asked for per query (FAISS explores max(efSearch, k)), as the layer. @defaultValue 64 */
-  efSearch?: number;
+  /**
+   * HNSW: efSearch and efConstruction, as the layer's store was given; set the same way (faiss-node
+   * has no setter: written into the serialized empty index). @defaultValue the layer's defaults
+   */
+  hnsw: HnswParams;
 }
 
 /**
@@ -37,13 +45,17 @@ export class FaissRawClient implements RawClient {
   private metric: Metric = 'l2';
   private dimension = 0;
 
-  constructor(private readonly options: FaissRawClientOptions = {}) {}
+  constructor(private readonly options: FaissRawClientOptions) {}
 
   async create(_name: string, dimension: number, metric: Metric): Promise<void> {
     const metricType =
       metric === 'l2' ? this.faiss.MetricType.METRIC_L2 : this.faiss.MetricType.METRIC_INNER_PRODUCT;
     const descriptor = (this.options.index ?? 'flat') === 'flat' ? 'Flat' : 'HNSW32';
-    this.index = this.faiss.Index.fromFactory(dimension, descriptor, metricType);
+    const index = this.faiss.Index.fromFactory(dimension, descriptor, metricType);
+    this.index =
+      descriptor === 'Flat'
+        ? index
+        : this.faiss.Index.fromBuffer(setHnswParams(index.toBuffer(), this.options.hnsw));
     this.ids = [];
     this.metadata = [];
     this.metric = metric;
@@ -70,9 +82,8 @@ export class FaissRawClient implements RawClient {
     const index = this.requireIndex();
     const total = index.ntotal();
     if (total === 0) return [];
-    // faiss-node throws for k > ntotal; HNSW gets the layer's effective efSearch.
-    const wanted = this.options.index === 'hnsw' ? Math.max(topK, this.options.efSearch ?? 64) : topK;
-    const { distances, labels } = index.search(this.prepare(vector), Math.min(wanted, total));
+    // faiss-node throws for k > ntotal.
+    const { distances, labels } = index.search(this.prepare(vector), Math.min(topK, total));
     // What the layer's contract returns with each match: the score as a distance and the metadata.
     const matches: { id: string; distance: number; metadata: Record<string, unknown> }[] = [];
     labels.forEach((label, i) => {

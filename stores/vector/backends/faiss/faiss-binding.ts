@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { BackendError } from '../../../../runtime/errors.js';
 import type { Metric } from '../../types.js';
@@ -13,12 +14,14 @@ import type { Metric } from '../../types.js';
  *   process aborts. So preconditions are checked here, in JS: 1 ≤ k ≤ ntotal for search, whole
  *   vectors for add, and removeIds never on HNSW (it is not implemented there).
  * - removeIds on a flat index compacts: later labels shift down, keeping their order.
- * - HNSW search explores max(efSearch, k) candidates (faiss HNSW::search), and efSearch (16)
- *   cannot be set through faiss-node, so asking for more results is how efSearch is raised.
- * - The addon is compiled with -fno-rtti, so IndexFlatL2/IndexFlatIP objects whose vtable comes
- *   from the addon (ones made by `new IndexFlatL2` or by `Index.read`) crash in faiss::write_index.
- *   Indexes made by `Index.fromFactory` serialize fine. Hence: flat shards are serialized by
- *   ./flat-index-file.ts, never by faiss; HNSW shards read from disk are never written again.
+ * - faiss-node cannot set HNSW's efSearch or efConstruction, and faiss 1.7.3 searches with its
+ *   default efSearch (16) whatever k is asked (measured: recall@10 0.79 on 20k × 384 clustered
+ *   vectors). Both are fields of the serialized index, so {@link setHnswParams} writes them into
+ *   an empty index's bytes, which faiss reads back with fromBuffer (see createIndex, readIndex).
+ * - The addon was once compiled with -fno-rtti, and then faiss::write_index crashed on indexes
+ *   made by `new IndexFlatL2` or by `Index.read`. scripts/build-faiss.sh now enables RTTI (a test
+ *   pins it), but flat shards are still serialized by ./flat-index-file.ts and HNSW shards read
+ *   from disk are not written again: simplifications left for later.
  * - The addon keeps its JS constructors in process-wide statics, so it is loaded in one thread
  *   only (this one); see faiss-search.ts for why searches are sliced rather than moved to a worker.
  */
@@ -40,8 +43,9 @@ export interface FaissIndex {
 
 interface FaissModule {
   Index: {
-    fromFactory(dimension: number, descriptor: string, metric: number): FaissIndex;
+    fromFactory(dimension: number, descriptor: string, metric: number): FaissIndex & { toBuffer(): Buffer };
     read(path: string): FaissIndex;
+    fromBuffer(buffer: Buffer): FaissIndex;
   };
   MetricType: { METRIC_INNER_PRODUCT: number; METRIC_L2: number };
 }
@@ -73,15 +77,65 @@ export function usesInnerProduct(metric: Metric): boolean {
   return metric !== 'l2';
 }
 
-export function createIndex(kind: IndexKind, metric: Metric, dimension: number): FaissIndex {
+/** HNSW's search and construction breadth. */
+export interface HnswParams {
+  efSearch: number;
+  efConstruction: number;
+}
+
+export function createIndex(
+  kind: IndexKind,
+  metric: Metric,
+  dimension: number,
+  hnsw: HnswParams,
+): FaissIndex {
   const module = faiss();
   const metricType = usesInnerProduct(metric)
     ? module.MetricType.METRIC_INNER_PRODUCT
     : module.MetricType.METRIC_L2;
-  return module.Index.fromFactory(dimension, DESCRIPTORS[kind], metricType);
+  const index = module.Index.fromFactory(dimension, DESCRIPTORS[kind], metricType);
+  if (kind === 'flat') return index;
+  return module.Index.fromBuffer(setHnswParams(index.toBuffer(), hnsw));
 }
 
-/** Reads an index file. A damaged file is a thrown error (faiss.cc catches FaissException here). */
-export function readIndex(path: string): FaissIndex {
-  return faiss().Index.read(path);
+/**
+ * Reads an index file; an HNSW index gets the current efSearch (its graph, built with the
+ * efConstruction of its time, is kept). A damaged file is a thrown error (faiss.cc catches
+ * FaissException here).
+ */
+export function readIndex(path: string, kind: IndexKind, hnsw: HnswParams): FaissIndex {
+  if (kind === 'flat') return faiss().Index.read(path);
+  const buffer = readFileSync(path);
+  const at = hnswParamsOffset(buffer);
+  buffer.writeInt32LE(hnsw.efSearch, at + 4);
+  return faiss().Index.fromBuffer(buffer);
+}
+
+/**
+ * Writes efConstruction and efSearch into a serialized IndexHNSWFlat (faiss 1.7.x write_index:
+ * fourcc, index header, then write_HNSW's vectors, entry_point, max_level, efConstruction,
+ * efSearch, upper_beam). Returns the same buffer.
+ */
+export function setHnswParams(buffer: Buffer, params: HnswParams): Buffer {
+  const at = hnswParamsOffset(buffer);
+  buffer.writeInt32LE(params.efConstruction, at);
+  buffer.writeInt32LE(params.efSearch, at + 4);
+  return buffer;
+}
+
+function hnswParamsOffset(buffer: Buffer): number {
+  const fourcc = buffer.toString('latin1', 0, 4);
+  if (fourcc !== 'IHNf') throw new BackendError('faiss', `expected an HNSW flat index, found '${fourcc}'`);
+  // d (int32), ntotal (int64), two dummies (int64), is_trained (bool), metric_type (int32).
+  let at = 4 + 4 + 8 + 8 + 8 + 1;
+  const metricType = buffer.readInt32LE(at);
+  at += 4;
+  if (metricType > 1) at += 4; // metric_arg (float)
+  // assign_probas (double), cum_nneighbor_per_level (int32), levels (int32), offsets (size_t),
+  // neighbors (int32): each a uint64 length followed by its elements.
+  for (const size of [8, 4, 4, 8, 4]) at += 8 + Number(buffer.readBigUInt64LE(at)) * size;
+  at += 4 + 4; // entry_point, max_level
+  if (at + 12 > buffer.length)
+    throw new BackendError('faiss', 'an HNSW index file ends before its parameters');
+  return at;
 }

@@ -61,13 +61,8 @@ export class FaissCollection {
     return (await matchingRecords(this.map.records(), filter, slicer)).length;
   }
 
-  query(
-    request: QueryRequest,
-    filter: FilterNode | null,
-    efSearch: number,
-    slicer: TimeSlicer,
-  ): Promise<QueryMatch[]> {
-    const settings: SearchSettings = { kind: this.kind, metric: this.spec.metric, efSearch };
+  query(request: QueryRequest, filter: FilterNode | null, slicer: TimeSlicer): Promise<QueryMatch[]> {
+    const settings: SearchSettings = { kind: this.kind, metric: this.spec.metric };
     return searchCollection(this.map, request, filter, settings, slicer);
   }
 

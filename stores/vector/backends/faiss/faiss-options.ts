@@ -14,11 +14,16 @@ export interface FaissVectorStoreOptions {
    */
   index?: IndexKind;
   /**
-   * HNSW: each shard is asked for at least this many results, which makes it explore at least
-   * this many candidates (FAISS searches with max(efSearch, k); faiss-node cannot set efSearch).
+   * HNSW: candidates explored per search (recall against speed). Applies to every index, including
+   * ones read from `directory`. 64 gives recall@10 ≈ 0.99 on 20k × 384 clustered vectors.
    * @defaultValue 64
    */
   efSearch?: number;
+  /**
+   * HNSW: candidates explored per insert (graph quality against build speed), for indexes built
+   * from now on. @defaultValue 40 (faiss's default)
+   */
+  efConstruction?: number;
   /** Records per write step of an upsert: one log frame, one pass over the label map. @defaultValue 1000 */
   batchSize?: number;
   /**
@@ -47,9 +52,10 @@ export interface FaissVectorStoreOptions {
 export type FaissSettings = Required<Omit<FaissVectorStoreOptions, 'directory' | 'shardSize'>> &
   Pick<FaissVectorStoreOptions, 'directory' | 'shardSize'>;
 
-const DEFAULTS = {
+export const FAISS_DEFAULTS = {
   index: 'flat',
   efSearch: 64,
+  efConstruction: 40,
   batchSize: 1000,
   tombstoneRatio: 0.2,
   sliceMs: 10,
@@ -84,12 +90,13 @@ export function labelMapConfig(
     batchSize: addChunk(kind, spec.dimension),
     shardSize: settings.shardSize ?? defaultShardSize(kind, spec.dimension),
     tombstoneRatio: settings.tombstoneRatio,
+    hnsw: { efSearch: settings.efSearch, efConstruction: settings.efConstruction },
   };
 }
 
 /** Defaults first, then the caller's options, each checked with a message naming it. */
 export function resolveSettings(options: FaissVectorStoreOptions): FaissSettings {
-  const settings: FaissSettings = { ...DEFAULTS, ...options };
+  const settings: FaissSettings = { ...FAISS_DEFAULTS, ...options };
   const fail = (field: string, expected: string): never => {
     throw new ValidationError(
       `FaissVectorStore option ${field} is ${JSON.stringify((settings as Record<string, unknown>)[field])}; expected ${expected}`,
@@ -99,6 +106,7 @@ export function resolveSettings(options: FaissVectorStoreOptions): FaissSettings
   const isInt = (value: unknown, min: number) => Number.isInteger(value) && (value as number) >= min;
   if (!INDEX_KINDS.includes(settings.index)) fail('index', `one of ${INDEX_KINDS.join(', ')}`);
   if (!isInt(settings.efSearch, 1)) fail('efSearch', 'an integer ≥ 1');
+  if (!isInt(settings.efConstruction, 1)) fail('efConstruction', 'an integer ≥ 1');
   if (!isInt(settings.batchSize, 1)) fail('batchSize', 'an integer ≥ 1');
   if (settings.shardSize !== undefined && !isInt(settings.shardSize, 1)) fail('shardSize', 'an integer ≥ 1');
   if (!(settings.tombstoneRatio > 0 && settings.tombstoneRatio <= 1))

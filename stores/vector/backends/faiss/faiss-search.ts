@@ -36,8 +36,6 @@ import { type Candidate, TopK } from './top-k.js';
 export interface SearchSettings {
   kind: IndexKind;
   metric: Metric;
-  /** HNSW: each shard is asked for at least this many results, which is its effective efSearch. */
-  efSearch: number;
 }
 
 /** Ask the index for this many times more results than the filter's selectivity predicts. */
@@ -130,10 +128,9 @@ async function indexSearch(
   for (const shard of map.shardList()) {
     const live = shard.size - shard.tombstones;
     if (live === 0) continue;
+    // HNSW: room for tombstones beyond their expected share of the results.
     const wanted =
-      settings.kind === 'hnsw'
-        ? Math.max(settings.efSearch, Math.ceil(((fetch * shard.size) / live) * TOMBSTONE_SLACK))
-        : fetch;
+      settings.kind === 'hnsw' ? Math.ceil(((fetch * shard.size) / live) * TOMBSTONE_SLACK) : fetch;
     const result = shard.search(query, wanted);
     for (const { record, raw } of result.hits) {
       if (accepted && !accepted.has(record)) continue;

@@ -175,7 +175,7 @@ export class FaissVectorStore implements VectorStore {
     const collection = this.get(name);
     validateQuery(name, request, collection.spec.dimension);
     const filter = parseFilter(request.filter);
-    return this.run(collection, (c, slicer) => c.query(request, filter, this.settings.efSearch, slicer));
+    return this.run(collection, (c, slicer) => c.query(request, filter, slicer));
   }
 
   /** Waits for queued work, snapshots collections whose log is not empty, and releases the directory. */

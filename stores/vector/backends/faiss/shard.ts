@@ -1,7 +1,7 @@
 import { BackendError } from '../../../../runtime/errors.js';
 import { normalize } from '../../score.js';
 import type { Metadata, Metric } from '../../types.js';
-import { createIndex, type FaissIndex, type IndexKind } from './faiss-binding.js';
+import { createIndex, type FaissIndex, type HnswParams, type IndexKind } from './faiss-binding.js';
 import type { FileRef } from './file-area.js';
 import type { TimeSlicer } from './time-slicer.js';
 
@@ -25,6 +25,8 @@ export interface ShardConfig {
   batchSize: number;
   /** HNSW: rebuild when tombstones exceed this fraction of the labels. */
   tombstoneRatio: number;
+  /** HNSW: efSearch for every index, efConstruction for new ones. */
+  hnsw: HnswParams;
 }
 
 export interface ShardHit {
@@ -75,7 +77,7 @@ export class Shard {
   ) {}
 
   static create(config: ShardConfig): Shard {
-    return new Shard(config, createIndex(config.kind, config.metric, config.dimension), false);
+    return new Shard(config, createIndex(config.kind, config.metric, config.dimension, config.hnsw), false);
   }
 
   /** Wraps an index read from `file`; `slots[label]` is the record at each label (null = tombstone). */
@@ -173,7 +175,7 @@ export class Shard {
   /** Replaces the index by a fresh one holding the live records, in label order. */
   async rebuild(slicer: TimeSlicer): Promise<void> {
     const live = this.slots.filter((r): r is StoredRecord => r !== null);
-    const fresh = createIndex(this.config.kind, this.config.metric, this.config.dimension);
+    const fresh = createIndex(this.config.kind, this.config.metric, this.config.dimension, this.config.hnsw);
     await this.addToIndex(fresh, live, slicer);
     this.index = fresh;
     this.loaded = false;

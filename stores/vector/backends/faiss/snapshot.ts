@@ -120,7 +120,7 @@ export async function readSnapshot(
   const indexes = [];
   for (const shardRef of ref.shards) {
     await area.verify(shardRef);
-    const index = readIndex(area.resolve(shardRef.file));
+    const index = readIndex(area.resolve(shardRef.file), config.kind, config.hnsw);
     indexes.push(index);
     slots.push(new Array<StoredRecord | null>(index.ntotal()).fill(null));
   }

@@ -14,7 +14,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../../../../runtime/errors.js';
-import { createIndex, readIndex } from '../../../../stores/vector/backends/faiss/faiss-binding.js';
+import {
+  createIndex,
+  readIndex,
+  setHnswParams,
+} from '../../../../stores/vector/backends/faiss/faiss-binding.js';
 import { FaissVectorStore } from '../../../../stores/vector/backends/faiss/faiss-vector-store.js';
 import { flatIndexFile } from '../../../../stores/vector/backends/faiss/flat-index-file.js';
 import { MemoryVectorStore } from '../../../../stores/vector/backends/memory/memory-vector-store.js';
@@ -71,18 +75,70 @@ async function everything(store: VectorStore, collection: string, dimension: num
   return all.sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
+const HNSW = { efSearch: 64, efConstruction: 40 };
+
+describe('faiss HNSW parameters', () => {
+  // faiss-node has no setter; setHnswParams writes them into the serialized index. Recall on
+  // random 32-d data separates efSearch 1 (the greedy walk alone) from efSearch 128 clearly.
+  const dimension = 32;
+  const next = seeded(99);
+  const random = Array.from({ length: 2050 }, () => randomVector(next, dimension));
+  const data = random.slice(0, 2000);
+  const queries = random.slice(2000);
+  const exact = queries.map((q) =>
+    data
+      .map((v, i) => ({ i, d: v.reduce((s, x, j) => s + (x - q[j]!) ** 2, 0) }))
+      .sort((a, b) => a.d - b.d)
+      .slice(0, 10)
+      .map((e) => e.i),
+  );
+  const recall = (index: ReturnType<typeof createIndex>) => {
+    let hits = 0;
+    queries.forEach((q, n) => {
+      const found = new Set(index.search(q, 10).labels);
+      hits += exact[n]!.filter((i) => found.has(i)).length;
+    });
+    return hits / (queries.length * 10);
+  };
+  const build = (params: typeof HNSW) => {
+    const index = createIndex('hnsw', 'l2', dimension, params);
+    index.add(data.flat());
+    return index;
+  };
+
+  it('takes efSearch: a wider search finds more of the true neighbours', () => {
+    const narrow = recall(build({ efSearch: 1, efConstruction: 40 }));
+    const wide = recall(build({ efSearch: 128, efConstruction: 40 }));
+    expect(wide).toBeGreaterThan(0.97);
+    expect(wide - narrow).toBeGreaterThan(0.1);
+  });
+
+  it('applies the current efSearch to an index read from disk', () => {
+    const directory = tempDirectory('hnsw-params');
+    const file = join(directory, 'hnsw.index');
+    build({ efSearch: 1, efConstruction: 40 }).write(file);
+    const narrow = recall(readIndex(file, 'hnsw', { efSearch: 1, efConstruction: 40 }));
+    const wide = recall(readIndex(file, 'hnsw', { efSearch: 128, efConstruction: 40 }));
+    expect(wide - narrow).toBeGreaterThan(0.1);
+  });
+
+  it('refuses to patch bytes that are not an HNSW index', () => {
+    expect(() => setHnswParams(Buffer.from('IxF2 not hnsw at all, just bytes'), HNSW)).toThrow(/HNSW/);
+  });
+});
+
 describe('faiss flat index files', () => {
   for (const metric of ['l2', 'ip'] as const) {
     it(`are byte for byte what faiss writes, and read back (${metric})`, () => {
       const directory = tempDirectory('format');
       const vectors = [Float32Array.of(1, 2, 3), Float32Array.of(-4, 0.5, 6)];
-      const reference = createIndex('flat', metric, 3);
+      const reference = createIndex('flat', metric, 3, HNSW);
       reference.add(vectors.flatMap((v) => Array.from(v)));
       reference.write(join(directory, 'faiss.index'));
       const ours = Buffer.concat([...flatIndexFile(metric, 3, 2, vectors)]);
       expect(ours.equals(readFileSync(join(directory, 'faiss.index')))).toBe(true);
       writeFileSync(join(directory, 'ours.index'), ours);
-      const read = readIndex(join(directory, 'ours.index'));
+      const read = readIndex(join(directory, 'ours.index'), 'flat', HNSW);
       expect(read.ntotal()).toBe(2);
       expect(read.search([-4, 0.5, 6], 2)).toEqual(reference.search([-4, 0.5, 6], 2));
     });
