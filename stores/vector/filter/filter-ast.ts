@@ -21,18 +21,7 @@ export type Scalar = string | number | boolean;
 export type CompareOp = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte';
 export type SetOp = 'in' | 'nin';
 export type OperatorName =
-  | '$eq'
-  | '$ne'
-  | '$gt'
-  | '$gte'
-  | '$lt'
-  | '$lte'
-  | '$in'
-  | '$nin'
-  | '$exists'
-  | '$and'
-  | '$or'
-  | '$not';
+  '$eq' | '$ne' | '$gt' | '$gte' | '$lt' | '$lte' | '$in' | '$nin' | '$exists' | '$and' | '$or' | '$not';
 
 export type FilterNode =
   | { kind: 'and'; children: FilterNode[] }
