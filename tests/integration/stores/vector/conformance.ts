@@ -98,6 +98,17 @@ export const FILTER_CASES: { name: string; filter: FilterInput; operators: Opera
     operators: ['$not', '$gt'],
   },
   { name: '$not over $eq', filter: { $not: { tag: 'red' } }, operators: ['$not', '$eq'] },
+  {
+    name: 'an array field equals no scalar, even one it contains',
+    filter: { $or: [{ list: { $eq: 1 } }, { list: { $in: [2, 3] } }, { tag: 'red' }] },
+    operators: ['$or', '$eq', '$in'],
+  },
+  { name: 'an array field exists', filter: { list: { $exists: true } }, operators: ['$exists'] },
+  {
+    name: 'an object field equals no scalar but exists',
+    filter: { $or: [{ owner: { $eq: 'eu' } }, { owner: { $exists: true }, n: { $lt: 12 } }] },
+    operators: ['$or', '$eq', '$exists', '$lt'],
+  },
 ];
 
 export function runConformance(backend: string, target: ConformanceTarget): void {
