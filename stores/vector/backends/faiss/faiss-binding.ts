@@ -18,10 +18,9 @@ import type { Metric } from '../../types.js';
  *   default efSearch (16) whatever k is asked (measured: recall@10 0.79 on 20k × 384 clustered
  *   vectors). Both are fields of the serialized index, so {@link setHnswParams} writes them into
  *   an empty index's bytes, which faiss reads back with fromBuffer (see createIndex, readIndex).
- * - The addon was once compiled with -fno-rtti, and then faiss::write_index crashed on indexes
- *   made by `new IndexFlatL2` or by `Index.read`. scripts/build-faiss.sh now enables RTTI (a test
- *   pins it), but flat shards are still serialized by ./flat-index-file.ts and HNSW shards read
- *   from disk are not written again: simplifications left for later.
+ * - The addon must be compiled with RTTI (scripts/build-faiss.sh; a test pins it): without it
+ *   faiss::write_index crashed on indexes made by `new IndexFlatL2` or read from disk. Flat shards
+ *   are still serialized by ./flat-index-file.ts (byte for byte faiss's format, tested).
  * - The addon keeps its JS constructors in process-wide statics, so it is loaded in one thread
  *   only (this one); see faiss-search.ts for why searches are sliced rather than moved to a worker.
  */

@@ -7,12 +7,6 @@ export interface LabelMapConfig extends ShardConfig {
 }
 
 /**
- * A loaded HNSW last shard at most this big is rebuilt (so it takes appends again) rather than
- * left for a new shard: restarts with a few writes each then do not leave a trail of tiny shards.
- */
-const REBUILD_TO_APPEND_MAX = 2048;
-
-/**
  * The stable map from string ids to FAISS labels of one collection.
  *
  * The collection's vectors are split over shards (each one FAISS index, see ./shard.ts); a
@@ -98,10 +92,7 @@ export class LabelMap {
     let offset = 0;
     while (offset < records.length) {
       let last = this.shards.at(-1);
-      if (last && !last.appendable && last.size - last.tombstones <= REBUILD_TO_APPEND_MAX) {
-        await last.rebuild(slicer);
-      }
-      if (!last?.appendable || last.size >= shardSize) {
+      if (!last || last.size >= shardSize) {
         last = Shard.create(this.config);
         this.shards.push(last);
       }

@@ -72,12 +72,10 @@ export class Shard {
   private constructor(
     private readonly config: ShardConfig,
     private index: FaissIndex,
-    /** Read from disk: with this addon build such an HNSW index cannot be written again. */
-    private loaded: boolean,
   ) {}
 
   static create(config: ShardConfig): Shard {
-    return new Shard(config, createIndex(config.kind, config.metric, config.dimension, config.hnsw), false);
+    return new Shard(config, createIndex(config.kind, config.metric, config.dimension, config.hnsw));
   }
 
   /** Wraps an index read from `file`; `slots[label]` is the record at each label (null = tombstone). */
@@ -93,7 +91,7 @@ export class Shard {
         `${file.file} holds ${index.ntotal()} vectors of dimension ${index.getDimension()}; the records file expects ${slots.length} of dimension ${config.dimension}`,
       );
     }
-    const shard = new Shard(config, index, true);
+    const shard = new Shard(config, index);
     shard.file = file;
     slots.forEach((record, label) => {
       if (record === null) {
@@ -118,16 +116,6 @@ export class Shard {
     return this.dead;
   }
 
-  /** An HNSW index read from disk takes no appends: it could not be snapshotted afterwards. */
-  get appendable(): boolean {
-    return !(this.loaded && this.config.kind === 'hnsw');
-  }
-
-  /** Whether the index can be passed to faiss's writer (see faiss-binding.ts). */
-  get writable(): boolean {
-    return !this.loaded;
-  }
-
   get faissIndex(): FaissIndex {
     return this.index;
   }
@@ -140,7 +128,6 @@ export class Shard {
   /** Appends records at labels size..size+n−1, one native call per batch. */
   async append(records: readonly StoredRecord[], slicer: TimeSlicer): Promise<void> {
     if (records.length === 0) return;
-    if (!this.appendable) throw new BackendError('faiss', 'cannot append to an HNSW shard read from disk');
     await this.addToIndex(this.index, records, slicer);
     for (const record of records) {
       record.shard = this;
@@ -178,7 +165,6 @@ export class Shard {
     const fresh = createIndex(this.config.kind, this.config.metric, this.config.dimension, this.config.hnsw);
     await this.addToIndex(fresh, live, slicer);
     this.index = fresh;
-    this.loaded = false;
     this.file = null;
     this.slots = live;
     this.dead = 0;

@@ -56,9 +56,6 @@ export async function writeSnapshot(
       });
       ref = await area.write('flat.faiss', flatIndexFile(metric, dimension, labels.length, vectors));
     } else if (!ref) {
-      // Shards read from disk take no appends and keep their file, so a changed one is always
-      // one this process built, which faiss can write (see faiss-binding.ts).
-      if (!shard.writable) throw new BackendError('faiss', 'an HNSW shard read from disk was changed');
       const file = area.allocate('hnsw.faiss');
       shard.faissIndex.write(area.resolve(file));
       ref = await area.adopt(file);
