@@ -1,4 +1,4 @@
-import { ValidationError } from '../../runtime/errors.js';
+import { ConflictError, ValidationError } from '../../runtime/errors.js';
 import type { CollectionSpec, Metadata, QueryRequest, VectorRecord } from './types.js';
 import { METRICS } from './types.js';
 import { DimensionMismatchError } from './vector-errors.js';
@@ -191,4 +191,14 @@ export function validateIds(collection: string, ids: unknown): string[] {
     }
   });
   return ids as string[];
+}
+
+/** A second create with another dimension or metric is a conflict, not a silent no-op. */
+export function assertSameSpec(existing: CollectionSpec, requested: CollectionSpec): void {
+  if (existing.dimension !== requested.dimension || existing.metric !== requested.metric) {
+    throw new ConflictError(
+      `collection '${existing.name}' exists with dimension ${existing.dimension} and metric ${existing.metric}; requested dimension ${requested.dimension} and metric ${requested.metric}`,
+      { collection: existing.name },
+    );
+  }
 }

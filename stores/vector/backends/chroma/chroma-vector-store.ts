@@ -21,11 +21,11 @@ import type {
 import {
   assertCollectionName,
   assertCollectionSpec,
+  assertSameSpec,
   validateIds,
   validateQuery,
   validateRecords,
 } from '../../validate.js';
-import { assertSameSpec } from '../memory/memory-vector-store.js';
 import {
   fromChromaName,
   hnswConfiguration,

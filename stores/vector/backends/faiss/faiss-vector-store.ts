@@ -14,11 +14,11 @@ import type {
 import {
   assertCollectionName,
   assertCollectionSpec,
+  assertSameSpec,
   validateIds,
   validateQuery,
   validateRecords,
 } from '../../validate.js';
-import { assertSameSpec } from '../memory/memory-vector-store.js';
 import { FaissCollection } from './faiss-collection.js';
 import {
   type FaissSettings,

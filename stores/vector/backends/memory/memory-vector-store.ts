@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '../../../../runtime/errors.js';
+import { NotFoundError } from '../../../../runtime/errors.js';
 import { evaluateFilter } from '../../filter/evaluate-filter.js';
 import type { FilterNode } from '../../filter/filter-ast.js';
 import { parseFilter } from '../../filter/parse-filter.js';
@@ -16,6 +16,7 @@ import type {
 import {
   assertCollectionName,
   assertCollectionSpec,
+  assertSameSpec,
   validateIds,
   validateQuery,
   validateRecords,
@@ -147,14 +148,4 @@ export function exactSearch(
     document: record.document,
     ...(request.includeVectors ? { vector: Array.from(record.vector) } : {}),
   }));
-}
-
-/** A second create with another dimension or metric is a conflict, not a silent no-op. */
-export function assertSameSpec(existing: CollectionSpec, requested: CollectionSpec): void {
-  if (existing.dimension !== requested.dimension || existing.metric !== requested.metric) {
-    throw new ConflictError(
-      `collection '${existing.name}' exists with dimension ${existing.dimension} and metric ${existing.metric}; requested dimension ${requested.dimension} and metric ${requested.metric}`,
-      { collection: existing.name },
-    );
-  }
 }

@@ -15,11 +15,11 @@ import type {
 import {
   assertCollectionName,
   assertCollectionSpec,
+  assertSameSpec,
   validateIds,
   validateQuery,
   validateRecords,
 } from '../../validate.js';
-import { assertSameSpec } from '../memory/memory-vector-store.js';
 import { compileSqlFilter } from './compile-sql-filter.js';
 import { countRows, PgvectorCatalog, type Setting } from './pgvector-catalog.js';
 import { detectPgvectorVersion, ensurePgvector, supportsIterativeScan } from './pgvector-extension.js';

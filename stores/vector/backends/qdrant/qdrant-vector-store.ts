@@ -14,11 +14,11 @@ import type {
 import {
   assertCollectionName,
   assertCollectionSpec,
+  assertSameSpec,
   validateIds,
   validateQuery,
   validateRecords,
 } from '../../validate.js';
-import { assertSameSpec } from '../memory/memory-vector-store.js';
 import { compileQdrantFilter, type QdrantFilter } from './compile-qdrant-filter.js';
 import { pointIdFor } from './point-id.js';
 import { type CollectionState, QdrantCollections, type Unusable } from './qdrant-collections.js';
