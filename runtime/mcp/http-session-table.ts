@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Logger } from '../logger.js';
+import type { CreatedServer, ServerFactory } from './created-server.js';
+
+/** One MCP session over Streamable HTTP: its own server instance and transport. */
+export interface HttpSession {
+  /** Set when the transport accepted the initialize request; undefined before. */
+  id: string | undefined;
+  readonly instance: CreatedServer;
+  readonly transport: StreamableHTTPServerTransport;
+}
+
+interface SessionState extends HttpSession {
+  /** Requests (and open SSE streams) of this session not yet finished. */
+  inflight: number;
+  idleTimer: NodeJS.Timeout | undefined;
+  ended: boolean;
+  done: Promise<void> | undefined;
+}
+
+export interface HttpSessionTableOptions {
+  factory: ServerFactory;
+  logger: Logger;
+  /** A session with no request and no open stream for this long is ended. */
+  idleTtlMs: number;
+}
+
+/**
+ * The live sessions of one HTTP server. An SDK server connects to exactly one transport, so each
+ * session gets its own instance from the factory; ending a session (DELETE, idle expiry, server
+ * close) closes that instance and runs its cleanup exactly once.
+ */
+export class HttpSessionTable {
+  private readonly sessions = new Map<string, SessionState>();
+  /** Sessions still initializing are not in the map yet, but close() must end them too. */
+  private readonly pending = new Set<SessionState>();
+
+  constructor(private readonly options: HttpSessionTableOptions) {}
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  get(id: string): HttpSession | undefined {
+    return this.sessions.get(id);
+  }
+
+  /** Creates an instance and a transport that registers itself here once initialize succeeds. */
+  async open(): Promise<HttpSession> {
+    const instance = await this.options.factory();
+    const state: SessionState = {
+      id: undefined,
+      instance,
+      transport: new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          state.id = id;
+          this.pending.delete(state);
+          this.sessions.set(id, state);
+          this.options.logger.info({ sessionId: id }, 'mcp session started');
+        },
+      }),
+      inflight: 0,
+      idleTimer: undefined,
+      ended: false,
+      done: undefined,
+    };
+    this.pending.add(state);
+    // DELETE from the client closes the transport; that ends the session here as well.
+    state.transport.onclose = () => void this.end(state, 'closed by client');
+    state.transport.onerror = (error) =>
+      this.options.logger.debug({ err: error, sessionId: state.id }, 'mcp session transport error');
+    await instance.server.connect(state.transport);
+    return state;
+  }
+
+  /**
+   * Counts `res` as activity of `session` until it finishes: the idle timer only runs while
+   * nothing is in flight, so a long tool call or an open SSE stream never expires its session.
+   */
+  track(session: HttpSession, res: ServerResponse): void {
+    const state = session as SessionState;
+    state.inflight += 1;
+    clearTimeout(state.idleTimer);
+    state.idleTimer = undefined;
+    res.once('close', () => {
+      state.inflight -= 1;
+      if (state.inflight === 0 && !state.ended) {
+        state.idleTimer = setTimeout(() => void this.end(state, 'idle'), this.options.idleTtlMs);
+        // The HTTP server keeps the process alive while it listens; an idle timer must not.
+        state.idleTimer.unref();
+      }
+    });
+  }
+
+  /** Ends a session: closes its server (and transport), then runs its cleanup. Never rejects. */
+  end(session: HttpSession, reason: string): Promise<void> {
+    const state = session as SessionState;
+    // The flag is set before anything awaits: server.close() below calls transport.onclose,
+    // which calls end() again while the first call is still running.
+    if (state.ended) return state.done ?? Promise.resolve();
+    state.ended = true;
+    clearTimeout(state.idleTimer);
+    this.pending.delete(state);
+    if (state.id !== undefined) this.sessions.delete(state.id);
+    state.done = (async () => {
+      try {
+        await state.instance.server.close();
+      } finally {
+        await state.instance.cleanup();
+      }
+      if (state.id !== undefined)
+        this.options.logger.info({ sessionId: state.id, reason }, 'mcp session ended');
+    })().catch((error: unknown) =>
+      this.options.logger.error({ err: error, sessionId: state.id, reason }, 'mcp session cleanup failed'),
+    );
+    return state.done;
+  }
+
+  /** Ends every session, initialized or not. */
+  async endAll(reason: string): Promise<void> {
+    const all = [...this.sessions.values(), ...this.pending];
+    await Promise.all(all.map((state) => this.end(state, reason)));
+  }
+}
