@@ -1,0 +1,126 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { type Logger, silentLogger } from '../../../../runtime/logger.js';
+import type { CreatedServer } from '../../../../runtime/mcp/created-server.js';
+import { createServer } from '../../../../mcp-servers/vector/create-server.js';
+import type { Embedder, EmbedOptions } from '../../../../stores/embeddings/embedder.js';
+import { LocalEmbedder } from '../../../../stores/embeddings/local-embedder.js';
+import type { VectorStore } from '../../../../stores/vector/types.js';
+
+/** The real server and an SDK client, linked in memory. */
+export interface Connected {
+  client: Client;
+  created: CreatedServer;
+  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+  close(): Promise<void>;
+}
+
+/** Small chunks, so a few sentences make a multi-chunk document. */
+export const TEST_CHUNKING = { maxChars: 200, overlap: 0 };
+
+export async function connect(
+  store: VectorStore,
+  embedder: Embedder = new LocalEmbedder(),
+  logger: Logger = silentLogger,
+): Promise<Connected> {
+  const created = createServer({ store, embedder, logger, chunking: TEST_CHUNKING });
+  const client = new Client({ name: 'vector-test', version: '1.0.0' });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await Promise.all([client.connect(clientTransport), created.server.connect(serverTransport)]);
+  return {
+    client,
+    created,
+    call: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult,
+    close: async () => {
+      await client.close();
+      await created.cleanup();
+      await created.server.close();
+    },
+  };
+}
+
+export function textOf(result: CallToolResult): string {
+  return result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+}
+
+/** The structured content of a successful call; fails the test with the error text otherwise. */
+export function dataOf<T>(result: CallToolResult): T {
+  if (result.isError) throw new Error(`tool failed: ${textOf(result)}`);
+  return result.structuredContent as T;
+}
+
+export interface Match {
+  id: string;
+  similarity: number;
+  distance: number;
+  metadata: Record<string, unknown>;
+  document: string | null;
+  vector?: number[];
+}
+
+/**
+ * Wraps the local embedder; after `freeCalls` calls, each call waits until its signal aborts
+ * (then rejects with the reason, as the Embedder contract says). No timers: the test decides
+ * when the upsert is cancelled.
+ */
+export class GateEmbedder implements Embedder {
+  readonly name = 'test/gate';
+  readonly dimension: number;
+  calls = 0;
+  /** Resolves when a call is being held. */
+  readonly held: Promise<void>;
+  private resolveHeld!: () => void;
+
+  constructor(
+    private readonly inner: LocalEmbedder,
+    private readonly freeCalls: number,
+  ) {
+    this.dimension = inner.dimension;
+    this.held = new Promise((resolve) => (this.resolveHeld = resolve));
+  }
+
+  async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<number[][]> {
+    this.calls++;
+    if (this.calls > this.freeCalls) {
+      const { signal } = options;
+      this.resolveHeld();
+      await new Promise<never>((_, reject) => {
+        const stop = (): void => reject(signal?.reason);
+        if (signal?.aborted) stop();
+        else signal?.addEventListener('abort', stop, { once: true });
+      });
+    }
+    return this.inner.embed(texts, options);
+  }
+
+  async embedOne(text: string, options?: EmbedOptions): Promise<number[]> {
+    const [vector] = await this.embed([text], options);
+    return vector!;
+  }
+}
+
+/** A logger whose lines the test can wait for (the server reports a cancelled upsert in its log). */
+export function captureLogger(): { logger: Logger; waitFor(msg: string): Promise<Record<string, unknown>> } {
+  const lines: Record<string, unknown>[] = [];
+  const waiters: { msg: string; resolve(line: Record<string, unknown>): void }[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const line = JSON.parse(chunk.toString()) as Record<string, unknown>;
+      lines.push(line);
+      for (const waiter of waiters.filter((w) => w.msg === line['msg'])) waiter.resolve(line);
+      done();
+    },
+  });
+  return {
+    logger: pino({ level: 'info' }, stream),
+    waitFor: (msg) =>
+      new Promise((resolve) => {
+        const seen = lines.find((line) => line['msg'] === msg);
+        if (seen) resolve(seen);
+        else waiters.push({ msg, resolve });
+      }),
+  };
+}
