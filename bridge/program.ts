@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerDoctorCommand } from './commands/doctor-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
+import { registerServerCommand } from './commands/server-command.js';
 
 /** The `switchyard` command line; later issues register their commands here. */
 export function buildProgram(): Command {
@@ -12,5 +13,6 @@ export function buildProgram(): Command {
   registerConfigCommand(program);
   registerMigrateCommand(program);
   registerDoctorCommand(program);
+  registerServerCommand(program);
   return program;
 }

@@ -1,0 +1,87 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import { ValidationError } from '../../runtime/errors.js';
+import { serveHttp } from '../../runtime/mcp/serve-http.js';
+import { serveStdio } from '../../runtime/mcp/serve-stdio.js';
+import { commandContext } from '../context.js';
+import { findMcpServer, MCP_SERVERS, type McpServerRegistry } from '../mcp-server-registry.js';
+
+interface ServerOptions {
+  http?: number;
+  host?: string;
+  token?: string;
+  allowOrigin?: string[];
+}
+
+/**
+ * `switchyard server <name>`: runs one of Switchyard's MCP servers standalone, over stdio (what
+ * Claude Desktop and the bridge's fleet start) or, with `--http`, over Streamable HTTP. Over HTTP
+ * the first log line on stderr is `{"url":"http://127.0.0.1:PORT/mcp","msg":"listening on …"}`,
+ * which is how a caller that passed `--http 0` learns the port.
+ *
+ * `registry` is injectable so tests can run the command with servers of their own.
+ */
+export function registerServerCommand(program: Command, registry: McpServerRegistry = MCP_SERVERS): void {
+  const names = Object.keys(registry).sort();
+  program
+    .command('server')
+    .description('run one MCP server over stdio (default) or Streamable HTTP; logs go to stderr')
+    .argument('<name>', `the server: ${names.map((n) => `${n} (${registry[n]?.description})`).join('; ')}`)
+    .option('--http <port>', 'serve Streamable HTTP at /mcp on this port (0 = a free port)', parsePort)
+    .option('--host <host>', 'interface to listen on with --http (default 127.0.0.1)')
+    .option('--token <token>', 'with --http: require Authorization: Bearer <token>')
+    .option('--allow-origin <origin...>', 'with --http: browser origins allowed to call the server')
+    .action(async (name: string, options: ServerOptions, command: Command) => {
+      // The name is checked before the config is read, so a typo fails fast and says what exists.
+      const entry = findMcpServer(name, registry);
+      if (options.http === undefined) rejectHttpOnlyOptions(options);
+      const { config, logger } = commandContext(command);
+      const composed = await entry.create(config, { logger });
+      try {
+        if (options.http === undefined) {
+          const handle = await serveStdio(composed.factory, { logger });
+          await handle.closed;
+        } else {
+          const handle = await serveHttp(composed.factory, {
+            logger,
+            port: options.http,
+            host: options.host,
+            bearerToken: options.token,
+            allowedOrigins: options.allowOrigin,
+          });
+          await nextSignal();
+          await handle.close();
+        }
+      } finally {
+        await composed.close();
+      }
+    });
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535 (0 = a free port)');
+  return port;
+}
+
+function rejectHttpOnlyOptions(options: ServerOptions): void {
+  const given = [
+    options.host !== undefined && '--host',
+    options.token !== undefined && '--token',
+    options.allowOrigin !== undefined && '--allow-origin',
+  ].filter((flag): flag is string => typeof flag === 'string');
+  if (given.length > 0)
+    throw new ValidationError(`${given.join(', ')} only apply with --http <port>`, { options: given });
+}
+
+/** Resolves on the first SIGTERM or SIGINT, then stops listening for them. */
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const signals = ['SIGTERM', 'SIGINT'] as const;
+    const onSignal = (signal: NodeJS.Signals) => {
+      for (const s of signals) process.off(s, onSignal);
+      resolve(signal);
+    };
+    for (const s of signals) process.once(s, onSignal);
+  });
+}

@@ -1,0 +1,82 @@
+import type { Config } from '../runtime/config/config-schema.js';
+import { SwitchyardError } from '../runtime/errors.js';
+import type { Logger } from '../runtime/logger.js';
+import type { ServerFactory } from '../runtime/mcp/created-server.js';
+import { createEmbedder } from '../stores/embeddings/create-embedder.js';
+import { openSql } from '../stores/sql/open-sql.js';
+import type { Sql } from '../stores/sql/sql.js';
+import { openVectorStore } from './vector-store-from-config.js';
+
+/** A server composed from configuration: the factory to serve, and what closes its dependencies. */
+export interface ComposedServer {
+  factory: ServerFactory;
+  /** Closes the stores the composition opened (not ones the caller passed in). */
+  close(): Promise<void>;
+}
+
+export interface ComposeDeps {
+  /** An SQL store the caller already opened; when absent, an entry that needs one opens its own. */
+  sql?: Sql;
+  logger: Logger;
+}
+
+export interface McpServerEntry {
+  /** One line for `switchyard server --help` and error messages. */
+  description: string;
+  create(config: Config, deps: ComposeDeps): Promise<ComposedServer>;
+}
+
+export type McpServerRegistry = Readonly<Record<string, McpServerEntry>>;
+
+/**
+ * Switchyard's own servers by name. Each entry imports its server module on demand, so running
+ * one server does not load the others' dependencies (octokit, native addons).
+ */
+export const MCP_SERVERS: McpServerRegistry = {
+  vector: {
+    description: 'collections of documents over the configured vector backend and embedder',
+    async create(config, deps) {
+      const { createServer } = await import('../mcp-servers/vector/create-server.js');
+      const logger = deps.logger.child({ server: 'vector' });
+      // Only pgvector lives in the SQL store; other backends must not open (and lock) PGlite.
+      const ownSql =
+        config.vector.backend === 'pgvector' && !deps.sql
+          ? await openSql({
+              databaseUrl: config.database.url,
+              home: config.home,
+              schema: config.database.schema,
+              logger,
+            })
+          : undefined;
+      const sql = deps.sql ?? ownSql;
+      try {
+        // openVectorStore reads `sql` only for pgvector; the others never touch it.
+        const store = await openVectorStore(config, { sql: sql as Sql, logger });
+        const embedder = createEmbedder(config.embeddings, { logger });
+        return {
+          factory: () => createServer({ store, embedder, logger }),
+          async close() {
+            try {
+              await store.close();
+            } finally {
+              await ownSql?.close();
+            }
+          },
+        };
+      } catch (error) {
+        await ownSql?.close();
+        throw error;
+      }
+    },
+  },
+};
+
+/** The entry named `name`, or an error that lists the servers there are. */
+export function findMcpServer(name: string, registry: McpServerRegistry = MCP_SERVERS): McpServerEntry {
+  const entry = Object.hasOwn(registry, name) ? registry[name] : undefined;
+  if (entry) return entry;
+  const known = Object.keys(registry).sort();
+  throw new SwitchyardError('not_found', `unknown MCP server '${name}'; known servers: ${known.join(', ')}`, {
+    details: { kind: 'mcp server', name, known },
+  });
+}

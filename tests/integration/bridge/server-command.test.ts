@@ -1,0 +1,86 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runMcpContract } from '../../support/mcp-contract.js';
+import { alive, startHttpServer, SWITCHYARD_CLI } from '../../support/mcp-server-process.js';
+
+const TSX = import.meta.resolve('tsx');
+const ECHO_CLI = join(import.meta.dirname, '../../support/echo-cli.ts');
+const MEMORY_BACKEND = { SWITCHYARD_VECTOR_BACKEND: 'memory' };
+
+describe('switchyard server', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'switchyard-server-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function switchyard(args: string[]) {
+    return spawnSync(process.execPath, ['--import', TSX, SWITCHYARD_CLI, ...args], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: dir, SWITCHYARD_HOME: join(dir, 'home') },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  }
+
+  it('refuses an unknown server name with a non-zero exit, listing the known servers', () => {
+    const { status, stdout, stderr } = switchyard(['server', 'nope']);
+    expect(status).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain("unknown MCP server 'nope'; known servers: vector");
+  });
+
+  it('refuses HTTP-only options without --http', () => {
+    const { status, stderr } = switchyard(['server', 'vector', '--token', 't']);
+    expect(status).toBe(1);
+    expect(stderr).toContain('--token only apply with --http <port>');
+  });
+
+  it('with --http 0 logs the URL it listens on, serves there, and exits 0 on SIGTERM', async () => {
+    const server = await startHttpServer('vector', { env: () => MEMORY_BACKEND });
+    const line = server
+      .stderr()
+      .split('\n')
+      .find((l) => l.includes('"url"'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/),
+    });
+    expect((await server.client.listTools()).tools.length).toBeGreaterThan(0);
+    expect(await server.stop()).toEqual({ code: 0, signal: null });
+    expect(alive(server.pid)).toBe(false);
+  });
+
+  it('with --token refuses requests without the token', async () => {
+    // The harness client sends no token, so connecting must fail with 401.
+    await expect(startHttpServer('echo', { entry: ECHO_CLI, args: ['--token', 's3cret'] })).rejects.toThrow(
+      /401|Unauthorized/,
+    );
+  });
+});
+
+// The contract harness itself, run on the echo server of tests/support through the real command.
+runMcpContract('echo', {
+  entry: ECHO_CLI,
+  tools: {
+    echo: {
+      valid: [
+        {
+          arguments: { text: 'hello' },
+          check: (result) => expect(result.structuredContent).toEqual({ text: 'hello' }),
+        },
+      ],
+      invalid: [
+        { arguments: {}, error: /text/ },
+        { arguments: { text: 'x'.repeat(101) }, error: /100/ },
+        { arguments: { text: 'boom' }, error: /boom is refused/ },
+      ],
+    },
+  },
+  resources: [
+    { uri: 'echo://greeting', check: (r) => expect(r.contents[0]).toMatchObject({ text: 'hello' }) },
+  ],
+  prompts: [{ name: 'shout', arguments: { text: 'hi' } }],
+});
