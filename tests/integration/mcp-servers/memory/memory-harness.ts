@@ -1,0 +1,61 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { silentLogger } from '../../../../runtime/logger.js';
+import { createServer } from '../../../../mcp-servers/memory/create-server.js';
+import { LocalEmbedder } from '../../../../stores/embeddings/local-embedder.js';
+import { migrate } from '../../../../stores/sql/migrate.js';
+import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
+import type { Sql } from '../../../../stores/sql/sql.js';
+import { MemoryVectorStore } from '../../../../stores/vector/backends/memory/memory-vector-store.js';
+import type { VectorStore } from '../../../../stores/vector/types.js';
+
+/** The real memory server on a migrated SQL store, with an SDK client linked in memory. */
+export interface ConnectedMemory {
+  client: Client;
+  sql: Sql;
+  store: VectorStore;
+  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+  close(): Promise<void>;
+}
+
+export async function openMigratedPglite(): Promise<Sql> {
+  const sql = await PgliteSql.open();
+  await migrate(sql, MIGRATIONS);
+  return sql;
+}
+
+/** Connects a server to `sql` (a fresh PGlite when absent; closed by close() only then). */
+export async function connectMemory(
+  options: { sql?: Sql; store?: VectorStore } = {},
+): Promise<ConnectedMemory> {
+  const sql = options.sql ?? (await openMigratedPglite());
+  const store = options.store ?? new MemoryVectorStore();
+  const created = createServer({ sql, store, embedder: new LocalEmbedder(), logger: silentLogger });
+  const client = new Client({ name: 'memory-test', version: '1.0.0' });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await Promise.all([client.connect(clientTransport), created.server.connect(serverTransport)]);
+  return {
+    client,
+    sql,
+    store,
+    call: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult,
+    close: async () => {
+      await client.close();
+      await created.cleanup();
+      await created.server.close();
+      if (!options.sql) await sql.close();
+    },
+  };
+}
+
+export function textOf(result: CallToolResult): string {
+  return result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+}
+
+/** The structured content of a successful call; fails the test with the error text otherwise. */
+export function dataOf<T>(result: CallToolResult): T {
+  if (result.isError) throw new Error(`tool failed: ${textOf(result)}`);
+  return result.structuredContent as T;
+}
