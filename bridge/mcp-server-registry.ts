@@ -1,3 +1,4 @@
+import { delimiter } from 'node:path';
 import type { Config } from '../runtime/config/config-schema.js';
 import { SwitchyardError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
@@ -33,6 +34,56 @@ export type McpServerRegistry = Readonly<Record<string, McpServerEntry>>;
  * one server does not load the others' dependencies (octokit, native addons).
  */
 export const MCP_SERVERS: McpServerRegistry = {
+  memory: {
+    description: 'a knowledge graph in the SQL store, compatible with @modelcontextprotocol/server-memory',
+    async create(config, deps) {
+      const { createServer } = await import('../mcp-servers/memory/create-server.js');
+      const logger = deps.logger.child({ server: 'memory' });
+      // The graph lives in the SQL store, so this entry always needs one (migrated by openSql).
+      const ownSql = deps.sql
+        ? undefined
+        : await openSql({
+            databaseUrl: config.database.url,
+            home: config.home,
+            schema: config.database.schema,
+            logger,
+          });
+      const sql = deps.sql ?? (ownSql as Sql);
+      try {
+        const store = await openVectorStore(config, { sql, logger });
+        const embedder = createEmbedder(config.embeddings, { logger });
+        return {
+          factory: () => createServer({ sql, store, embedder, logger }),
+          async close() {
+            try {
+              await store.close();
+            } finally {
+              await ownSql?.close();
+            }
+          },
+        };
+      } catch (error) {
+        await ownSql?.close();
+        throw error;
+      }
+    },
+  },
+  filesystem: {
+    description:
+      'files under the allowed roots (SWITCHYARD_FS_ROOTS, path-delimited), narrowed by client MCP roots',
+    async create(_config, deps) {
+      const { createServer } = await import('../mcp-servers/filesystem/create-server.js');
+      const { resolveConfiguredRoots } = await import('../mcp-servers/filesystem/path-guard.js');
+      const logger = deps.logger.child({ server: 'filesystem' });
+      // Read once here, at the composition root; a missing or non-directory root fails at startup.
+      const roots = resolveConfiguredRoots(
+        (process.env.SWITCHYARD_FS_ROOTS ?? '').split(delimiter).filter(Boolean),
+      );
+      if (roots.length === 0)
+        logger.warn('no SWITCHYARD_FS_ROOTS: only roots offered by the client will be allowed');
+      return { factory: () => createServer({ roots, logger }), close: async () => {} };
+    },
+  },
   vector: {
     description: 'collections of documents over the configured vector backend and embedder',
     async create(config, deps) {

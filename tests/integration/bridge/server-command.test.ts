@@ -30,7 +30,7 @@ describe('switchyard server', () => {
     const { status, stdout, stderr } = switchyard(['server', 'nope']);
     expect(status).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toContain("unknown MCP server 'nope'; known servers: vector");
+    expect(stderr).toContain("unknown MCP server 'nope'; known servers: filesystem, memory, vector");
   });
 
   it('refuses HTTP-only options without --http', () => {
