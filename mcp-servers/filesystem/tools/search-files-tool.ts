@@ -1,3 +1,4 @@
+import { progressReporter } from '../../../runtime/mcp/progress.js';
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import { ValidationError } from '../../../runtime/errors.js';
@@ -31,7 +32,7 @@ export const registerSearchFilesTool: RegisterTool = (server, deps) => {
         const { real } = await deps.guard.resolve(path, 'existing');
         const matches = globMatcher(pattern);
         const found: string[] = [];
-        const token = extra._meta?.progressToken;
+        const reportProgress = progressReporter(extra, deps.logger);
         const entries = walk({
           guard: deps.guard,
           start: real,
@@ -47,15 +48,9 @@ export const registerSearchFilesTool: RegisterTool = (server, deps) => {
           scanned += 1;
           if (matches(next.value.relative)) found.push(next.value.relative);
           if (found.length >= MAX_MATCHES) return dataResult({ path, matches: found, truncated: true });
-          if (token !== undefined && scanned % PROGRESS_EVERY === 0)
-            await extra.sendNotification({
-              method: 'notifications/progress',
-              params: {
-                progressToken: token,
-                progress: scanned,
-                message: `${scanned} entries scanned, ${found.length} matches`,
-              },
-            });
+          if (scanned % PROGRESS_EVERY === 0) {
+            await reportProgress(scanned, undefined, `${scanned} entries scanned, ${found.length} matches`);
+          }
           next = await entries.next();
         }
         return dataResult({ path, matches: found, truncated: next.value.truncated });

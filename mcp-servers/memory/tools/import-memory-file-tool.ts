@@ -1,3 +1,4 @@
+import { progressReporter } from '../../../runtime/mcp/progress.js';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
@@ -44,25 +45,13 @@ export const registerImportMemoryFileTool: RegisterTool = (server, deps) => {
       try {
         const content = await loadInput(path, text);
         const parsed = parseMemoryFile(content);
-        const progressToken = extra._meta?.progressToken;
+        const reportProgress = progressReporter(extra, deps.logger);
         const signal = AbortSignal.any([extra.signal, deps.shutdown]);
         const report = await importGraph(deps.sql, parsed.lines, {
           signal,
           onBatch: async (done, total, change) => {
             await deps.index.apply(change);
-            if (progressToken === undefined) return;
-            // A lost progress notification must not fail an import that succeeded.
-            await extra
-              .sendNotification({
-                method: 'notifications/progress',
-                params: {
-                  progressToken,
-                  progress: done,
-                  total,
-                  message: `${done} of ${total} lines imported`,
-                },
-              })
-              .catch((error: unknown) => deps.logger.warn({ err: error }, 'progress notification failed'));
+            await reportProgress(done, total, `${done} of ${total} lines imported`);
           },
         });
         const data = { ...report, skipped: parsed.skipped };

@@ -1,3 +1,4 @@
+import { progressReporter } from '../../../runtime/mcp/progress.js';
 import { z } from 'zod';
 import { collectionName, metadataSchema, recordId, type RegisterTool } from '../schemas.js';
 import { dataResult, errorResult } from '../tool-result.js';
@@ -53,7 +54,7 @@ export const registerUpsertDocumentsTool: RegisterTool = (server, deps) => {
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
     async ({ collection, documents }, extra) => {
-      const progressToken = extra._meta?.progressToken;
+      const reportProgress = progressReporter(extra, deps.logger);
       const signal = AbortSignal.any([extra.signal, deps.shutdown]);
       try {
         const report = await writeDocuments({
@@ -63,21 +64,8 @@ export const registerUpsertDocumentsTool: RegisterTool = (server, deps) => {
           documents,
           chunking: deps.chunking,
           signal,
-          onProgress: async (written, total) => {
-            if (progressToken === undefined) return;
-            // A lost progress notification must not fail a write that succeeded.
-            await extra
-              .sendNotification({
-                method: 'notifications/progress',
-                params: {
-                  progressToken,
-                  progress: written,
-                  total,
-                  message: `wrote ${written} of ${total} chunks`,
-                },
-              })
-              .catch((error: unknown) => deps.logger.warn({ err: error }, 'progress notification failed'));
-          },
+          onProgress: (written, total) =>
+            reportProgress(written, total, `wrote ${written} of ${total} chunks`),
         });
         // A cancelled request gets no response (MCP cancellation), so the log is where this is reported.
         if (report.cancelled) deps.logger.info({ report }, 'upsert_documents cancelled');

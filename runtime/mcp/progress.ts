@@ -1,0 +1,27 @@
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../logger.js';
+
+/** The `extra` argument the SDK passes to a tool handler. */
+export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** Sends one progress step; `total` is omitted when the end is not known in advance. */
+export type ReportProgress = (progress: number, total: number | undefined, message: string) => Promise<void>;
+
+/**
+ * Progress for a long tool call, sent only to a client that asked for it (a `progressToken` in the
+ * request's `_meta`); otherwise every call is a no-op. A notification that cannot be sent is logged:
+ * it never fails the work it reports on.
+ */
+export function progressReporter(extra: ToolExtra, logger: Logger): ReportProgress {
+  const progressToken = extra._meta?.progressToken;
+  if (progressToken === undefined) return async () => {};
+  return async (progress, total, message) => {
+    await extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken, progress, ...(total === undefined ? {} : { total }), message },
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'progress notification failed'));
+  };
+}
