@@ -4,8 +4,10 @@ import { SwitchyardError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
 import type { ServerFactory } from '../runtime/mcp/created-server.js';
 import { createEmbedder } from '../stores/embeddings/create-embedder.js';
-import { openSql } from '../stores/sql/open-sql.js';
+import type { Embedder } from '../stores/embeddings/embedder.js';
 import type { Sql } from '../stores/sql/sql.js';
+import type { VectorStore } from '../stores/vector/types.js';
+import { openSqlFromConfig } from './sql-from-config.js';
 import { openVectorStore } from './vector-store-from-config.js';
 
 /** A server composed from configuration: the factory to serve, and what closes its dependencies. */
@@ -39,33 +41,13 @@ export const MCP_SERVERS: McpServerRegistry = {
     async create(config, deps) {
       const { createServer } = await import('../mcp-servers/memory/create-server.js');
       const logger = deps.logger.child({ server: 'memory' });
-      // The graph lives in the SQL store, so this entry always needs one (migrated by openSql).
-      const ownSql = deps.sql
-        ? undefined
-        : await openSql({
-            databaseUrl: config.database.url,
-            home: config.home,
-            schema: config.database.schema,
-            logger,
-          });
-      const sql = deps.sql ?? (ownSql as Sql);
-      try {
-        const store = await openVectorStore(config, { sql, logger });
-        const embedder = createEmbedder(config.embeddings, { logger });
-        return {
-          factory: () => createServer({ sql, store, embedder, logger }),
-          async close() {
-            try {
-              await store.close();
-            } finally {
-              await ownSql?.close();
-            }
-          },
-        };
-      } catch (error) {
-        await ownSql?.close();
-        throw error;
-      }
+      // The graph lives in the SQL store, so this entry always needs one.
+      const stack = await openSearchStack(config, deps, logger, true);
+      return {
+        factory: () =>
+          createServer({ sql: stack.sql!, store: stack.store, embedder: stack.embedder, logger }),
+        close: stack.close,
+      };
     },
   },
   filesystem: {
@@ -89,38 +71,58 @@ export const MCP_SERVERS: McpServerRegistry = {
     async create(config, deps) {
       const { createServer } = await import('../mcp-servers/vector/create-server.js');
       const logger = deps.logger.child({ server: 'vector' });
-      // Only pgvector lives in the SQL store; other backends must not open (and lock) PGlite.
-      const ownSql =
-        config.vector.backend === 'pgvector' && !deps.sql
-          ? await openSql({
-              databaseUrl: config.database.url,
-              home: config.home,
-              schema: config.database.schema,
-              logger,
-            })
-          : undefined;
-      const sql = deps.sql ?? ownSql;
-      try {
-        // openVectorStore reads `sql` only for pgvector; the others never touch it.
-        const store = await openVectorStore(config, { sql: sql as Sql, logger });
-        const embedder = createEmbedder(config.embeddings, { logger });
-        return {
-          factory: () => createServer({ store, embedder, logger }),
-          async close() {
-            try {
-              await store.close();
-            } finally {
-              await ownSql?.close();
-            }
-          },
-        };
-      } catch (error) {
-        await ownSql?.close();
-        throw error;
-      }
+      const stack = await openSearchStack(config, deps, logger, false);
+      return {
+        factory: () => createServer({ store: stack.store, embedder: stack.embedder, logger }),
+        close: stack.close,
+      };
     },
   },
 };
+
+interface SearchStack {
+  /** Set when the server needs SQL, or the vector backend is pgvector. */
+  sql: Sql | undefined;
+  store: VectorStore;
+  embedder: Embedder;
+  /** Closes what this stack opened (not an Sql the caller passed in). */
+  close(): Promise<void>;
+}
+
+/**
+ * The configured vector store and embedder, with the SQL store when `needsSql` or when the
+ * backend is pgvector. Other backends never open SQL: PGlite would lock its data directory.
+ */
+async function openSearchStack(
+  config: Config,
+  deps: ComposeDeps,
+  logger: Logger,
+  needsSql: boolean,
+): Promise<SearchStack> {
+  const wantSql = needsSql || config.vector.backend === 'pgvector';
+  const ownSql = wantSql && !deps.sql ? await openSqlFromConfig(config, logger) : undefined;
+  const sql = deps.sql ?? ownSql;
+  try {
+    // openVectorStore reads `sql` only for pgvector, which always has one here.
+    const store = await openVectorStore(config, { sql: sql as Sql, logger });
+    const embedder = createEmbedder(config.embeddings, { logger });
+    return {
+      sql,
+      store,
+      embedder,
+      async close() {
+        try {
+          await store.close();
+        } finally {
+          await ownSql?.close();
+        }
+      },
+    };
+  } catch (error) {
+    await ownSql?.close();
+    throw error;
+  }
+}
 
 /** The entry named `name`, or an error that lists the servers there are. */
 export function findMcpServer(name: string, registry: McpServerRegistry = MCP_SERVERS): McpServerEntry {

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import type { Config } from '../../runtime/config/config-schema.js';
 import { createEmbedder } from '../../stores/embeddings/create-embedder.js';
-import { openSql } from '../../stores/sql/open-sql.js';
+import { openSqlFromConfig } from '../sql-from-config.js';
 import type { Sql } from '../../stores/sql/sql.js';
 import type { BackendName, VectorStore } from '../../stores/vector/types.js';
 import { type CommandContext, commandContext } from '../context.js';
@@ -37,12 +37,7 @@ async function runChecks({ config, logger }: CommandContext): Promise<Check[]> {
   let sql: Sql | null = null;
   const started = performance.now();
   try {
-    sql = await openSql({
-      databaseUrl: config.database.url,
-      home: config.home,
-      schema: config.database.schema,
-      logger,
-    });
+    sql = await openSqlFromConfig(config, logger);
     const { rows } = await sql.query<{ version: number }>(
       'SELECT max(version) AS version FROM switchyard_migrations',
     );

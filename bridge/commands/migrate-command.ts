@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openSql } from '../../stores/sql/open-sql.js';
+import { openSqlFromConfig } from '../sql-from-config.js';
 import { commandContext } from '../context.js';
 
 export function registerMigrateCommand(program: Command): void {
@@ -8,12 +8,7 @@ export function registerMigrateCommand(program: Command): void {
     .description('apply pending SQL migrations to the configured database (also done at every start)')
     .action(async (_options: unknown, command: Command) => {
       const { config, logger } = commandContext(command);
-      const sql = await openSql({
-        databaseUrl: config.database.url,
-        home: config.home,
-        schema: config.database.schema,
-        logger,
-      });
+      const sql = await openSqlFromConfig(config, logger);
       try {
         const { rows } = await sql.query<{ version: number; name: string }>(
           'SELECT version, name FROM switchyard_migrations ORDER BY version',
