@@ -1,6 +1,5 @@
+import { connectInMemory, dataOf, type InMemoryConnection, textOf } from '../../../support/in-memory-mcp.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import {
   lstat,
   mkdir,
@@ -17,7 +16,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type FilesystemServerDeps } from '../../../../mcp-servers/filesystem/create-server.js';
 import { silentLogger } from '../../../../runtime/logger.js';
-import type { CreatedServer } from '../../../../runtime/mcp/created-server.js';
 
 /** Every file outside the root holds this word; no tool result may ever contain it. */
 export const SECRET = 'TOP-SECRET';
@@ -79,38 +77,13 @@ export async function snapshot(...dirs: string[]): Promise<string> {
   return out.join('\n');
 }
 
-export interface Connected {
-  client: Client;
-  created: CreatedServer;
-  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
-  close(): Promise<void>;
-}
+export type Connected = InMemoryConnection;
 
 export async function connect(
   deps: Partial<FilesystemServerDeps> & { roots: string[] },
   client: Client = new Client({ name: 'fs-test', version: '1.0.0' }),
 ): Promise<Connected> {
-  const created = createServer({ logger: silentLogger, ...deps });
-  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  await Promise.all([client.connect(clientTransport), created.server.connect(serverTransport)]);
-  return {
-    client,
-    created,
-    call: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult,
-    close: async () => {
-      await client.close();
-      await created.cleanup();
-      await created.server.close();
-    },
-  };
+  return connectInMemory(createServer({ logger: silentLogger, ...deps }), client);
 }
 
-export function textOf(result: CallToolResult): string {
-  return result.content.map((part) => (part.type === 'text' ? part.text : JSON.stringify(part))).join('');
-}
-
-/** The structured content of a successful call; fails the test with the error text otherwise. */
-export function dataOf<T>(result: CallToolResult): T {
-  if (result.isError) throw new Error(`tool failed: ${textOf(result)}`);
-  return result.structuredContent as T;
-}
+export { dataOf, textOf };

@@ -1,5 +1,5 @@
+import { connectInMemory, dataOf, textOf } from '../../../support/in-memory-mcp.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { silentLogger } from '../../../../runtime/logger.js';
 import { createServer } from '../../../../mcp-servers/memory/create-server.js';
@@ -32,30 +32,20 @@ export async function connectMemory(
 ): Promise<ConnectedMemory> {
   const sql = options.sql ?? (await openMigratedPglite());
   const store = options.store ?? new MemoryVectorStore();
-  const created = createServer({ sql, store, embedder: new LocalEmbedder(), logger: silentLogger });
-  const client = new Client({ name: 'memory-test', version: '1.0.0' });
-  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  await Promise.all([client.connect(clientTransport), created.server.connect(serverTransport)]);
+  const connection = await connectInMemory(
+    createServer({ sql, store, embedder: new LocalEmbedder(), logger: silentLogger }),
+    new Client({ name: 'memory-test', version: '1.0.0' }),
+  );
   return {
-    client,
+    client: connection.client,
     sql,
     store,
-    call: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult,
+    call: connection.call,
     close: async () => {
-      await client.close();
-      await created.cleanup();
-      await created.server.close();
+      await connection.close();
       if (!options.sql) await sql.close();
     },
   };
 }
 
-export function textOf(result: CallToolResult): string {
-  return result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-}
-
-/** The structured content of a successful call; fails the test with the error text otherwise. */
-export function dataOf<T>(result: CallToolResult): T {
-  if (result.isError) throw new Error(`tool failed: ${textOf(result)}`);
-  return result.structuredContent as T;
-}
+export { dataOf, textOf };

@@ -1,22 +1,15 @@
+import { connectInMemory, dataOf, type InMemoryConnection, textOf } from '../../../support/in-memory-mcp.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { type Logger, silentLogger } from '../../../../runtime/logger.js';
-import type { CreatedServer } from '../../../../runtime/mcp/created-server.js';
 import { createServer } from '../../../../mcp-servers/vector/create-server.js';
 import type { Embedder, EmbedOptions } from '../../../../stores/embeddings/embedder.js';
 import { LocalEmbedder } from '../../../../stores/embeddings/local-embedder.js';
 import type { VectorStore } from '../../../../stores/vector/types.js';
 
 /** The real server and an SDK client, linked in memory. */
-export interface Connected {
-  client: Client;
-  created: CreatedServer;
-  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
-  close(): Promise<void>;
-}
+export type Connected = InMemoryConnection;
 
 /** Small chunks, so a few sentences make a multi-chunk document. */
 export const TEST_CHUNKING = { maxChars: 200, overlap: 0 };
@@ -26,31 +19,13 @@ export async function connect(
   embedder: Embedder = new LocalEmbedder(),
   logger: Logger = silentLogger,
 ): Promise<Connected> {
-  const created = createServer({ store, embedder, logger, chunking: TEST_CHUNKING });
-  const client = new Client({ name: 'vector-test', version: '1.0.0' });
-  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  await Promise.all([client.connect(clientTransport), created.server.connect(serverTransport)]);
-  return {
-    client,
-    created,
-    call: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult,
-    close: async () => {
-      await client.close();
-      await created.cleanup();
-      await created.server.close();
-    },
-  };
+  return connectInMemory(
+    createServer({ store, embedder, logger, chunking: TEST_CHUNKING }),
+    new Client({ name: 'vector-test', version: '1.0.0' }),
+  );
 }
 
-export function textOf(result: CallToolResult): string {
-  return result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-}
-
-/** The structured content of a successful call; fails the test with the error text otherwise. */
-export function dataOf<T>(result: CallToolResult): T {
-  if (result.isError) throw new Error(`tool failed: ${textOf(result)}`);
-  return result.structuredContent as T;
-}
+export { dataOf, textOf };
 
 export interface Match {
   id: string;
