@@ -1,26 +1,22 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { SwitchyardError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
+import { errorResult as sharedErrorResult } from '../../runtime/mcp/tool-result.js';
 
-/** A successful result whose data is both structured (for programs) and JSON text (for models). */
-export function dataResult<T extends Record<string, unknown>>(
-  data: T,
-): CallToolResult & { structuredContent: T } {
-  return { content: [{ type: 'text', text: JSON.stringify(data, null, 2) }], structuredContent: data };
-}
+export { dataResult } from '../../runtime/mcp/tool-result.js';
 
-/**
- * Turns an error into an `isError` result whose text says what is wrong and which call fixes it.
- * A tool's failure is a result the model can act on, never a thrown protocol error (STYLE.md).
- */
+/** Turns an error into an `isError` result whose text says what is wrong and which call fixes it. */
 export function errorResult(error: unknown, tool: string, logger: Logger): CallToolResult {
   const code = error instanceof SwitchyardError ? error.code : undefined;
-  if (code === undefined || code === 'fs_error') logger.error({ err: error, tool }, 'filesystem tool failed');
   // Refusals are logged too: an operator wants to see escape attempts.
   if (code === 'access_denied') logger.warn({ err: error, tool }, 'filesystem access refused');
-  const message = error instanceof Error ? error.message : String(error);
-  const hint = code ? HINTS[code] : undefined;
-  return { content: [{ type: 'text', text: hint ? `${message}. ${hint}` : message }], isError: true };
+  return sharedErrorResult(error, {
+    tool,
+    logger,
+    server: 'filesystem',
+    hint: () => (code ? HINTS[code] : undefined),
+    isUnexpected: () => code === undefined || code === 'fs_error',
+  });
 }
 
 const HINTS: Record<string, string> = {

@@ -1,6 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { SwitchyardError, ValidationError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
+import { errorResult as sharedErrorResult } from '../../runtime/mcp/tool-result.js';
 import { EntityNotFoundError } from './graph-types.js';
 
 /** A result as the reference server builds it: pretty JSON text and the same data structured. */
@@ -26,12 +27,13 @@ export function errorResult(
   logger: Logger,
   options: { exact?: boolean } = {},
 ): CallToolResult {
-  const expected = error instanceof SwitchyardError || error instanceof EntityNotFoundError;
-  // Unexpected failures (the database) are the operator's business too; expected ones the caller's.
-  if (!expected) logger.error({ err: error, tool }, 'memory tool failed');
-  const message = error instanceof Error ? error.message : String(error);
-  const hint = options.exact ? undefined : hintFor(error);
-  return { content: [{ type: 'text', text: hint ? `${message}. ${hint}` : message }], isError: true };
+  return sharedErrorResult(error, {
+    tool,
+    logger,
+    server: 'memory',
+    hint: options.exact ? undefined : hintFor,
+    isUnexpected: (e) => !(e instanceof SwitchyardError || e instanceof EntityNotFoundError),
+  });
 }
 
 function hintFor(error: unknown): string | undefined {

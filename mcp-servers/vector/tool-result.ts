@@ -8,28 +8,23 @@ import {
   ValidationError,
 } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
+import { errorResult as sharedErrorResult } from '../../runtime/mcp/tool-result.js';
 import { DimensionMismatchError } from '../../stores/vector/vector-errors.js';
 
-/** A successful result whose data is both structured (for programs) and JSON text (for models). */
-export function dataResult<T extends Record<string, unknown>>(
-  data: T,
-): CallToolResult & { structuredContent: T } {
-  return { content: [{ type: 'text', text: JSON.stringify(data, null, 2) }], structuredContent: data };
-}
+export { dataResult } from '../../runtime/mcp/tool-result.js';
 
 /**
  * Turns an error from the vector layer into an `isError` result: the layer's message says what is
- * wrong and where, the hint says which call fixes it. A tool's failure is a result the model can
- * act on, never a thrown protocol error (STYLE.md).
+ * wrong and where, the hint says which call fixes it.
  */
 export function errorResult(error: unknown, tool: string, logger: Logger): CallToolResult {
-  const hint = hintFor(error);
-  if (!(error instanceof SwitchyardError) || error instanceof BackendError) {
-    // Unexpected failures are the operator's business too; expected ones are the caller's.
-    logger.error({ err: error, tool }, 'vector tool failed');
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { content: [{ type: 'text', text: hint ? `${message}. ${hint}` : message }], isError: true };
+  return sharedErrorResult(error, {
+    tool,
+    logger,
+    server: 'vector',
+    hint: hintFor,
+    isUnexpected: (e) => !(e instanceof SwitchyardError) || e instanceof BackendError,
+  });
 }
 
 function hintFor(error: unknown): string | undefined {
