@@ -56,6 +56,17 @@ export const ConfigSchema = z.strictObject({
       apiKey: z.string().min(1).optional(),
     })
     .prefault({}),
+  /** The github MCP server's API access. */
+  github: z
+    .strictObject({
+      /** A personal access token or app token. Env: GITHUB_TOKEN. Without one, GitHub's anonymous limits apply. */
+      token: z.string().min(1).optional(),
+      /** The REST API's base URL; GitHub Enterprise Server is https://HOST/api/v3. Env: GITHUB_API_URL. */
+      apiUrl: url.default('https://api.github.com'),
+      /** The longest a tool waits out a rate limit before it answers with when to retry instead. */
+      rateLimitWaitMs: z.int().min(0).max(600_000).default(30_000),
+    })
+    .prefault({}),
   /** Claude-Desktop-style MCP servers; validated in detail by the bridge. */
   mcpServers: z.record(z.string(), z.unknown()).default({}),
 });

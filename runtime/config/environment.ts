@@ -55,6 +55,12 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   },
   { name: 'OPENAI_BASE_URL', path: ['embeddings', 'baseURL'], description: 'OpenAI-compatible base URL' },
   { name: 'OPENAI_API_KEY', path: ['embeddings', 'apiKey'], description: 'OpenAI API key' },
+  { name: 'GITHUB_TOKEN', path: ['github', 'token'], description: 'GitHub token for the github server' },
+  {
+    name: 'GITHUB_API_URL',
+    path: ['github', 'apiUrl'],
+    description: 'GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3)',
+  },
 ];
 
 /** The config fields set by the environment, as a nested partial object. Empty values are ignored. */
