@@ -66,6 +66,16 @@ export const MCP_SERVERS: McpServerRegistry = {
       return { factory: () => createServer({ roots, logger }), close: async () => {} };
     },
   },
+  crm: {
+    description: 'accounts, contacts, deals, activities, notes and tasks in the SQL store',
+    async create(config, deps) {
+      const { createServer } = await import('../mcp-servers/crm/create-server.js');
+      const logger = deps.logger.child({ server: 'crm' });
+      const ownSql = deps.sql ? undefined : await openSqlFromConfig(config, logger);
+      const sql = deps.sql ?? ownSql!;
+      return { factory: () => createServer({ sql, logger }), close: async () => ownSql?.close() };
+    },
+  },
   vector: {
     description: 'collections of documents over the configured vector backend and embedder',
     async create(config, deps) {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerDoctorCommand } from './commands/doctor-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
+import { registerSeedCommand } from './commands/seed-command.js';
 import { registerServerCommand } from './commands/server-command.js';
 
 /** The `switchyard` command line; later issues register their commands here. */
@@ -14,5 +15,6 @@ export function buildProgram(): Command {
   registerMigrateCommand(program);
   registerDoctorCommand(program);
   registerServerCommand(program);
+  registerSeedCommand(program);
   return program;
 }
