@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { CreatedServer } from '../../runtime/mcp/created-server.js';
 import { followClientRoots } from './client-roots.js';
+import { registerFileResources } from './file-resources.js';
 import { PathGuard, resolveConfiguredRoots } from './path-guard.js';
 import { DEFAULT_MAX_BYTES } from './safe-fs.js';
 import type { FsToolDeps, RegisterTool } from './schemas.js';
@@ -71,6 +72,7 @@ export function createServer(deps: FilesystemServerDeps): CreatedServer {
     },
   );
   for (const register of TOOLS) register(server, toolDeps);
+  registerFileResources(server, toolDeps);
   followClientRoots(server, guard, configured, deps.logger);
   return {
     server,

@@ -1,15 +1,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { expect } from 'vitest';
 import { runMcpContract } from '../../support/mcp-contract.js';
 
 const DENIED = /access denied.*list_allowed_directories/;
+
+// The root of the process running now (each transport's process has its own home).
+let currentRoot = '';
 
 // The filesystem server through `switchyard server filesystem`, its root a directory in the
 // process's temporary home (given by SWITCHYARD_FS_ROOTS); paths below are relative to it.
 runMcpContract('filesystem', {
   env: (home) => {
     const root = join(home, 'fsroot');
+    currentRoot = root;
     mkdirSync(root, { recursive: true });
     writeFileSync(join(root, 'pixel.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
     return { SWITCHYARD_FS_ROOTS: root };
@@ -144,4 +149,13 @@ runMcpContract('filesystem', {
       invalid: [{ arguments: { path: 'nothing-here' }, error: /does not exist/ }],
     },
   },
+  resourceTemplates: ['file://{+path}'],
+  resources: [
+    {
+      get uri() {
+        return pathToFileURL(join(currentRoot, 'pixel.png')).href;
+      },
+      check: (r) => expect(r.contents[0]).toMatchObject({ mimeType: 'image/png', blob: 'iVBORw==' }),
+    },
+  ],
 });
