@@ -1,4 +1,3 @@
-import { delimiter } from 'node:path';
 import type { Config } from '../runtime/config/config-schema.js';
 import { SwitchyardError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
@@ -21,11 +20,15 @@ export interface ComposeDeps {
   /** An SQL store the caller already opened; when absent, an entry that needs one opens its own. */
   sql?: Sql;
   logger: Logger;
+  /** Positional arguments after the server's name (`switchyard server filesystem /srv/docs`). */
+  args?: readonly string[];
 }
 
 export interface McpServerEntry {
   /** One line for `switchyard server --help` and error messages. */
   description: string;
+  /** What positional arguments mean, for an entry that takes them (none when absent). */
+  args?: string;
   create(config: Config, deps: ComposeDeps): Promise<ComposedServer>;
 }
 
@@ -51,18 +54,16 @@ export const MCP_SERVERS: McpServerRegistry = {
     },
   },
   filesystem: {
-    description:
-      'files under the allowed roots (SWITCHYARD_FS_ROOTS, path-delimited), narrowed by client MCP roots',
-    async create(_config, deps) {
+    description: 'files under the allowed roots, narrowed by client MCP roots',
+    args: 'allowed directories, added to filesystem.roots / SWITCHYARD_FS_ROOTS',
+    async create(config, deps) {
       const { createServer } = await import('../mcp-servers/filesystem/create-server.js');
       const { resolveConfiguredRoots } = await import('../mcp-servers/filesystem/path-guard.js');
       const logger = deps.logger.child({ server: 'filesystem' });
-      // Read once here, at the composition root; a missing or non-directory root fails at startup.
-      const roots = resolveConfiguredRoots(
-        (process.env.SWITCHYARD_FS_ROOTS ?? '').split(delimiter).filter(Boolean),
-      );
+      // Resolved once here, at the composition root; a missing or non-directory root fails at startup.
+      const roots = resolveConfiguredRoots([...config.filesystem.roots, ...(deps.args ?? [])]);
       if (roots.length === 0)
-        logger.warn('no SWITCHYARD_FS_ROOTS: only roots offered by the client will be allowed');
+        logger.warn('no allowed directories configured: only roots offered by the client will be allowed');
       return { factory: () => createServer({ roots, logger }), close: async () => {} };
     },
   },

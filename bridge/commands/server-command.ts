@@ -26,16 +26,25 @@ export function registerServerCommand(program: Command, registry: McpServerRegis
     .command('server')
     .description('run one MCP server over stdio (default) or Streamable HTTP; logs go to stderr')
     .argument('<name>', `the server: ${names.map((n) => `${n} (${registry[n]?.description})`).join('; ')}`)
+    .argument(
+      '[args...]',
+      `server arguments: ${names
+        .filter((n) => registry[n]?.args)
+        .map((n) => `${n}: ${registry[n]?.args}`)
+        .join('; ')}`,
+    )
     .option('--http <port>', 'serve Streamable HTTP at /mcp on this port (0 = a free port)', parsePort)
     .option('--host <host>', 'interface to listen on with --http (default 127.0.0.1)')
     .option('--token <token>', 'with --http: require Authorization: Bearer <token>')
     .option('--allow-origin <origin...>', 'with --http: browser origins allowed to call the server')
-    .action(async (name: string, options: ServerOptions, command: Command) => {
+    .action(async (name: string, args: string[], options: ServerOptions, command: Command) => {
       // The name is checked before the config is read, so a typo fails fast and says what exists.
       const entry = findMcpServer(name, registry);
+      if (args.length > 0 && !entry.args)
+        throw new ValidationError(`the ${name} server takes no arguments (got ${args.join(' ')})`, { args });
       if (options.http === undefined) rejectHttpOnlyOptions(options);
       const { config, logger } = commandContext(command);
-      const composed = await entry.create(config, { logger });
+      const composed = await entry.create(config, { logger, args });
       try {
         if (options.http === undefined) {
           const handle = await serveStdio(composed.factory, { logger });

@@ -56,6 +56,13 @@ export const ConfigSchema = z.strictObject({
       apiKey: z.string().min(1).optional(),
     })
     .prefault({}),
+  /** The filesystem MCP server. */
+  filesystem: z
+    .strictObject({
+      /** Directories it may use (client MCP roots can narrow them, never widen). Env: SWITCHYARD_FS_ROOTS. */
+      roots: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
   /** The github MCP server's API access. */
   github: z
     .strictObject({

@@ -1,3 +1,5 @@
+import { delimiter } from 'node:path';
+
 /**
  * Environment variables and the config fields they set. The environment wins over the file,
  * so a deployment (compose, CI) can override a checked-in config.
@@ -10,6 +12,7 @@ export interface EnvBinding {
   description: string;
 }
 
+const pathList = (value: string): unknown => value.split(delimiter).filter(Boolean);
 const integer = (value: string): unknown => (/^-?\d+$/.test(value) ? Number(value) : value);
 const boolean = (value: string): unknown =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
@@ -55,6 +58,12 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   },
   { name: 'OPENAI_BASE_URL', path: ['embeddings', 'baseURL'], description: 'OpenAI-compatible base URL' },
   { name: 'OPENAI_API_KEY', path: ['embeddings', 'apiKey'], description: 'OpenAI API key' },
+  {
+    name: 'SWITCHYARD_FS_ROOTS',
+    path: ['filesystem', 'roots'],
+    parse: pathList,
+    description: "the filesystem server's allowed directories, ':'-separated",
+  },
   { name: 'GITHUB_TOKEN', path: ['github', 'token'], description: 'GitHub token for the github server' },
   {
     name: 'GITHUB_API_URL',

@@ -1,10 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runMcpContract } from '../../support/mcp-contract.js';
-import { alive, startHttpServer, SWITCHYARD_CLI } from '../../support/mcp-server-process.js';
+import {
+  alive,
+  startHttpServer,
+  startStdioServer,
+  SWITCHYARD_CLI,
+} from '../../support/mcp-server-process.js';
 
 const TSX = import.meta.resolve('tsx');
 const ECHO_CLI = join(import.meta.dirname, '../../support/echo-cli.ts');
@@ -30,7 +35,33 @@ describe('switchyard server', () => {
     const { status, stdout, stderr } = switchyard(['server', 'nope']);
     expect(status).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toContain("unknown MCP server 'nope'; known servers: filesystem, memory, vector");
+    expect(stderr).toContain(
+      "unknown MCP server 'nope'; known servers: crm, filesystem, memory, vector",
+    );
+  });
+
+  it('refuses arguments for a server that takes none', () => {
+    const { status, stderr } = switchyard(['server', 'vector', '/tmp']);
+    expect(status).toBe(1);
+    expect(stderr).toContain('the vector server takes no arguments (got /tmp)');
+  });
+
+  it('takes the filesystem roots as arguments, as the reference server does, added to the configured ones', async () => {
+    const [first, second] = ['a', 'b'].map((name) => {
+      const root = join(dir, name);
+      mkdirSync(root);
+      return realpathSync(root);
+    });
+    const server = await startStdioServer('filesystem', {
+      args: [second!],
+      env: () => ({ SWITCHYARD_FS_ROOTS: first! }),
+    });
+    try {
+      const result = await server.client.callTool({ name: 'list_allowed_directories', arguments: {} });
+      expect(result.structuredContent).toEqual({ directories: [first, second] });
+    } finally {
+      await server.stop();
+    }
   });
 
   it('refuses HTTP-only options without --http', () => {

@@ -62,6 +62,24 @@ describe('loadConfig', () => {
     expect(config.home).toBe('/srv/switchyard');
   });
 
+  it("reads the servers' settings: filesystem roots as a path list, GitHub access", () => {
+    const { config } = loadConfig({
+      cwd: dir,
+      env: {
+        SWITCHYARD_FS_ROOTS: '/srv/a::/srv/b',
+        GITHUB_TOKEN: 'ghp_x',
+        GITHUB_API_URL: 'https://ghe.local/api/v3',
+      },
+    });
+    expect(config.filesystem.roots).toEqual(['/srv/a', '/srv/b']);
+    expect(config.github).toEqual({
+      token: 'ghp_x',
+      apiUrl: 'https://ghe.local/api/v3',
+      rateLimitWaitMs: 30_000,
+    });
+    expect(loadConfig({ cwd: dir, env: {} }).config.github.apiUrl).toBe('https://api.github.com');
+  });
+
   it('names the file, the path of the bad field and what was expected', () => {
     write(
       'switchyard.config.json',
