@@ -77,6 +77,15 @@ export const MCP_SERVERS: McpServerRegistry = {
       return { factory: () => createServer({ sql, logger }), close: async () => ownSql?.close() };
     },
   },
+  github: {
+    description: 'repositories, issues and pull requests through the GitHub REST API (GITHUB_TOKEN)',
+    async create(config, deps) {
+      const { createServer } = await import('../mcp-servers/github/create-server.js');
+      const logger = deps.logger.child({ server: 'github' });
+      if (!config.github.token) logger.warn('no GITHUB_TOKEN: anonymous access, 60 requests an hour');
+      return { factory: () => createServer({ ...config.github, logger }), close: async () => {} };
+    },
+  },
   vector: {
     description: 'collections of documents over the configured vector backend and embedder',
     async create(config, deps) {

@@ -36,7 +36,7 @@ describe('switchyard server', () => {
     expect(status).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toContain(
-      "unknown MCP server 'nope'; known servers: crm, filesystem, memory, vector",
+      "unknown MCP server 'nope'; known servers: crm, filesystem, github, memory, vector",
     );
   });
 
