@@ -40,15 +40,12 @@ export class PgSql implements Sql {
       // Every pooled connection resolves unqualified names in our schema first; public keeps
       // extension types (pgvector's `vector`) visible.
       options: `-c search_path=${schema},public`,
-    });
-    // Also set per connection: some servers and poolers (pglite-socket, PgBouncer) ignore the
-    // startup `options` parameter. pg queues this before any query the caller sends.
-    this.pool.on('connect', (client) => {
-      client
-        .query(`SET search_path TO ${quoteIdent(schema)}, public`)
-        .catch((error: unknown) =>
-          logger.warn({ err: error, schema }, 'postgres: could not set search_path'),
-        );
+      // Also set per connection, before the pool hands it out: some servers and poolers
+      // (pglite-socket, PgBouncer) ignore the startup `options`. A connection that cannot be set
+      // fails the query that asked for it, rather than running in the wrong schema.
+      onConnect: async (client) => {
+        await client.query(`SET search_path TO ${quoteIdent(schema)}, public`);
+      },
     });
     // An idle client that loses its connection emits 'error' on the pool; without a listener
     // that would crash the process. The next query gets a fresh connection.
