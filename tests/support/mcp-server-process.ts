@@ -148,7 +148,9 @@ export async function startHttpServer(
 }
 
 async function listeningUrl(child: ChildProcess, stderr: () => string): Promise<string> {
-  const deadline = Date.now() + 30_000;
+  // Generous: tsx compiles the CLI and the server opens PGlite (seconds) before it listens, and
+  // on a loaded two-core CI machine that once took longer than 30 s. The hook timeout is 120 s.
+  const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     // The last piece may be a line still being written; only complete lines are parsed.
     for (const line of stderr().split('\n').slice(0, -1)) {
