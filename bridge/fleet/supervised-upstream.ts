@@ -192,10 +192,7 @@ export class SupervisedUpstream extends EventEmitter<UpstreamEvents> {
   async start(): Promise<void> {
     if (this._state !== 'stopped') return;
     const gen = ++this.generation;
-    this.transition(
-      'starting',
-      this.spec.transport === 'stdio' ? `spawning ${this.spec.command}` : `connecting to ${this.spec.url}`,
-    );
+    this.transition('starting', startingReason(this.spec));
     // After a stop(), the previous processes are gone before new ones start.
     await Promise.all(this.closing.values());
     if (gen === this.generation) await this.connect(gen);
@@ -547,4 +544,10 @@ export class SupervisedUpstream extends EventEmitter<UpstreamEvents> {
       }
     }
   }
+}
+
+function startingReason(spec: UpstreamSpec): string {
+  if (spec.transport === 'stdio') return `spawning ${spec.command}`;
+  if (spec.transport === 'http') return `connecting to ${spec.url}`;
+  return `creating built-in server ${spec.server} in process`;
 }

@@ -63,7 +63,7 @@ export interface UpstreamEvents {
 /** One row of `Fleet.list()` (and of `GET /v1/servers`). */
 export interface UpstreamInfo {
   name: string;
-  transport: 'stdio' | 'http';
+  transport: 'stdio' | 'http' | 'builtin';
   state: UpstreamState;
   /** Why it is in that state. */
   reason: string;
@@ -73,7 +73,7 @@ export interface UpstreamInfo {
   restarts: number;
   /** The last failure, in words; undefined if it never failed. */
   lastError: string | undefined;
-  /** The child's pid (also its process group id); undefined for http or when no child runs. */
+  /** The child's pid (also its process group id); undefined for http, builtin or when no child runs. */
   pid: number | undefined;
   circuit: CircuitState;
 }

@@ -49,8 +49,8 @@ export const CircuitBreakerOptionsSchema = z.strictObject({
   resetTimeoutMs: positiveMs.default(30_000),
 });
 
-/** Options every upstream has, whatever its transport. */
-const supervisionShape = {
+/** Options every upstream has, whatever its transport (the config layer reuses them per server). */
+export const supervisionShape = {
   /** Time for the process to start and answer `initialize`. @defaultValue 30000 */
   startupTimeoutMs: positiveMs.default(30_000),
   /** Default timeout of one request (tools/call, resources/read, …); a call may pass its own. @defaultValue 60000 */
@@ -99,15 +99,32 @@ export const HttpUpstreamSpecSchema = z.strictObject({
   ...supervisionShape,
 });
 
+/**
+ * One of Switchyard's own servers, run inside the bridge's process and joined to its client by an
+ * in-memory transport: no child process, so the built-ins can share one SQL store (an embedded
+ * PGlite database admits one owning process). A restart makes a new server instance.
+ */
+export const BuiltinUpstreamSpecSchema = z.strictObject({
+  name,
+  transport: z.literal('builtin'),
+  /** The server's name in the registry (`crm`, `memory`, …); the transport factory resolves it. */
+  server: z.string().min(1, 'server must not be empty'),
+  /** The entry's positional arguments (the filesystem server's roots). @defaultValue [] */
+  args: z.array(z.string()).default([]),
+  ...supervisionShape,
+});
+
 export const UpstreamSpecSchema = z.discriminatedUnion('transport', [
   StdioUpstreamSpecSchema,
   HttpUpstreamSpecSchema,
+  BuiltinUpstreamSpecSchema,
 ]);
 
 /** A validated upstream with every default applied. */
 export type UpstreamSpec = z.infer<typeof UpstreamSpecSchema>;
 export type StdioUpstreamSpec = z.infer<typeof StdioUpstreamSpecSchema>;
 export type HttpUpstreamSpec = z.infer<typeof HttpUpstreamSpecSchema>;
+export type BuiltinUpstreamSpec = z.infer<typeof BuiltinUpstreamSpecSchema>;
 /** What a caller writes: the supervision options may be left out. */
 export type UpstreamSpecInput = z.input<typeof UpstreamSpecSchema>;
 export type RestartOptions = UpstreamSpec['restart'];

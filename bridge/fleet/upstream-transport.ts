@@ -1,5 +1,6 @@
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { UnsupportedError } from '../../runtime/errors.js';
 import { type ExitStatus, ProcessGroupTransport } from './process-group-transport.js';
 import type { UpstreamSpec } from './upstream-spec.js';
 
@@ -19,7 +20,10 @@ export interface TransportContext {
 /** Makes the transport of one connection attempt; injected so tests can use in-memory pairs. */
 export type TransportFactory = (spec: UpstreamSpec, context: TransportContext) => UpstreamTransport;
 
-/** Stdio upstreams run in their own process group; http ones use the SDK's Streamable HTTP client. */
+/**
+ * Stdio upstreams run in their own process group; http ones use the SDK's Streamable HTTP client.
+ * Built-in ones are refused here: {@link createBuiltinTransportFactory} wraps this factory.
+ */
 export const createUpstreamTransport: TransportFactory = (spec, context) => {
   if (spec.transport === 'stdio') {
     return new ProcessGroupTransport({
@@ -31,7 +35,14 @@ export const createUpstreamTransport: TransportFactory = (spec, context) => {
       onStderrLine: (line) => context.onStderrLine(line),
     });
   }
-  return new StreamableHTTPClientTransport(new URL(spec.url), { requestInit: { headers: spec.headers } });
+  if (spec.transport === 'http')
+    return new StreamableHTTPClientTransport(new URL(spec.url), { requestInit: { headers: spec.headers } });
+  // Built-ins need the registry, the configuration and the shared SQL store: see builtin-transport.ts.
+  throw new UnsupportedError(
+    `upstream '${spec.name}' is the built-in server '${spec.server}': the fleet needs a transport ` +
+      'factory from createBuiltinTransportFactory() to run it',
+    { name: spec.name, server: spec.server },
+  );
 };
 
 export function describeExit(exit: ExitStatus): string {

@@ -82,11 +82,29 @@ function readConfigFile(file: string): unknown {
 function check(value: unknown, where: (path: string) => string): z.output<typeof ConfigSchema> {
   const result = ConfigSchema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.') || '(top level)';
+  throw configErrorFromIssues(result.error.issues, where);
+}
+
+/** One invalid field: its dotted path and the message naming where it came from. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+/**
+ * The ConfigError for zod issues, one line per issue: `<where(path)>: <message>`, where `path` is
+ * `basePath` and the issue's path, dotted (e.g. `switchyard.config.json: mcpServers.github.url: …`).
+ */
+export function configErrorFromIssues(
+  issues: readonly z.core.$ZodIssue[],
+  where: (path: string) => string,
+  basePath: readonly PropertyKey[] = [],
+): ConfigError {
+  const problems: ConfigProblem[] = issues.map((issue) => {
+    const path = [...basePath, ...issue.path].map(String).join('.') || '(top level)';
     return { path, message: `${where(path)}: ${issue.message}` };
   });
-  throw new ConfigError(`invalid configuration:\n  ${problems.map((p) => p.message).join('\n  ')}`, {
+  return new ConfigError(`invalid configuration:\n  ${problems.map((p) => p.message).join('\n  ')}`, {
     problems,
   });
 }
