@@ -32,6 +32,14 @@ export function exposedName(server: string, tool: string, options: { prefixed?: 
 }
 
 /**
+ * An alias as an exposed name, made valid the way {@link exposedName} makes names valid (the
+ * config layer should refuse an invalid alias first; this only guarantees the contract).
+ */
+export function aliasedName(server: string, tool: string, alias: string): string {
+  return fitName(alias.replace(INVALID, '_'), `${server}\0${tool}\0${alias}`);
+}
+
+/**
  * Shortens a name past 64 characters to its first 55 and a hash of `identity` (8 hex digits): the
  * same long name always shortens the same way, and two long names that share a start still differ.
  */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  aliasedName,
   compileNameFilter,
   EXPOSED_NAME,
   exposedName,
@@ -67,5 +68,13 @@ describe('exposed tool names', () => {
       'list_x',
     ]);
     expect(compileNameFilter()('anything')).toBe(true);
+  });
+
+  it('makes an alias a valid exposed name, shortening a long one stably', () => {
+    expect(aliasedName('crm', 'get_account', 'account')).toBe('account');
+    expect(aliasedName('crm', 'get_account', 'get account!')).toBe('get_account_');
+    const long = aliasedName('crm', 'get_account', 'a'.repeat(80));
+    expect(long).toMatch(EXPOSED_NAME);
+    expect(aliasedName('crm', 'get_account', 'a'.repeat(80))).toBe(long);
   });
 });
