@@ -9,6 +9,26 @@ const url = z.url({ message: 'expected a URL such as postgres://user@host:5432/d
 
 export const VECTOR_BACKENDS = ['pgvector', 'faiss', 'chroma', 'qdrant', 'memory'] as const;
 
+export const API_SCOPES = ['read', 'call', 'admin'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+/** Default argument field names redacted in audit rows. */
+export const DEFAULT_REDACTED_FIELDS = ['password', 'token', 'secret', 'apiKey', 'authorization'] as const;
+
+/** One API key: its name (in audit rows, rate limits, logs), the key and what it may do. */
+export const ApiKeySchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected a key name of letters, digits, _ . -'),
+  /** The key in plaintext, or its digest as `sha256:<64 hex digits>` so the file holds no secret. */
+  key: z
+    .string()
+    .min(16, 'an API key must be at least 16 characters')
+    .refine((key) => !key.startsWith('sha256:') || /^sha256:[0-9a-fA-F]{64}$/.test(key), {
+      message: 'expected sha256: followed by 64 hex digits',
+    }),
+  scopes: z.array(z.enum(API_SCOPES)).min(1),
+});
+export type ApiKeyConfig = z.output<typeof ApiKeySchema>;
+
 export const ConfigSchema = z.strictObject({
   /** Where embedded data lives (PGlite under pgdata/, FAISS under faiss/). Env: SWITCHYARD_HOME. */
   home: z.string().min(1).optional(),
@@ -72,6 +92,31 @@ export const ConfigSchema = z.strictObject({
       apiUrl: url.default('https://api.github.com'),
       /** The longest a tool waits out a rate limit before it answers with when to retry instead. */
       rateLimitWaitMs: z.int().min(0).max(600_000).default(30_000),
+    })
+    .prefault({}),
+  /** The bridge's HTTP + WebSocket API (bridge/api/). */
+  api: z
+    .strictObject({
+      /**
+       * Address to bind. With no `keys` the API is open, which is allowed only on loopback
+       * (127.0.0.0/8, ::1); any other host without keys refuses to start. Env: SWITCHYARD_API_HOST.
+       */
+      host: z.string().min(1).default('127.0.0.1'),
+      /** Env: SWITCHYARD_API_PORT. */
+      port: z.int().min(0).max(65_535).default(7400),
+      /** API keys. Env: SWITCHYARD_API_KEYS (see environment.ts for its format). */
+      keys: z.array(ApiKeySchema).default([]),
+      /** Requests allowed per key (per IP without keys) in each window. */
+      rateLimit: z
+        .strictObject({
+          max: z.int().min(1).default(600),
+          timeWindowMs: z.int().min(1).default(60_000),
+        })
+        .prefault({}),
+      /** Argument field names (case-insensitive, at any depth) replaced by "[redacted]" in audit rows. */
+      redact: z.array(z.string().min(1)).default([...DEFAULT_REDACTED_FIELDS]),
+      /** Largest request body accepted; larger gets 413. */
+      bodyLimitBytes: z.int().min(1).default(1_048_576),
     })
     .prefault({}),
   /** Claude-Desktop-style MCP servers; validated in detail by the bridge. */

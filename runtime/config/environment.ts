@@ -17,6 +17,33 @@ const integer = (value: string): unknown => (/^-?\d+$/.test(value) ? Number(valu
 const boolean = (value: string): unknown =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 
+/**
+ * SWITCHYARD_API_KEYS: comma-separated `name:key:scope+scope` entries, e.g.
+ * `ci:0123456789abcdef01:read+call,ops:sha256:<64 hex>:read+admin`. The name ends at the first
+ * `:` and the scopes start after the last, so a key may hold `:` (as `sha256:<hex>` does).
+ * A malformed entry leaves the raw string in place, and validation then names this variable.
+ */
+export function parseApiKeys(value: string): unknown {
+  const keys = [];
+  for (const entry of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const first = entry.indexOf(':');
+    const last = entry.lastIndexOf(':');
+    if (first <= 0 || last === first) return value;
+    keys.push({
+      name: entry.slice(0, first),
+      key: entry.slice(first + 1, last),
+      scopes: entry
+        .slice(last + 1)
+        .split('+')
+        .filter(Boolean),
+    });
+  }
+  return keys;
+}
+
 export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'SWITCHYARD_HOME', path: ['home'], description: 'data directory (default ~/.switchyard)' },
   {
@@ -69,6 +96,14 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     name: 'GITHUB_API_URL',
     path: ['github', 'apiUrl'],
     description: 'GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3)',
+  },
+  { name: 'SWITCHYARD_API_HOST', path: ['api', 'host'], description: 'address the HTTP API binds' },
+  { name: 'SWITCHYARD_API_PORT', path: ['api', 'port'], parse: integer, description: 'HTTP API port' },
+  {
+    name: 'SWITCHYARD_API_KEYS',
+    path: ['api', 'keys'],
+    parse: parseApiKeys,
+    description: "API keys as 'name:key:scope+scope,…' (scopes: read, call, admin)",
   },
 ];
 

@@ -169,4 +169,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX crm_changes_at ON crm_changes (changed_at, seq);
     `,
   },
+  {
+    version: 4,
+    name: 'audit_tool_calls',
+    // One row per tool call through a front (the HTTP API, later the MCP front): who (the API
+    // key's name; null when the API is open on loopback), what, when, how long, how it ended.
+    // Arguments are stored after redaction; server is null when the tool name was unknown.
+    up: `
+      CREATE TABLE audit_tool_calls (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        source text NOT NULL,
+        key_name text,
+        tool text NOT NULL,
+        server text,
+        started_at timestamptz NOT NULL,
+        duration_ms integer NOT NULL CHECK (duration_ms >= 0),
+        outcome text NOT NULL CHECK (outcome IN ('ok', 'tool_error', 'error')),
+        error text,
+        arguments jsonb NOT NULL
+      );
+      CREATE INDEX audit_tool_calls_started ON audit_tool_calls (started_at);
+      CREATE INDEX audit_tool_calls_key ON audit_tool_calls (key_name, started_at);
+    `,
+  },
 ];
