@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerDoctorCommand } from './commands/doctor-command.js';
+import { registerMcpCommand } from './commands/mcp-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
 import { registerSeedCommand } from './commands/seed-command.js';
 import { registerServerCommand } from './commands/server-command.js';
@@ -16,5 +17,6 @@ export function buildProgram(): Command {
   registerDoctorCommand(program);
   registerServerCommand(program);
   registerSeedCommand(program);
+  registerMcpCommand(program);
   return program;
 }

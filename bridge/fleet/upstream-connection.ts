@@ -63,8 +63,9 @@ export class UpstreamConnection {
   }
 
   /** Starts the transport and runs `initialize`, which must be answered within `timeoutMs`. */
-  open(timeoutMs: number): Promise<void> {
-    return this.client.connect(this.transport, { timeout: timeoutMs });
+  async open(timeoutMs: number): Promise<void> {
+    await this.client.connect(this.transport, { timeout: timeoutMs });
+    deferResponses(this.transport);
   }
 
   /** False once the transport closed. */
@@ -144,4 +145,19 @@ async function bounded<T>(promise: Promise<T>, ms: number, clock: Clock): Promis
   } finally {
     if (timer !== undefined) clock.clearTimeout(timer);
   }
+}
+
+/**
+ * The SDK client handles a notification one microtask after it arrives but a response at once, so
+ * a progress notification read in the same chunk as the response (the last one, typically) finds
+ * its handler already removed and is dropped. Deferring responses by one microtask (in order)
+ * lets every notification that arrived before a response be handled before it.
+ */
+function deferResponses(transport: UpstreamTransport): void {
+  const deliver = transport.onmessage;
+  if (!deliver) return;
+  transport.onmessage = (message, extra) => {
+    if ('id' in message && !('method' in message)) queueMicrotask(() => deliver(message, extra));
+    else deliver(message, extra);
+  };
 }

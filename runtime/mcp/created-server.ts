@@ -1,4 +1,5 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 
 /**
  * What every Switchyard MCP server's `createServer(deps)` returns (STYLE.md, after the reference
@@ -12,7 +13,21 @@ export interface CreatedServer {
 }
 
 /**
+ * What the runners can serve: a high-level McpServer, or a low-level SDK Server for a server that
+ * handles the protocol itself (the bridge's front relays requests it does not know in advance).
+ */
+export interface ServedInstance {
+  server: McpServer | Server;
+  cleanup(): Promise<void>;
+}
+
+/**
  * Makes one server instance. Over stdio there is one; over Streamable HTTP there is one per
  * session (an SDK server connects to exactly one transport).
  */
-export type ServerFactory = () => CreatedServer | Promise<CreatedServer>;
+export type ServerFactory<T extends ServedInstance = CreatedServer> = () => T | Promise<T>;
+
+/** The low-level protocol server of either kind (where `onclose` is set). */
+export function protocolServer(server: McpServer | Server): Server {
+  return server instanceof McpServer ? server.server : server;
+}

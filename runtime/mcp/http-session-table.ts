@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Logger } from '../logger.js';
-import type { CreatedServer, ServerFactory } from './created-server.js';
+import type { ServedInstance, ServerFactory } from './created-server.js';
 
 /** One MCP session over Streamable HTTP: its own server instance and transport. */
 export interface HttpSession {
   /** Set when the transport accepted the initialize request; undefined before. */
   id: string | undefined;
-  readonly instance: CreatedServer;
+  readonly instance: ServedInstance;
   readonly transport: StreamableHTTPServerTransport;
 }
 
@@ -21,7 +21,7 @@ interface SessionState extends HttpSession {
 }
 
 export interface HttpSessionTableOptions {
-  factory: ServerFactory;
+  factory: ServerFactory<ServedInstance>;
   logger: Logger;
   /** A session with no request and no open stream for this long is ended. */
   idleTtlMs: number;

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../logger.js';
-import type { ServerFactory } from './created-server.js';
+import type { ServedInstance, ServerFactory } from './created-server.js';
 import {
   bearerAllowed,
   BodyTooLargeError,
@@ -54,7 +54,10 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
  * server-initiated messages, DELETE ends a session. Each session has its own server instance from
  * `factory`, created by an initialize request without a session id.
  */
-export async function serveHttp(factory: ServerFactory, options: ServeHttpOptions): Promise<HttpHandle> {
+export async function serveHttp(
+  factory: ServerFactory<ServedInstance>,
+  options: ServeHttpOptions,
+): Promise<HttpHandle> {
   const { logger, port = 0, host = '127.0.0.1', allowedOrigins = [], bearerToken } = options;
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const idleTtlMs = options.sessionIdleTtlMs ?? 30 * 60_000;

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Logger } from '../logger.js';
-import type { ServerFactory } from './created-server.js';
+import { protocolServer, type ServedInstance, type ServerFactory } from './created-server.js';
 
 export interface ServeStdioOptions {
   logger: Logger;
@@ -27,7 +27,10 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  * SDK's StdioClientTransport closes by ending stdin, then signals), on SIGTERM / SIGINT, or when
  * {@link StdioHandle.close} is called; each path runs the instance's cleanup exactly once.
  */
-export async function serveStdio(factory: ServerFactory, options: ServeStdioOptions): Promise<StdioHandle> {
+export async function serveStdio(
+  factory: ServerFactory<ServedInstance>,
+  options: ServeStdioOptions,
+): Promise<StdioHandle> {
   const { logger, stdin = process.stdin, stdout = process.stdout, handleSignals = true } = options;
   const { server, cleanup } = await factory();
   const transport = new StdioServerTransport(stdin, stdout);
@@ -68,7 +71,7 @@ export async function serveStdio(factory: ServerFactory, options: ServeStdioOpti
   stdin.once('end', onEnd);
   if (handleSignals) for (const signal of SIGNALS) process.once(signal, onSignal);
   // A transport closed from the server side (or by a protocol failure) ends the session too.
-  server.server.onclose = () => void close('transport closed');
+  protocolServer(server).onclose = () => void close('transport closed');
   await server.connect(transport);
   logger.info('mcp stdio server ready');
   return { close: () => close('closed by caller'), closed };

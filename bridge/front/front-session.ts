@@ -1,0 +1,48 @@
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { LoggingLevel, RequestId } from '@modelcontextprotocol/sdk/types.js';
+
+/** One client connected to the front: its SDK server and what the hub keeps for it. */
+export interface FrontSession {
+  /** For logs; unique within the process. */
+  readonly id: number;
+  readonly server: Server;
+  /** Set by the client's `logging/setLevel`; undefined admits every message. */
+  logLevel: LoggingLevel | undefined;
+  /** Resource URIs this session subscribed to. */
+  readonly subscriptions: Set<string>;
+}
+
+/** A `tools/call` of one session under way to one upstream. */
+export interface InflightCall {
+  readonly session: FrontSession;
+  /** The client's request id: server-to-client requests relayed for it are tied to it. */
+  readonly requestId: RequestId;
+  readonly server: string;
+}
+
+const SEVERITY: readonly LoggingLevel[] = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+];
+
+/** Whether a message at `level` passes a session whose threshold is `threshold`. */
+export function levelAdmits(threshold: LoggingLevel | undefined, level: LoggingLevel): boolean {
+  return threshold === undefined || SEVERITY.indexOf(level) >= SEVERITY.indexOf(threshold);
+}
+
+/** The most verbose of `levels`; undefined when there is none. */
+export function mostVerbose(levels: Iterable<LoggingLevel | undefined>): LoggingLevel | undefined {
+  let best: number | undefined;
+  for (const level of levels) {
+    if (level === undefined) continue;
+    const index = SEVERITY.indexOf(level);
+    if (best === undefined || index < best) best = index;
+  }
+  return best === undefined ? undefined : SEVERITY[best];
+}
