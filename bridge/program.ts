@@ -1,10 +1,14 @@
 import { Command } from 'commander';
+import { registerCallCommand } from './commands/call-command.js';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerDoctorCommand } from './commands/doctor-command.js';
 import { registerMcpCommand } from './commands/mcp-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
 import { registerSeedCommand } from './commands/seed-command.js';
 import { registerServerCommand } from './commands/server-command.js';
+import { registerServersCommand } from './commands/servers-command.js';
+import { registerStartCommand } from './commands/start-command.js';
+import { registerToolsCommand } from './commands/tools-command.js';
 
 /** The `switchyard` command line; later issues register their commands here. */
 export function buildProgram(): Command {
@@ -16,7 +20,11 @@ export function buildProgram(): Command {
   registerMigrateCommand(program);
   registerDoctorCommand(program);
   registerServerCommand(program);
+  registerStartCommand(program);
   registerSeedCommand(program);
   registerMcpCommand(program);
+  registerServersCommand(program);
+  registerToolsCommand(program);
+  registerCallCommand(program);
   return program;
 }

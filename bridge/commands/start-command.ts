@@ -1,0 +1,76 @@
+import type { AddressInfo } from 'node:net';
+import type { Command } from 'commander';
+import { createApi } from '../api/create-api.js';
+import { parseApiKeys } from '../api/api-keys.js';
+import { guardMcpEndpoint } from '../api/guard-mcp-endpoint.js';
+import { composeBridge } from '../compose-bridge.js';
+import { commandContext } from '../context.js';
+import { createFrontHttpHandler } from '../front/front-http-handler.js';
+import { openSqlFromConfig } from '../sql-from-config.js';
+
+/**
+ * `switchyard start`: the bridge as a service — the fleet and its catalog, the HTTP and WebSocket
+ * API on `api.host:api.port`, and the MCP front over Streamable HTTP at `/mcp` on the same port.
+ * The first log line with a `url` says where it listens. SIGTERM or SIGINT stops it: the listener,
+ * the MCP sessions, then the fleet (no upstream process outlives it), then the SQL store.
+ */
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('run the bridge: every configured MCP server, the HTTP/WebSocket API and /mcp')
+    .action(async (_options: unknown, command: Command) => {
+      const { config, file, logger } = commandContext(command);
+      const bridge = await composeBridge({ config, file, logger });
+      // The API's audit rows need the SQL store even when no built-in server opened it.
+      const ownSql = bridge.sql ? undefined : await openSqlFromConfig(config, logger);
+      const sql = bridge.sql ?? ownSql!;
+      let port = config.api.port;
+      const front = createFrontHttpHandler({
+        catalog: bridge.catalog,
+        hub: bridge.hub,
+        ready: bridge.ready,
+        logger,
+      });
+      try {
+        const app = await createApi({
+          catalog: bridge.catalog,
+          fleet: bridge.fleet,
+          sql,
+          logger,
+          options: config.api,
+          mcpHandler: guardMcpEndpoint(front, {
+            keys: parseApiKeys(config.api.keys),
+            host: config.api.host,
+            port: () => port,
+          }),
+        });
+        await app.listen({ host: config.api.host, port: config.api.port });
+        port = (app.server.address() as AddressInfo).port;
+        const host = config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host;
+        const url = `http://${host}:${port}`;
+        logger.info(
+          { url, mcp: `${url}/mcp`, docs: `${url}/docs`, servers: bridge.servers().length },
+          `listening on ${url}`,
+        );
+        const signal = await nextSignal();
+        logger.info({ signal }, 'stopping');
+        await app.close();
+      } finally {
+        await front.close();
+        await bridge.close();
+        await ownSql?.close();
+      }
+    });
+}
+
+/** Resolves on the first SIGTERM or SIGINT, then stops listening for them. */
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const signals = ['SIGTERM', 'SIGINT'] as const;
+    const onSignal = (signal: NodeJS.Signals) => {
+      for (const s of signals) process.off(s, onSignal);
+      resolve(signal);
+    };
+    for (const s of signals) process.once(s, onSignal);
+  });
+}
