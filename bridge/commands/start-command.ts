@@ -2,7 +2,10 @@ import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { createApi } from '../api/create-api.js';
 import { parseApiKeys } from '../api/api-keys.js';
+import { AuditLog } from '../api/audit-log.js';
 import { guardMcpEndpoint } from '../api/guard-mcp-endpoint.js';
+import { observeMcpCalls } from '../api/observe-mcp-calls.js';
+import { ToolCallEvents } from '../api/tool-call-events.js';
 import { composeBridge } from '../compose-bridge.js';
 import { commandContext } from '../context.js';
 import { createFrontHttpHandler } from '../front/front-http-handler.js';
@@ -25,11 +28,15 @@ export function registerStartCommand(program: Command): void {
       const ownSql = bridge.sql ? undefined : await openSqlFromConfig(config, logger);
       const sql = bridge.sql ?? ownSql!;
       let port = config.api.port;
+      // One event stream and one audit log for both fronts: API calls and MCP calls alike.
+      const toolEvents = new ToolCallEvents(logger);
+      const audit = new AuditLog(sql, { redact: config.api.redact, logger });
       const front = createFrontHttpHandler({
         catalog: bridge.catalog,
         hub: bridge.hub,
         ready: bridge.ready,
         logger,
+        observeCall: observeMcpCalls(toolEvents, audit),
       });
       try {
         const app = await createApi({
@@ -38,6 +45,8 @@ export function registerStartCommand(program: Command): void {
           sql,
           logger,
           options: config.api,
+          toolEvents,
+          audit,
           mcpHandler: guardMcpEndpoint(front, {
             keys: parseApiKeys(config.api.keys),
             host: config.api.host,

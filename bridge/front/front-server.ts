@@ -36,7 +36,25 @@ export interface FrontServerOptions {
   ready?: Promise<void>;
   /** @defaultValue { name: 'switchyard', version: '0.1.0' } */
   serverInfo?: Implementation;
+  /** Told of every tools/call (metrics, events, audit); it must not throw. @defaultValue none */
+  observeCall?: CallObserver;
 }
+
+/** How a call ended, as a front saw it. */
+export interface ObservedOutcome {
+  outcome: 'ok' | 'tool_error' | 'error';
+  /** The tool's error text, or why the call did not run. */
+  error?: string;
+  /** With outcome `error`: the error's code (`upstream_unavailable`, `not_found`, …). */
+  errorKind?: string;
+}
+
+/** Called when a call starts; the function it returns is called once when the call settled. */
+export type CallObserver = (call: {
+  tool: string;
+  server: string | null;
+  arguments: Record<string, unknown>;
+}) => (outcome: ObservedOutcome) => void;
 
 /** One front instance: a low-level SDK server for one client session, and its cleanup. */
 export interface FrontInstance {
@@ -101,12 +119,21 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
       tool && !tool.local
         ? hub.beginCall({ session, requestId: extra.requestId, server: tool.server })
         : undefined;
+    const settle = options.observeCall?.({ tool: name, server: tool?.server ?? null, arguments: args });
     try {
-      return await catalog.callTool(name, args, callOptions);
+      const result = await catalog.callTool(name, args, callOptions);
+      settle?.(result.isError ? { outcome: 'tool_error', error: firstText(result) } : { outcome: 'ok' });
+      return result;
     } catch (error) {
       // A model must see why its call did not run, as a tool result it can act on.
       const message = error instanceof Error ? error.message : String(error);
       if (!extra.signal.aborted) log.info({ err: error, tool: name }, 'tool call failed');
+      const code = (error as { code?: unknown } | null)?.code;
+      settle?.({
+        outcome: 'error',
+        error: message,
+        errorKind: extra.signal.aborted ? 'aborted' : typeof code === 'string' ? code : 'internal',
+      });
       return { isError: true, content: [{ type: 'text', text: message }] };
     } finally {
       end?.();
@@ -155,4 +182,10 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
     server,
     cleanup: () => (cleaned ??= hub.close(session, catalog)),
   };
+}
+
+/** The first text of a result (cut to 1000 characters), as an observed tool error. */
+function firstText(result: CallToolResult): string | undefined {
+  for (const item of result.content ?? []) if (item.type === 'text') return item.text.slice(0, 1000);
+  return undefined;
 }
