@@ -3,6 +3,7 @@ import { ValidationError } from '../../runtime/errors.js';
 import { serveHttp } from '../../runtime/mcp/serve-http.js';
 import { serveStdio } from '../../runtime/mcp/serve-stdio.js';
 import { commandContext } from '../context.js';
+import { nextSignal } from './next-signal.js';
 import { findMcpServer, MCP_SERVERS, type McpServerRegistry } from '../mcp-server-registry.js';
 
 interface ServerOptions {
@@ -81,16 +82,4 @@ function rejectHttpOnlyOptions(options: ServerOptions): void {
   ].filter((flag): flag is string => typeof flag === 'string');
   if (given.length > 0)
     throw new ValidationError(`${given.join(', ')} only apply with --http <port>`, { options: given });
-}
-
-/** Resolves on the first SIGTERM or SIGINT, then stops listening for them. */
-function nextSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const signals = ['SIGTERM', 'SIGINT'] as const;
-    const onSignal = (signal: NodeJS.Signals) => {
-      for (const s of signals) process.off(s, onSignal);
-      resolve(signal);
-    };
-    for (const s of signals) process.once(s, onSignal);
-  });
 }

@@ -8,6 +8,7 @@ import { observeMcpCalls } from '../api/observe-mcp-calls.js';
 import { ToolCallEvents } from '../api/tool-call-events.js';
 import { composeBridge } from '../compose-bridge.js';
 import { commandContext } from '../context.js';
+import { nextSignal } from './next-signal.js';
 import { createFrontHttpHandler } from '../front/front-http-handler.js';
 import { openSqlFromConfig } from '../sql-from-config.js';
 
@@ -70,16 +71,4 @@ export function registerStartCommand(program: Command): void {
         await ownSql?.close();
       }
     });
-}
-
-/** Resolves on the first SIGTERM or SIGINT, then stops listening for them. */
-function nextSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const signals = ['SIGTERM', 'SIGINT'] as const;
-    const onSignal = (signal: NodeJS.Signals) => {
-      for (const s of signals) process.off(s, onSignal);
-      resolve(signal);
-    };
-    for (const s of signals) process.once(s, onSignal);
-  });
 }

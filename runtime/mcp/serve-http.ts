@@ -1,20 +1,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../logger.js';
 import type { ServedInstance, ServerFactory } from './created-server.js';
 import {
-  bearerAllowed,
-  BodyTooLargeError,
   hostAllowed,
   JsonRpcCode,
   loopbackOrigins,
   normalizeOrigin,
-  originAllowed,
-  readBody,
   sendJsonRpcError,
 } from './http-guards.js';
-import { HttpSessionTable } from './http-session-table.js';
+import { createMcpHttpEndpoint } from './mcp-http-endpoint.js';
 
 export interface ServeHttpOptions {
   logger: Logger;
@@ -59,14 +54,16 @@ export async function serveHttp(
   options: ServeHttpOptions,
 ): Promise<HttpHandle> {
   const { logger, port = 0, host = '127.0.0.1', allowedOrigins = [], bearerToken } = options;
-  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
-  const idleTtlMs = options.sessionIdleTtlMs ?? 30 * 60_000;
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0)
-    throw new RangeError(`maxBodyBytes must be a positive integer, got ${maxBodyBytes}`);
-  if (!(idleTtlMs > 0)) throw new RangeError(`sessionIdleTtlMs must be positive, got ${idleTtlMs}`);
-  if (bearerToken === '') throw new RangeError('bearerToken must not be empty; leave it unset for no auth');
-
-  const sessions = new HttpSessionTable({ factory, logger, idleTtlMs });
+  const origins = new Set(allowedOrigins.map(normalizeOrigin));
+  // Validates the options before anything listens.
+  const endpoint = createMcpHttpEndpoint({
+    factory,
+    logger,
+    origins,
+    bearerToken,
+    maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+    idleTtlMs: options.sessionIdleTtlMs ?? 30 * 60_000,
+  });
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
       logger.error({ err: error, method: req.method }, 'mcp http request failed');
@@ -82,7 +79,8 @@ export async function serveHttp(
     });
   });
   const bound = (server.address() as AddressInfo).port;
-  const origins = new Set([...allowedOrigins.map(normalizeOrigin), ...loopbackOrigins(bound)]);
+  // The server's own loopback origins are known once it listens.
+  for (const origin of loopbackOrigins(bound)) origins.add(origin);
   const loopbackOnly = LOOPBACK_HOSTS.has(host);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}${MCP_PATH}`;
 
@@ -90,83 +88,12 @@ export async function serveHttp(
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== MCP_PATH)
       return sendJsonRpcError(res, 404, JsonRpcCode.BadRequest, `Not found: the MCP endpoint is ${MCP_PATH}`);
-    // Security: the rebinding checks come first, so a hostile page learns nothing else.
-    if (!hostAllowed(req, bound, loopbackOnly) || !originAllowed(req, origins)) {
-      logger.warn({ origin: req.headers.origin, host: req.headers.host }, 'mcp http request refused');
+    // Security (DNS rebinding): the Host check comes first, so a hostile page learns nothing else.
+    if (!hostAllowed(req, bound, loopbackOnly)) {
+      logger.warn({ host: req.headers.host }, 'mcp http request refused');
       return sendJsonRpcError(res, 403, JsonRpcCode.BadRequest, 'Forbidden: origin or host not allowed');
     }
-    if (bearerToken !== undefined && !bearerAllowed(req, bearerToken)) {
-      const header = req.headers.authorization ? 'Bearer error="invalid_token"' : 'Bearer';
-      return sendJsonRpcError(
-        res,
-        401,
-        JsonRpcCode.BadRequest,
-        'Unauthorized: a valid bearer token is required',
-        {
-          'www-authenticate': header,
-        },
-      );
-    }
-    if (req.method === 'POST') return post(req, res);
-    if (req.method === 'GET' || req.method === 'DELETE') return sessionRequest(req, res);
-    return sendJsonRpcError(res, 405, JsonRpcCode.BadRequest, 'Method not allowed', {
-      allow: 'GET, POST, DELETE',
-    });
-  }
-
-  async function post(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let text: string;
-    try {
-      text = await readBody(req, maxBodyBytes);
-    } catch (error) {
-      if (!(error instanceof BodyTooLargeError)) throw error;
-      return sendJsonRpcError(res, 413, JsonRpcCode.InvalidRequest, `Payload too large: ${error.message}`, {
-        connection: 'close',
-      });
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch (error) {
-      const detail = error instanceof SyntaxError ? error.message : String(error);
-      return sendJsonRpcError(res, 400, JsonRpcCode.ParseError, `Parse error: ${detail}`);
-    }
-    const sessionId = sessionHeader(req);
-    if (sessionId !== undefined) {
-      const session = sessions.get(sessionId);
-      if (!session) return sessionNotFound(res);
-      sessions.track(session, res);
-      return session.transport.handleRequest(req, res, body);
-    }
-    const initializes = Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body);
-    if (!initializes) {
-      return sendJsonRpcError(
-        res,
-        400,
-        JsonRpcCode.BadRequest,
-        'Bad Request: no mcp-session-id header; start a session with an initialize request',
-      );
-    }
-    const session = await sessions.open();
-    sessions.track(session, res);
-    await session.transport.handleRequest(req, res, body);
-    // The transport refused the initialize (a bad protocol version, a batch): nothing to keep.
-    if (session.id === undefined) await sessions.end(session, 'initialize refused');
-  }
-
-  async function sessionRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const sessionId = sessionHeader(req);
-    if (sessionId === undefined)
-      return sendJsonRpcError(
-        res,
-        400,
-        JsonRpcCode.BadRequest,
-        'Bad Request: mcp-session-id header is required',
-      );
-    const session = sessions.get(sessionId);
-    if (!session) return sessionNotFound(res);
-    sessions.track(session, res);
-    return session.transport.handleRequest(req, res);
+    return endpoint.handle(req, res);
   }
 
   let closing: Promise<void> | undefined;
@@ -175,14 +102,14 @@ export async function serveHttp(
     url,
     port: bound,
     get sessionCount() {
-      return sessions.size;
+      return endpoint.sessionCount;
     },
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve, reject) =>
           server.close((error) => (error ? reject(error) : resolve())),
         );
-        await sessions.endAll('server closing');
+        await endpoint.close('server closing');
         // Keep-alive sockets would hold server.close() open until they time out.
         server.closeAllConnections();
         await stopped;
@@ -191,19 +118,4 @@ export async function serveHttp(
       return closing;
     },
   };
-}
-
-function sessionHeader(req: IncomingMessage): string | undefined {
-  const value = req.headers['mcp-session-id'];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** 404 is what the spec tells a client to answer by starting a new session. */
-function sessionNotFound(res: ServerResponse): void {
-  sendJsonRpcError(
-    res,
-    404,
-    JsonRpcCode.SessionNotFound,
-    'Session not found: start a new session with initialize',
-  );
 }
