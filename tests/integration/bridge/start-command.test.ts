@@ -92,7 +92,9 @@ describe('switchyard start', () => {
       expect(result.structuredContent).toMatchObject({ total: 1 });
       // Calls over MCP are counted like the API's (only this test calls search_accounts).
       const metrics = await (await api('/metrics')).text();
-      expect(metrics).toMatch(/switchyard_tool_calls_total\{[^}]*tool="crm__search_accounts"[^}]*outcome="ok"[^}]*\} 1/);
+      expect(metrics).toMatch(
+        /switchyard_tool_calls_total\{[^}]*tool="crm__search_accounts"[^}]*outcome="ok"[^}]*\} 1/,
+      );
     } finally {
       await client.close();
     }
