@@ -53,11 +53,17 @@ describe('kill -9 of an upstream behind switchyard mcp', () => {
       const pidB = Number(textOf(await call('b__whoami')));
       expect(alive(pidA) && alive(pidB)).toBe(true);
 
-      // A stream of calls to both for 3 s; a is killed 0.5 s in.
+      // A stream of calls to both; a is killed 0.5 s in. The stream runs at least 3 s, and on until
+      // a answers again (bounded: its restart includes a node start, seconds on a loaded machine).
       const results: Array<{ server: string; at: number; error: string | undefined }> = [];
       const start = Date.now();
       setTimeout(() => process.kill(pidA, 'SIGKILL'), 500);
-      while (Date.now() - start < 3000) {
+      const recovered = () => {
+        const a = results.filter((r) => r.server === 'a');
+        const firstFailure = a.findIndex((r) => r.error !== undefined);
+        return firstFailure >= 0 && a.slice(firstFailure).some((r) => r.error === undefined);
+      };
+      while (Date.now() - start < 3000 || (!recovered() && Date.now() - start < 30_000)) {
         const [a, b] = await Promise.all([call('a__echo', { text: 'x' }), call('b__echo', { text: 'y' })]);
         const at = Date.now() - start;
         results.push({ server: 'a', at, error: a.isError ? textOf(a) : undefined });
@@ -66,13 +72,17 @@ describe('kill -9 of an upstream behind switchyard mcp', () => {
       }
 
       const b = results.filter((r) => r.server === 'b');
-      expect(b.length).toBeGreaterThan(20);
+      expect(b.length).toBeGreaterThan(10);
       expect(b.filter((r) => r.error !== undefined)).toEqual([]);
       const aFailures = results.filter((r) => r.server === 'a' && r.error !== undefined);
       expect(aFailures.length).toBeGreaterThan(0);
-      // Each failure is a result the caller can act on: it names the server and why.
+      // Each failure is a result the caller can act on: it names the server and what happened —
+      // unavailable while restarting, or the transport error of a call caught by the kill
+      // (connection closed, EPIPE).
       for (const failure of aFailures)
-        expect(failure.error).toMatch(/\ba\b.*(restarting|starting|closed|unavailable)/i);
+        expect(failure.error).toMatch(
+          /^upstream 'a' (is unavailable \(state (restarting|starting)|failed during tools\/call: )/,
+        );
       // The last calls to a succeed again: it came back within its backoff.
       expect(results.filter((r) => r.server === 'a').at(-1)?.error).toBeUndefined();
       const pidA2 = Number(textOf(await call('a__whoami')));
