@@ -18,9 +18,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import cliProgress from 'cli-progress';
 import { BenchProcesses, nodeEntry, rssKiB } from './bridge-processes.js';
 import { percentile } from './ground-truth.js';
+import { failWith, log, positiveArg, progressBar } from './bench-cli.js';
+
+const fail = failWith('bench:bridge');
 
 const TARGET_P50_RATIO = 2.0;
 const TARGET_HTTP_CALLS_PER_SECOND = 2_000;
@@ -36,11 +38,11 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'bench/results/bridge.json' },
   },
 });
-const calls = positive('calls', values.calls);
-const warmup = positive('warmup', values.warmup);
-const concurrency = positive('concurrency', values.concurrency);
-const upstreams = positive('upstreams', values.upstreams);
-const coldRuns = positive('cold-runs', values['cold-runs']);
+const calls = positiveArg('calls', values.calls, fail);
+const warmup = positiveArg('warmup', values.warmup, fail);
+const concurrency = positiveArg('concurrency', values.concurrency, fail);
+const upstreams = positiveArg('upstreams', values.upstreams, fail);
+const coldRuns = positiveArg('cold-runs', values['cold-runs'], fail);
 if (upstreams < 2) fail('--upstreams must be at least 2 (memory per upstream compares 1 with it)');
 
 const cli = nodeEntry('bridge/cli.ts');
@@ -226,7 +228,7 @@ async function callEcho(client: Client, tool: string): Promise<void> {
 /** Sequential calls, one client per path; the paths take turns, in a rotating order. */
 async function measureLatency(paths: Path[]): Promise<Map<PathName, number[]>> {
   const times = new Map<PathName, number[]>(paths.map((p) => [p.name, []]));
-  const progress = bar('latency (sequential)');
+  const progress = progressBar('latency (sequential)');
   progress.start(warmup + calls, 0);
   for (let i = 0; i < warmup + calls; i++) {
     for (let k = 0; k < paths.length; k++) {
@@ -258,7 +260,7 @@ async function measureThroughput(path: Path): Promise<number> {
     await Promise.all(Array.from({ length: concurrency }, (_, k) => worker(k)));
   };
   await run(Math.min(warmup, calls) + concurrency, () => {});
-  const progress = bar(`${path.name} x${concurrency}`);
+  const progress = progressBar(`${path.name} x${concurrency}`);
   progress.start(calls, 0);
   const start = performance.now();
   await run(calls, (done) => {
@@ -383,20 +385,6 @@ function printTable(
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-function bar(label: string): cliProgress.SingleBar {
-  return new cliProgress.SingleBar(
-    {
-      format: `${label.padEnd(28)} [{bar}] {percentage}% {value}/{total} {eta_formatted}`,
-      stream: process.stderr,
-      // Not a terminal (CI, a log file): a line every few seconds instead of redrawing in place.
-      noTTYOutput: true,
-      notTTYSchedule: 5000,
-      hideCursor: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-}
-
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
@@ -408,21 +396,6 @@ function median(xs: number[]): number {
 
 function round(x: number, digits: number): number {
   return Number(x.toFixed(digits));
-}
-
-function positive(name: string, value: string | undefined): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) fail(`--${name} must be a positive integer, got ${value}`);
-  return parsed;
-}
-
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-function fail(message: string): never {
-  process.stderr.write(`bench:bridge: ${message}\n`);
-  process.exit(2);
 }
 
 // Ctrl-C: end the children first, or the bridges and their upstreams outlive the benchmark.

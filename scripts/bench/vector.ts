@@ -11,11 +11,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
 import type { Metric } from '../../stores/vector/types.js';
 import { BENCH_BACKENDS, type BenchBackend } from './backends.js';
 import { type Dataset, makeDataset } from './dataset.js';
 import { exactTopK, percentile, recallAtK } from './ground-truth.js';
+import { failWith, log, positiveArg, progressBar } from './bench-cli.js';
+
+const fail = failWith('bench:vector');
 
 const TARGET_RECALL = 0.95;
 const TARGET_OVERHEAD = 1.15;
@@ -33,10 +35,10 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'bench/results/vector.json' },
   },
 });
-const n = positive('n', values.n);
-const dimension = positive('dim', values.dim);
-const queryCount = positive('queries', values.queries);
-const topK = positive('topk', values.topk);
+const n = positiveArg('n', values.n, fail);
+const dimension = positiveArg('dim', values.dim, fail);
+const queryCount = positiveArg('queries', values.queries, fail);
+const topK = positiveArg('topk', values.topk, fail);
 const metric = values.metric as Metric;
 if (!['cosine', 'l2', 'ip'].includes(metric)) fail(`--metric must be cosine, l2 or ip, got ${metric}`);
 
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
     `generating ${n} clustered ${dimension}-d vectors (${metric}) and ${queryCount} queries, seed ${values.seed}`,
   );
   const data = makeDataset({ n, dimension, queries: queryCount, seed: Number(values.seed), metric });
-  const truthBar = bar('exact top-k');
+  const truthBar = progressBar('exact top-k');
   truthBar.start(queryCount, 0);
   const truth = exactTopK(data, topK, (done) => truthBar.update(done));
   truthBar.stop();
@@ -135,7 +137,7 @@ async function measure(backend: BenchBackend, data: Dataset, truth: string[][]):
     const rawTimes: number[] = [];
     const layerFound: string[][] = [];
     const rawFound: string[][] = [];
-    const progress = bar(`${backend.name} queries`);
+    const progress = progressBar(`${backend.name} queries`);
     progress.start(queries.length, 0);
     for (let i = 0; i < queries.length; i++) {
       const q = queries[i]!;
@@ -197,7 +199,7 @@ async function measure(backend: BenchBackend, data: Dataset, truth: string[][]):
 }
 
 async function load<T>(label: string, records: T[], upsert: (batch: T[]) => Promise<void>): Promise<number> {
-  const progress = bar(`${label} upsert`);
+  const progress = progressBar(`${label} upsert`);
   progress.start(records.length, 0);
   const start = performance.now();
   for (let offset = 0; offset < records.length; offset += BATCH) {
@@ -252,35 +254,6 @@ function printTable(rows: Row[], skipped: { backend: string; reason: string }[])
     '',
   ];
   process.stdout.write(`${out.join('\n')}\n`);
-}
-
-function bar(label: string): cliProgress.SingleBar {
-  return new cliProgress.SingleBar(
-    {
-      format: `${label.padEnd(28)} [{bar}] {percentage}% {value}/{total} {eta_formatted}`,
-      stream: process.stderr,
-      // Not a terminal (CI, a log file): a line every few seconds instead of redrawing in place.
-      noTTYOutput: true,
-      notTTYSchedule: 5000,
-      hideCursor: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-}
-
-function positive(name: string, value: string | undefined): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) fail(`--${name} must be a positive integer, got ${value}`);
-  return parsed;
-}
-
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-function fail(message: string): never {
-  process.stderr.write(`bench:vector: ${message}\n`);
-  process.exit(2);
 }
 
 main().catch((error: unknown) => {
