@@ -130,6 +130,22 @@ export const DEAL: RecordSpec = {
   },
 };
 
+/** An activity's or task's optional link to a contact and a deal of the same account. */
+const contactRef = {
+  column: 'contact_id',
+  kind: 'text',
+  schema: idSchema(CONTACT),
+  nullable: true,
+  references: 'contact',
+} as const;
+const dealRef = {
+  column: 'deal_id',
+  kind: 'text',
+  schema: idSchema(DEAL),
+  nullable: true,
+  references: 'deal',
+} as const;
+
 export const ACTIVITY: RecordSpec = {
   type: 'activity',
   plural: 'activities',
@@ -138,14 +154,8 @@ export const ACTIVITY: RecordSpec = {
   summary: 'an interaction with an account (call, email, meeting, demo, support)',
   fields: {
     accountId: accountRef,
-    contactId: {
-      column: 'contact_id',
-      kind: 'text',
-      schema: idSchema(CONTACT),
-      nullable: true,
-      references: 'contact',
-    },
-    dealId: { column: 'deal_id', kind: 'text', schema: idSchema(DEAL), nullable: true, references: 'deal' },
+    contactId: contactRef,
+    dealId: dealRef,
     type: { column: 'type', kind: 'text', schema: z.enum(ACTIVITY_TYPES), required: true },
     subject: { column: 'subject', kind: 'text', schema: text(300, 'One-line summary'), required: true },
     body: { column: 'body', kind: 'text', schema: text(20_000, 'Details'), nullable: true },
@@ -184,14 +194,8 @@ export const TASK: RecordSpec = {
   summary: 'a follow-up to do for an account',
   fields: {
     accountId: accountRef,
-    contactId: {
-      column: 'contact_id',
-      kind: 'text',
-      schema: idSchema(CONTACT),
-      nullable: true,
-      references: 'contact',
-    },
-    dealId: { column: 'deal_id', kind: 'text', schema: idSchema(DEAL), nullable: true, references: 'deal' },
+    contactId: contactRef,
+    dealId: dealRef,
     title: { column: 'title', kind: 'text', schema: text(300, 'What to do'), required: true },
     description: { column: 'description', kind: 'text', schema: text(20_000, 'Details'), nullable: true },
     dueDate: {
