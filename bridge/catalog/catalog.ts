@@ -7,7 +7,7 @@ import type {
   ReadResourceResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { type Logger, silentLogger } from '../../runtime/logger.js';
-import { type Clock, systemClock, type TimerHandle } from '../fleet/clock.js';
+import { type Clock, systemClock, type TimerHandle } from '../../runtime/clock.js';
 import type { Fleet, MembershipChange } from '../fleet/fleet.js';
 import type { SupervisedUpstream } from '../fleet/supervised-upstream.js';
 import { UpstreamUnavailableError } from '../fleet/upstream-errors.js';

@@ -3,7 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { loadConfig } from '../../runtime/config/load-config.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { type Logger, silentLogger } from '../../runtime/logger.js';
-import { type Clock, systemClock, type TimerHandle } from '../fleet/clock.js';
+import { type Clock, systemClock, type TimerHandle } from '../../runtime/clock.js';
 import { type ResolvedServer, serversFromConfig } from './resolve-servers.js';
 import { describeDiff, diffServers, isEmptyDiff, type ServerDiff } from './server-changes.js';
 

@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import pLimit from 'p-limit';
 import { ConflictError, NotFoundError } from '../../runtime/errors.js';
 import { type Logger, silentLogger } from '../../runtime/logger.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../../runtime/clock.js';
 import { SupervisedUpstream, type SupervisedUpstreamOptions } from './supervised-upstream.js';
 import type { UpstreamEvents, UpstreamInfo } from './upstream-events.js';
 import { parseUpstreamSpec, type UpstreamSpec, type UpstreamSpecInput } from './upstream-spec.js';

@@ -19,7 +19,7 @@ import {
 import { type Logger, silentLogger } from '../../runtime/logger.js';
 import { backoffDelay } from './backoff.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { type Clock, systemClock, type TimerHandle } from './clock.js';
+import { type Clock, systemClock, type TimerHandle } from '../../runtime/clock.js';
 import { CrashLoopDetector } from './crash-loop-detector.js';
 import { HealthCheck } from './health-check.js';
 import { RequestGate, type UpstreamRequestOptions } from './request-gate.js';

@@ -8,7 +8,7 @@ import {
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../runtime/logger.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../../runtime/clock.js';
 import type { ExitStatus } from './process-group-transport.js';
 import type { UpstreamSpec } from './upstream-spec.js';
 import type { TransportFactory, UpstreamTransport } from './upstream-transport.js';
