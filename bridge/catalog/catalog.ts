@@ -196,12 +196,12 @@ export class Catalog extends EventEmitter<CatalogEvents> implements CatalogReade
   }
 
   async subscribeResource(uri: string, options: CatalogCallOptions = {}): Promise<void> {
-    const upstream = await this.upstreamOf(this.resourceServer(uri));
+    const upstream = await this.upstreamOf(this.resourceServer(uri, 'subscribe'));
     await upstream.subscribeResource({ uri }, options);
   }
 
   async unsubscribeResource(uri: string, options: CatalogCallOptions = {}): Promise<void> {
-    const upstream = await this.upstreamOf(this.resourceServer(uri));
+    const upstream = await this.upstreamOf(this.resourceServer(uri, 'subscribe'));
     await upstream.unsubscribeResource({ uri }, options);
   }
 
@@ -456,12 +456,24 @@ export class Catalog extends EventEmitter<CatalogEvents> implements CatalogReade
 
   // ---- routing helpers ----------------------------------------------------------------------------
 
-  /** The server a URI belongs to: an exact resource first, then the first matching template. */
-  private resourceServer(uri: string): string {
+  /**
+   * The server a URI belongs to: an exact resource first, then the first matching template. A URI
+   * that is neither listed nor matched (a server may serve URIs it does not list, and a client may
+   * subscribe to a resource before it exists) goes to the one connected upstream that declares
+   * `resources` (with `subscribe`, for `need: 'subscribe'`) when there is exactly one: then the
+   * route cannot be wrong, and that server answers as it would directly. With several, the bridge
+   * cannot tell which one is meant.
+   */
+  private resourceServer(uri: string, need: 'read' | 'subscribe' = 'read'): string {
     const resource = this.merged.resources.get(uri);
     if (resource) return resource.server;
     const template = this.merged.templates.find((t) => t.matcher?.match(uri));
     if (template) return template.server;
+    const serving = this.fleet.names().filter((name) => {
+      const resources = this.fleet.get(name)?.serverCapabilities?.resources;
+      return need === 'subscribe' ? resources?.subscribe === true : resources !== undefined;
+    });
+    if (serving.length === 1) return serving[0]!;
     throw new CatalogNotFoundError('resource', uri, this.merged.resources.keys());
   }
 

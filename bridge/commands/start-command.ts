@@ -9,7 +9,8 @@ import { ToolCallEvents } from '../api/tool-call-events.js';
 import { composeBridge } from '../compose-bridge.js';
 import { commandContext } from '../context.js';
 import { nextSignal } from './next-signal.js';
-import { createFrontHttpHandler } from '../front/front-http-handler.js';
+import { createFrontHttpHandler, type FrontHttpHandler } from '../front/front-http-handler.js';
+import { loopbackOrigins } from '../../runtime/mcp/http-guards.js';
 import { openSqlFromConfig } from '../sql-from-config.js';
 
 /**
@@ -32,13 +33,12 @@ export function registerStartCommand(program: Command): void {
       // One event stream and one audit log for both fronts: API calls and MCP calls alike.
       const toolEvents = new ToolCallEvents(logger);
       const audit = new AuditLog(sql, { redact: config.api.redact, logger });
-      const front = createFrontHttpHandler({
-        catalog: bridge.catalog,
-        hub: bridge.hub,
-        ready: bridge.ready,
-        logger,
-        observeCall: observeMcpCalls(toolEvents, audit),
-      });
+      // The front is made once the port is known: a request whose Origin is this server's own
+      // (`http://127.0.0.1:<port>`, as serveHttp allows) is not a cross-site one. Requests that
+      // come before that wait for it.
+      let front: FrontHttpHandler | undefined;
+      let frontMade: (front: FrontHttpHandler) => void = () => undefined;
+      const frontReady = new Promise<FrontHttpHandler>((resolve) => (frontMade = resolve));
       try {
         const app = await createApi({
           catalog: bridge.catalog,
@@ -48,14 +48,22 @@ export function registerStartCommand(program: Command): void {
           options: config.api,
           toolEvents,
           audit,
-          mcpHandler: guardMcpEndpoint(front, {
-            keys: parseApiKeys(config.api.keys),
-            host: config.api.host,
-            port: () => port,
-          }),
+          mcpHandler: guardMcpEndpoint(
+            { handle: async (req, res, body) => (await frontReady).handle(req, res, body) },
+            { keys: parseApiKeys(config.api.keys), host: config.api.host, port: () => port },
+          ),
         });
         await app.listen({ host: config.api.host, port: config.api.port });
         port = (app.server.address() as AddressInfo).port;
+        front = createFrontHttpHandler({
+          catalog: bridge.catalog,
+          hub: bridge.hub,
+          ready: bridge.ready,
+          logger,
+          observeCall: observeMcpCalls(toolEvents, audit),
+          allowedOrigins: loopbackOrigins(port),
+        });
+        frontMade(front);
         const host = config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host;
         const url = `http://${host}:${port}`;
         logger.info(
@@ -66,7 +74,7 @@ export function registerStartCommand(program: Command): void {
         logger.info({ signal }, 'stopping');
         await app.close();
       } finally {
-        await front.close();
+        await front?.close();
         await bridge.close();
         await ownSql?.close();
       }
