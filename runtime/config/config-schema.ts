@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LlmConfigSchema } from '../llm/create-chat-model.js';
 
 /**
  * The configuration file's schema (`switchyard.config.json` or `.yaml`). Every field is optional
@@ -119,6 +120,11 @@ export const ConfigSchema = z.strictObject({
       bodyLimitBytes: z.int().min(1).default(1_048_576),
     })
     .prefault({}),
+  /**
+   * Language models agents call (runtime/llm): `{ default, models: { name: { provider, model,
+   * apiKeyEnv, baseURL, … } }, prices }`. Keys are read from the environment (apiKeyEnv).
+   */
+  llm: LlmConfigSchema.prefault({}),
   /** Claude-Desktop-style MCP servers; validated in detail by the bridge. */
   mcpServers: z.record(z.string(), z.unknown()).default({}),
 });
