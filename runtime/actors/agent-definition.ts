@@ -1,0 +1,133 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { AnyStateMachine } from 'xstate';
+import type { ChatRequest, ChatResponse } from '../llm/chat-model.js';
+import type { ToolProgress } from './tool-catalog.js';
+
+export interface AgentLimits {
+  /** Settled state changes a run may take. @defaultValue 200 */
+  maxSteps: number;
+  /** Wall time from creation to a final state, across restarts. @defaultValue 30 minutes */
+  timeoutMs: number;
+  /** @defaultValue 100 */
+  maxToolCalls: number;
+  /** Input + output tokens over all model calls. @defaultValue unlimited */
+  maxTokens?: number;
+  /** @defaultValue unlimited */
+  maxCostUsd?: number;
+}
+
+export interface AgentPolicy {
+  limits: AgentLimits;
+  /** Tools the agent may call, as globs over catalog names (`crm__*`). @defaultValue none */
+  allowTools: string[];
+  /** Tools whose calls wait for a person's approval first (globs). @defaultValue none */
+  approvalTools: string[];
+  /** How long an approval waits before it expires (a rejection). @defaultValue 24 hours */
+  approvalTtlMs: number;
+  /** Times a run is restarted from its last snapshot after its actor failed unexpectedly. @defaultValue 2 */
+  maxRestarts: number;
+  /** Largest persisted snapshot, in bytes of JSON; a run past it fails. @defaultValue 262144 */
+  snapshotBudgetBytes: number;
+}
+
+export const DEFAULT_POLICY: AgentPolicy = {
+  limits: { maxSteps: 200, timeoutMs: 30 * 60_000, maxToolCalls: 100 },
+  allowTools: [],
+  approvalTools: [],
+  approvalTtlMs: 24 * 60 * 60_000,
+  maxRestarts: 2,
+  snapshotBudgetBytes: 256 * 1024,
+};
+
+export type AgentPolicyInput = Partial<Omit<AgentPolicy, 'limits'>> & { limits?: Partial<AgentLimits> };
+
+export function resolvePolicy(input: AgentPolicyInput = {}): AgentPolicy {
+  return { ...DEFAULT_POLICY, ...input, limits: { ...DEFAULT_POLICY.limits, ...input.limits } };
+}
+
+export interface ApprovalRequest {
+  what: string;
+  why: string;
+  details?: Record<string, unknown>;
+  /** @defaultValue the agent's approvalTtlMs */
+  ttlMs?: number;
+}
+
+export interface ApprovalOutcome {
+  approvalId: string;
+  state: 'approved' | 'rejected' | 'expired';
+  decidedBy?: string;
+  reason?: string;
+}
+
+export interface ToolCallRequestOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: ToolProgress) => void;
+  timeoutMs?: number;
+}
+
+/**
+ * What a run's statechart may do to the world. Every method takes a `key` that names the effect
+ * within the run (`step-3/call-1`): the same key after a restart means the same effect, so a
+ * completed one is answered from the effects journal instead of being repeated. Keys must be
+ * derived from the machine's context (a step counter), never from time or randomness.
+ */
+export interface RunServices {
+  readonly runId: string;
+  readonly agent: string;
+  readonly policy: AgentPolicy;
+  /** The catalog's tools this agent may call (allow list applied), as MCP definitions. */
+  listTools(): Tool[];
+  /** True when a call of this tool waits for approval under the agent's policy. */
+  requiresApproval(tool: string): boolean;
+  /**
+   * Calls a tool once per key. A tool matching the approval patterns waits for an approval
+   * first; a rejected or expired one answers with an `isError` result saying so.
+   */
+  callTool(
+    key: string,
+    name: string,
+    args: Record<string, unknown>,
+    options?: ToolCallRequestOptions,
+  ): Promise<CallToolResult>;
+  /** True when a model is configured for this run (offline agents fall back to rules). */
+  readonly hasModel: boolean;
+  /** Asks the run's model once per key; usage and cost count toward the run's limits. */
+  chat(key: string, request: ChatRequest): Promise<ChatResponse>;
+  /** Stops at a gate until a person decides (or it expires); survives restarts. */
+  requestApproval(key: string, request: ApprovalRequest): Promise<ApprovalOutcome>;
+  /** Waits until `at` (ms since epoch); survives restarts (the wait resumes, it does not restart). */
+  sleepUntil(key: string, at: number, signal?: AbortSignal): Promise<void>;
+  /** Runs any other side effect once per key. `idempotent: false` effects are never repeated. */
+  effect<T>(
+    key: string,
+    meta: { kind: string; name: string; idempotent: boolean },
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T>;
+  /** Appends an event of the agent's own to the run's log (and to live subscribers). */
+  emit(type: string, data: Record<string, unknown>): void;
+  /** The clock the run uses (injectable in tests). */
+  now(): number;
+}
+
+export interface AgentDefinition {
+  /** Unique, `[a-z0-9-]`. */
+  name: string;
+  description: string;
+  /** What the agent can do, for listings (`crm.read`, `crm.write`, `approval`). */
+  capabilities: string[];
+  /**
+   * Bumped when the statechart changes shape: a persisted snapshot only restores into the same
+   * version (a run of another version needs attention instead of misbehaving).
+   */
+  version: string;
+  policy?: AgentPolicyInput;
+  /** Validates and normalizes a run's input; throws ValidationError with the bad field. */
+  parseInput?(input: unknown): unknown;
+  /**
+   * The run's statechart, closed over its services. Final states tagged `failed` end the run as
+   * failed; states tagged `awaiting_approval` report that status. The machine's output is the
+   * run's output.
+   */
+  createMachine(services: RunServices): AnyStateMachine;
+}

@@ -1,0 +1,306 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import picomatch from 'picomatch';
+import type { Clock } from '../clock.js';
+import { SwitchyardError } from '../errors.js';
+import type { ChatModel, ChatRequest, ChatResponse } from '../llm/chat-model.js';
+import type {
+  AgentPolicy,
+  ApprovalOutcome,
+  ApprovalRequest,
+  RunServices,
+  ToolCallRequestOptions,
+} from './agent-definition.js';
+import type { ApprovalWaiters } from './approval-waiters.js';
+import { runJournaledEffect } from './effects-journal.js';
+import type { LiveRun } from './live-run.js';
+import { OutcomeUnknownError, ToolNotAllowedError } from './run-errors.js';
+import type { ApprovalRecord } from './run-records.js';
+import type { RunStore } from './run-store.js';
+import type { ToolCatalog } from './tool-catalog.js';
+
+export interface RunServicesDeps {
+  live: LiveRun;
+  store: RunStore;
+  tools: ToolCatalog;
+  model?: ChatModel;
+  waiters: ApprovalWaiters;
+  clock: Clock;
+  requestedBy?: string;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const PREVIEW_CHARS = 500;
+
+/** The services of one live run (see {@link RunServices}): every effect through the journal. */
+export class JournaledRunServices implements RunServices {
+  readonly runId: string;
+  readonly agent: string;
+  readonly policy: AgentPolicy;
+  private readonly allowed: (name: string) => boolean;
+  private readonly gated: (name: string) => boolean;
+
+  constructor(private readonly deps: RunServicesDeps) {
+    this.runId = deps.live.id;
+    this.agent = deps.live.agent;
+    this.policy = deps.live.policy;
+    this.allowed = globs(this.policy.allowTools);
+    this.gated = globs(this.policy.approvalTools);
+  }
+
+  get hasModel(): boolean {
+    return this.deps.model !== undefined;
+  }
+
+  listTools(): Tool[] {
+    return this.deps.tools.listTools().filter((tool) => this.allowed(tool.name));
+  }
+
+  requiresApproval(tool: string): boolean {
+    return this.gated(tool);
+  }
+
+  async callTool(
+    key: string,
+    name: string,
+    args: Record<string, unknown>,
+    options: ToolCallRequestOptions = {},
+  ): Promise<CallToolResult> {
+    const { live, tools } = this.deps;
+    const tool = this.allowed(name) ? tools.listTools().find((t) => t.name === name) : undefined;
+    if (!tool) throw new ToolNotAllowedError(this.agent, name);
+    if (this.gated(name)) {
+      const outcome = await this.requestApproval(`${key}/approval`, {
+        what: `call ${name}`,
+        why: `${name} matches the agent's approval patterns (${this.policy.approvalTools.join(', ')})`,
+        details: { tool: name, arguments: args },
+      });
+      if (outcome.state !== 'approved') {
+        return {
+          isError: true,
+          content: [
+            {
+              type: 'text',
+              text: `The call of ${name} was not approved (${outcome.state}${outcome.decidedBy ? ` by ${outcome.decidedBy}` : ''}${outcome.reason ? `: ${outcome.reason}` : ''}).`,
+            },
+          ],
+        };
+      }
+    }
+    // Repeating a call after a crash is safe only when the server says so.
+    const idempotent = tool.annotations?.idempotentHint === true || tool.annotations?.readOnlyHint === true;
+    const started = this.deps.clock.now();
+    const outcome = await this.journal(
+      key,
+      { kind: 'tool', name, idempotent },
+      (signal) => {
+        live.assertBudget('tool');
+        live.emit('tool_call_started', { key, tool: name, arguments: args });
+        live.addUsage({ toolCalls: 1 });
+        return tools.callTool(name, args, {
+          signal,
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        });
+      },
+      options.signal,
+    );
+    live.emit('tool_call_finished', {
+      key,
+      tool: name,
+      isError: outcome.value.isError === true,
+      replayed: outcome.replayed,
+      durationMs: outcome.replayed ? 0 : this.deps.clock.now() - started,
+      preview: previewOf(outcome.value),
+    });
+    return outcome.value;
+  }
+
+  async chat(key: string, request: ChatRequest): Promise<ChatResponse> {
+    const { live, model } = this.deps;
+    if (!model)
+      throw new SwitchyardError('model_not_configured', `agent '${this.agent}' has no model configured`);
+    const outcome = await this.journal(
+      key,
+      { kind: 'model', name: `${model.provider}/${model.model}`, idempotent: true },
+      (signal) => {
+        live.assertBudget('model');
+        return model.chat({ ...request, signal });
+      },
+    );
+    if (!outcome.replayed) {
+      const { usage, costUsd, stopReason, attempts } = outcome.value;
+      live.addUsage({
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        costUsd: costUsd ?? 0,
+        modelCalls: 1,
+      });
+      live.emit('model_call', {
+        key,
+        provider: model.provider,
+        model: outcome.value.model,
+        stopReason,
+        usage,
+        costUsd: costUsd ?? null,
+        attempts,
+        toolCalls: (outcome.value.message.toolCalls ?? []).map((c) => c.name),
+      });
+    }
+    return outcome.value;
+  }
+
+  async requestApproval(key: string, request: ApprovalRequest): Promise<ApprovalOutcome> {
+    const { live, store, clock } = this.deps;
+    const { approval, created } = await store.requestApproval({
+      id: `${this.runId}/${key}`,
+      runId: this.runId,
+      key,
+      what: request.what,
+      why: request.why,
+      details: request.details ?? {},
+      ...(this.deps.requestedBy ? { requestedBy: this.deps.requestedBy } : {}),
+      expiresAt: new Date(clock.now() + (request.ttlMs ?? this.policy.approvalTtlMs)),
+    });
+    if (created) {
+      live.emit('approval_requested', {
+        approvalId: approval.id,
+        what: approval.what,
+        why: approval.why,
+        expiresAt: approval.expiresAt?.toISOString() ?? null,
+      });
+    }
+    const decided = approval.state === 'pending' ? await this.waitForDecision(approval) : approval;
+    return {
+      approvalId: decided.id,
+      state: decided.state as ApprovalOutcome['state'],
+      ...(decided.decidedBy ? { decidedBy: decided.decidedBy } : {}),
+      ...(decided.reason ? { reason: decided.reason } : {}),
+    };
+  }
+
+  async sleepUntil(key: string, at: number, signal?: AbortSignal): Promise<void> {
+    const { live, clock } = this.deps;
+    const combined = this.signalWith(signal);
+    live.beginWait(key, { at, approval: false });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = clock.setTimeout(resolve, Math.min(Math.max(0, at - clock.now()), MAX_TIMER_MS));
+        combined.addEventListener(
+          'abort',
+          () => {
+            clock.clearTimeout(timer);
+            reject(abortError(combined));
+          },
+          { once: true },
+        );
+      });
+    } finally {
+      live.endWait(key);
+    }
+  }
+
+  async effect<T>(
+    key: string,
+    meta: { kind: string; name: string; idempotent: boolean },
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    return (await this.journal(key, meta, work)).value;
+  }
+
+  emit(type: string, data: Record<string, unknown>): void {
+    this.deps.live.emit(type, data);
+  }
+
+  now(): number {
+    return this.deps.clock.now();
+  }
+
+  private async journal<T>(
+    key: string,
+    meta: { kind: string; name: string; idempotent: boolean },
+    work: (signal: AbortSignal) => Promise<T>,
+    signal?: AbortSignal,
+  ) {
+    const combined = this.signalWith(signal);
+    try {
+      return await runJournaledEffect(
+        this.deps.store,
+        this.runId,
+        key,
+        meta,
+        () => work(combined),
+        () => combined.aborted,
+      );
+    } catch (error) {
+      // An unknown outcome is the run's problem, not the step's: set the run aside for a person.
+      if (error instanceof OutcomeUnknownError) this.deps.live.needsAttention(error);
+      throw error;
+    }
+  }
+
+  private waitForDecision(approval: ApprovalRecord): Promise<ApprovalRecord> {
+    const { live, store, clock, waiters } = this.deps;
+    live.beginWait(approval.id, {
+      approval: true,
+      ...(approval.expiresAt ? { at: approval.expiresAt.getTime() } : {}),
+    });
+    return new Promise<ApprovalRecord>((resolve, reject) => {
+      let timer: ReturnType<Clock['setTimeout']> | undefined;
+      const done = (record: ApprovalRecord) => {
+        stop();
+        if (timer !== undefined) clock.clearTimeout(timer);
+        live.endWait(approval.id);
+        live.emit('approval_decided', {
+          approvalId: record.id,
+          state: record.state,
+          decidedBy: record.decidedBy ?? null,
+          reason: record.reason ?? null,
+        });
+        resolve(record);
+      };
+      const stop = waiters.wait(approval.id, done);
+      if (approval.expiresAt) {
+        const expire = () => {
+          store
+            .decideApproval(approval.id, { expired: true })
+            .then(({ approval: record }) => waiters.settle(record))
+            .catch((error: unknown) => reject(error));
+        };
+        timer = clock.setTimeout(
+          expire,
+          Math.min(Math.max(0, approval.expiresAt.getTime() - clock.now()), MAX_TIMER_MS),
+        );
+      }
+      live.signal.addEventListener(
+        'abort',
+        () => {
+          stop();
+          if (timer !== undefined) clock.clearTimeout(timer);
+          reject(abortError(live.signal));
+        },
+        { once: true },
+      );
+    });
+  }
+
+  private signalWith(signal?: AbortSignal): AbortSignal {
+    return signal ? AbortSignal.any([this.deps.live.signal, signal]) : this.deps.live.signal;
+  }
+}
+
+function globs(patterns: string[]): (name: string) => boolean {
+  if (patterns.length === 0) return () => false;
+  const match = picomatch(patterns);
+  return (name) => match(name);
+}
+
+function abortError(signal: AbortSignal): Error {
+  const error = new Error(`aborted: ${String(signal.reason ?? 'run stopped')}`);
+  error.name = 'AbortError';
+  return error;
+}
+
+function previewOf(result: CallToolResult): string {
+  const text = (result.content ?? []).map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
+  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
+}

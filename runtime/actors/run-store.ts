@@ -1,0 +1,126 @@
+import type {
+  ApprovalDecision,
+  ApprovalRecord,
+  ApprovalState,
+  EffectRecord,
+  RunEvent,
+  RunRecord,
+  RunStatus,
+  RunUsage,
+} from './run-records.js';
+
+export interface NewRun {
+  id: string;
+  agent: string;
+  agentVersion: string;
+  input: unknown;
+  owner: string;
+  leaseMs: number;
+  parentId?: string;
+  requestedBy?: string;
+  deadlineAt?: Date;
+}
+
+/** What a supervisor writes after every settled transition of a run it owns. */
+export interface RunCheckpoint {
+  status: RunStatus;
+  stateValue: unknown;
+  snapshot: unknown;
+  snapshotBytes: number;
+  steps: number;
+  usage: RunUsage;
+  wakeAt?: Date | null;
+  output?: unknown;
+  error?: RunRecord['error'];
+}
+
+export interface RunFilter {
+  status?: RunStatus | RunStatus[];
+  agent?: string;
+  parentId?: string;
+  /** @defaultValue 100 */
+  limit?: number;
+}
+
+export interface NewApproval {
+  id: string;
+  runId: string;
+  key: string;
+  what: string;
+  why: string;
+  details?: Record<string, unknown>;
+  requestedBy?: string;
+  expiresAt?: Date;
+}
+
+export interface StoredSnapshot {
+  run: RunRecord;
+  snapshot: unknown;
+}
+
+/**
+ * Where runs live between transitions (`RunStore` of DESIGN.md). Ownership is a lease: only the
+ * owner may checkpoint a run; a run whose lease ran out can be claimed by any supervisor.
+ * Writes by a supervisor that lost its lease fail with `LeaseLostError` instead of overwriting.
+ */
+export interface RunStore {
+  createRun(run: NewRun): Promise<RunRecord>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  loadSnapshot(id: string): Promise<StoredSnapshot | undefined>;
+  listRuns(filter?: RunFilter): Promise<RunRecord[]>;
+  checkpoint(id: string, owner: string, checkpoint: RunCheckpoint): Promise<void>;
+  /** Ends a run that is not live anywhere (cancel, needs attention) whatever its owner. */
+  setStatus(id: string, status: RunStatus, error?: RunRecord['error']): Promise<RunRecord>;
+  /** Counts a restart after the actor failed unexpectedly; returns the new count. */
+  countRestart(id: string): Promise<number>;
+
+  /**
+   * Takes runs that are not final and whose lease ran out (or every such run, with `all`, for a
+   * supervisor that owns the whole store). Returns the ids it took, oldest first.
+   */
+  claimOrphans(
+    owner: string,
+    leaseMs: number,
+    options?: { limit?: number; all?: boolean },
+  ): Promise<string[]>;
+  /** Takes one run if it is not final and free (or already ours); false otherwise. */
+  claimRun(id: string, owner: string, leaseMs: number, options?: { force?: boolean }): Promise<boolean>;
+  renewLeases(owner: string, leaseMs: number): Promise<number>;
+  /** Ids of the unfinished runs this owner holds. */
+  ownedRunIds(owner: string): Promise<string[]>;
+  release(id: string, owner: string): Promise<void>;
+
+  appendEvents(events: RunEvent[]): Promise<void>;
+  listEvents(runId: string, options?: { afterSeq?: number; limit?: number }): Promise<RunEvent[]>;
+  lastEventSeq(runId: string): Promise<number>;
+
+  getEffect(runId: string, key: string): Promise<EffectRecord | undefined>;
+  /** Records that an effect starts; an existing row for the key is returned instead and not changed. */
+  beginEffect(
+    effect: Pick<EffectRecord, 'runId' | 'key' | 'kind' | 'name' | 'idempotent'>,
+  ): Promise<{ effect: EffectRecord; created: boolean }>;
+  /** Counts one more attempt of an effect whose earlier outcome is unknown. */
+  retryEffect(runId: string, key: string): Promise<void>;
+  finishEffect(
+    runId: string,
+    key: string,
+    outcome:
+      | { status: 'completed'; result: unknown }
+      | { status: 'failed'; error: { code: string; message: string } },
+  ): Promise<void>;
+  listEffects(runId: string): Promise<EffectRecord[]>;
+
+  /** Creates the approval for (run, key), or returns the one that exists (`created: false`). */
+  requestApproval(approval: NewApproval): Promise<{ approval: ApprovalRecord; created: boolean }>;
+  getApproval(id: string): Promise<ApprovalRecord | undefined>;
+  listApprovals(filter?: {
+    state?: ApprovalState;
+    runId?: string;
+    limit?: number;
+  }): Promise<ApprovalRecord[]>;
+  /** Decides a pending approval; a decided one is returned unchanged with `changed: false`. */
+  decideApproval(
+    id: string,
+    decision: ApprovalDecision | { expired: true },
+  ): Promise<{ approval: ApprovalRecord; changed: boolean }>;
+}

@@ -1,0 +1,450 @@
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock, type TimerHandle } from '../clock.js';
+import { NotFoundError, SwitchyardError, ValidationError } from '../errors.js';
+import { type Logger, silentLogger } from '../logger.js';
+import type { ChatModel } from '../llm/chat-model.js';
+import { type AgentDefinition, type AgentPolicy, resolvePolicy } from './agent-definition.js';
+import { ApprovalWaiters } from './approval-waiters.js';
+import { LiveRun } from './live-run.js';
+import { RunStateError } from './run-errors.js';
+import { type LiveRunEvent, RunEventBus, type RunEventFilter } from './run-event-bus.js';
+import {
+  type ApprovalRecord,
+  type ApprovalState,
+  isFinalStatus,
+  type RunEvent,
+  type RunRecord,
+  type RunStatus,
+} from './run-records.js';
+import { JournaledRunServices } from './run-services.js';
+import type { RunFilter, RunStore } from './run-store.js';
+import type { ToolCatalog } from './tool-catalog.js';
+
+export interface RunSupervisorOptions {
+  store: RunStore;
+  tools: ToolCatalog;
+  agents: readonly AgentDefinition[];
+  /** The model a run of this agent uses; undefined runs the agent offline. @defaultValue none */
+  modelFor?: (agent: AgentDefinition) => ChatModel | undefined;
+  /** @defaultValue a new bus */
+  bus?: RunEventBus;
+  /** @defaultValue silentLogger */
+  logger?: Logger;
+  /** @defaultValue systemClock */
+  clock?: Clock;
+  /** This supervisor's name in `runs.owner`. @defaultValue host:pid:random */
+  owner?: string;
+  /** How long a claim on a run lasts without renewal; renewed every third of it. @defaultValue 30000 */
+  leaseMs?: number;
+  /**
+   * This supervisor owns the whole store (embedded PGlite: one process per data directory), so
+   * every unfinished run it finds at start is an orphan, whatever its lease says. @defaultValue false
+   */
+  exclusive?: boolean;
+  /** Per-agent policy overrides from config, by agent name. */
+  policies?: Record<string, Parameters<typeof resolvePolicy>[0]>;
+}
+
+export interface StartRunOptions {
+  requestedBy?: string;
+  parentId?: string;
+  /** @defaultValue a random UUID */
+  id?: string;
+}
+
+/**
+ * The parent of every run on this node (the "run supervisor" of DESIGN.md): it starts runs as
+ * XState actors, resumes orphaned ones from their last snapshot, holds their leases, restarts a
+ * crashed actor within its agent's policy, and is the one door for cancel and approval decisions.
+ */
+export class RunSupervisor {
+  readonly owner: string;
+  readonly bus: RunEventBus;
+  private readonly store: RunStore;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly leaseMs: number;
+  private readonly agents = new Map<string, AgentDefinition>();
+  private readonly live = new Map<string, LiveRun>();
+  private readonly waiters = new ApprovalWaiters();
+  /** `status` (runId, status) after a status landed in the store: what waitFor listens to. */
+  private readonly statuses = new EventEmitter().setMaxListeners(0);
+  private tick?: TimerHandle;
+  private closed = false;
+
+  constructor(private readonly options: RunSupervisorOptions) {
+    this.store = options.store;
+    this.logger = options.logger ?? silentLogger;
+    this.clock = options.clock ?? systemClock;
+    this.bus = options.bus ?? new RunEventBus(this.logger);
+    this.leaseMs = options.leaseMs ?? 30_000;
+    if (!(this.leaseMs >= 100))
+      throw new ValidationError('leaseMs must be at least 100', { leaseMs: this.leaseMs });
+    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    for (const agent of options.agents) {
+      if (this.agents.has(agent.name)) throw new ValidationError(`agent '${agent.name}' is defined twice`);
+      this.agents.set(agent.name, agent);
+    }
+  }
+
+  listAgents(): AgentDefinition[] {
+    return [...this.agents.values()];
+  }
+
+  /** Starts lease renewal and resumes every orphaned run. Returns the ids resumed. */
+  async start(): Promise<string[]> {
+    this.scheduleTick();
+    return this.resumeOrphans();
+  }
+
+  get liveRunCount(): number {
+    return this.live.size;
+  }
+
+  async startRun(agentName: string, input: unknown, options: StartRunOptions = {}): Promise<RunRecord> {
+    this.assertOpen();
+    const definition = this.agentNamed(agentName);
+    const parsed = definition.parseInput ? definition.parseInput(input) : input;
+    const policy = this.policyOf(definition);
+    const run = await this.store.createRun({
+      id: options.id ?? randomUUID(),
+      agent: definition.name,
+      agentVersion: definition.version,
+      input: parsed ?? null,
+      owner: this.owner,
+      leaseMs: this.leaseMs,
+      deadlineAt: new Date(this.clock.now() + policy.limits.timeoutMs),
+      ...(options.parentId ? { parentId: options.parentId } : {}),
+      ...(options.requestedBy ? { requestedBy: options.requestedBy } : {}),
+    });
+    this.launch(run, definition, undefined, 0, { type: 'run_started', data: { input: run.input } });
+    return run;
+  }
+
+  /** Claims and resumes runs whose owner is gone (or all unfinished ones when exclusive). */
+  async resumeOrphans(): Promise<string[]> {
+    this.assertOpen();
+    const ids = await this.store.claimOrphans(this.owner, this.leaseMs, {
+      all: this.options.exclusive ?? false,
+    });
+    const resumed: string[] = [];
+    for (const id of ids) {
+      if (this.live.has(id)) continue;
+      if (await this.resumeClaimed(id)) resumed.push(id);
+    }
+    return resumed;
+  }
+
+  /** Resumes one run on this node if it is free (or `force`: take it whatever its lease says). */
+  async resumeRun(id: string, options: { force?: boolean } = {}): Promise<boolean> {
+    this.assertOpen();
+    if (this.live.has(id)) return true;
+    if (!(await this.store.claimRun(id, this.owner, this.leaseMs, options))) return false;
+    return this.resumeClaimed(id);
+  }
+
+  async getRun(id: string): Promise<RunRecord> {
+    const run = await this.store.getRun(id);
+    if (!run) throw new NotFoundError('run', id);
+    return run;
+  }
+
+  listRuns(filter?: RunFilter): Promise<RunRecord[]> {
+    return this.store.listRuns(filter);
+  }
+
+  listEvents(runId: string, options?: { afterSeq?: number; limit?: number }): Promise<RunEvent[]> {
+    return this.store.listEvents(runId, options);
+  }
+
+  listApprovals(filter?: {
+    state?: ApprovalState;
+    runId?: string;
+    limit?: number;
+  }): Promise<ApprovalRecord[]> {
+    return this.store.listApprovals(filter);
+  }
+
+  subscribe(listener: (event: LiveRunEvent) => void, filter?: RunEventFilter): () => void {
+    return this.bus.subscribe(listener, filter);
+  }
+
+  /**
+   * Decides an approval. The waiting run continues here if it is live here, on its owner if that
+   * is alive (found at its next lease tick), or here after being claimed when nobody owns it.
+   */
+  async decide(
+    approvalId: string,
+    decision: { approved: boolean; decidedBy: string; reason?: string },
+  ): Promise<ApprovalRecord> {
+    const { approval, changed } = await this.store.decideApproval(approvalId, decision);
+    if (!changed) {
+      throw new RunStateError(approval.runId, `approval '${approvalId}' is already ${approval.state}`, {
+        approvalId,
+        state: approval.state,
+      });
+    }
+    this.logger.info(
+      { approvalId, runId: approval.runId, state: approval.state, by: decision.decidedBy },
+      'approval decided',
+    );
+    if (!this.waiters.settle(approval) && !this.closed) {
+      await this.resumeRun(approval.runId).catch((error: unknown) =>
+        this.logger.warn(
+          { err: error, runId: approval.runId },
+          'could not resume the run after its approval',
+        ),
+      );
+    }
+    return approval;
+  }
+
+  /** Decides the one pending approval of a run (the common case for CLIs and APIs). */
+  async decideRun(
+    runId: string,
+    decision: { approved: boolean; decidedBy: string; reason?: string },
+  ): Promise<ApprovalRecord> {
+    const pending = await this.store.listApprovals({ runId, state: 'pending' });
+    if (pending.length === 0) throw new RunStateError(runId, 'has no pending approval');
+    if (pending.length > 1) {
+      throw new RunStateError(runId, `has ${pending.length} pending approvals; decide one by its id`, {
+        approvals: pending.map((a) => a.id),
+      });
+    }
+    return this.decide(pending[0]!.id, decision);
+  }
+
+  /** Cancels a run: in-flight tool and model calls are aborted (the upstream sees the cancel). */
+  async cancel(runId: string, by: string, reason?: string): Promise<RunRecord> {
+    const live = this.live.get(runId);
+    if (live) {
+      live.cancel(by, reason);
+      await live.flushed();
+      return this.getRun(runId);
+    }
+    const run = await this.getRun(runId);
+    if (isFinalStatus(run.status))
+      throw new RunStateError(runId, `is already ${run.status}`, { status: run.status });
+    // Not live here: mark it; its owner (if any) loses its lease on the next write and stops.
+    const seq = (await this.store.lastEventSeq(runId)) + 1;
+    const event = {
+      runId,
+      seq,
+      type: 'run_cancelled',
+      data: { by, ...(reason ? { reason } : {}) },
+      at: new Date(this.clock.now()),
+    };
+    await this.store.appendEvents([event]);
+    this.bus.publish({ ...event, agent: run.agent });
+    return this.store.setStatus(runId, 'cancelled', { code: 'run_cancelled', message: `cancelled by ${by}` });
+  }
+
+  /** Resolves once the run's status satisfies `done` (checked on its events), or rejects at the timeout. */
+  async waitFor(runId: string, done: (status: RunStatus) => boolean, timeoutMs = 60_000): Promise<RunRecord> {
+    const check = async () => {
+      const live = this.live.get(runId);
+      if (live) await live.flushed();
+      const run = await this.getRun(runId);
+      return done(run.status) ? run : undefined;
+    };
+    const first = await check();
+    if (first) return first;
+    return new Promise<RunRecord>((resolve, reject) => {
+      let settled = false;
+      const finish = (run?: RunRecord, error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        unsubscribe();
+        clearTimeout(timer);
+        if (run) resolve(run);
+        else reject(error);
+      };
+      const timer = setTimeout(
+        () =>
+          finish(
+            undefined,
+            new SwitchyardError(
+              'timeout',
+              `run '${runId}' did not reach the awaited status in ${timeoutMs} ms`,
+            ),
+          ),
+        timeoutMs,
+      );
+      const onStatus = (id: string, status: RunStatus) => {
+        if (id !== runId || !done(status)) return;
+        this.getRun(runId).then(
+          (run) => finish(run),
+          (error: unknown) => finish(undefined, error),
+        );
+      };
+      // Runs live elsewhere (or set aside without a checkpoint) are seen through their events.
+      const unsubscribeEvents = this.bus.subscribe(
+        () => {
+          check().then(
+            (run) => run && finish(run),
+            (error: unknown) => finish(undefined, error),
+          );
+        },
+        { runId },
+      );
+      this.statuses.on('status', onStatus);
+      const unsubscribe = () => {
+        unsubscribeEvents();
+        this.statuses.off('status', onStatus);
+      };
+    });
+  }
+
+  /**
+   * Stops every live run here without changing its status and gives up their leases, so another
+   * supervisor (or this one, restarted) resumes them. In-flight writes land first.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.tick !== undefined) this.clock.clearTimeout(this.tick);
+    const runs = [...this.live.values()];
+    for (const run of runs) run.detach();
+    for (const run of runs) {
+      await run.flushed();
+      await this.store
+        .release(run.id, this.owner)
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error, runId: run.id }, 'could not release the run'),
+        );
+    }
+  }
+
+  private async resumeClaimed(id: string): Promise<boolean> {
+    const stored = await this.store.loadSnapshot(id);
+    if (!stored) return false;
+    const { run, snapshot } = stored;
+    const definition = this.agents.get(run.agent);
+    if (!definition || definition.version !== run.agentVersion) {
+      const why = !definition
+        ? `agent '${run.agent}' is not defined on this node`
+        : `agent '${run.agent}' is version ${definition.version} here, the run was started on ${run.agentVersion}`;
+      this.logger.warn({ runId: id }, why);
+      await this.store.setStatus(id, 'needs_attention', { code: 'agent_version_mismatch', message: why });
+      return false;
+    }
+    const lastSeq = await this.store.lastEventSeq(id);
+    this.launch(run, definition, snapshot, lastSeq, {
+      type: 'run_resumed',
+      data: { owner: this.owner, fromSnapshot: snapshot !== undefined, status: run.status },
+    });
+    return true;
+  }
+
+  private launch(
+    run: RunRecord,
+    definition: AgentDefinition,
+    snapshot: unknown,
+    lastSeq: number,
+    first: { type: string; data: Record<string, unknown> },
+  ): void {
+    const live = new LiveRun({
+      run,
+      definition,
+      policy: this.policyOf(definition),
+      owner: this.owner,
+      store: this.store,
+      bus: this.bus,
+      logger: this.logger,
+      clock: this.clock,
+      lastSeq,
+      onGone: (gone) => {
+        if (this.live.get(gone.id) === gone) this.live.delete(gone.id);
+      },
+      onCheckpointed: (checkpointed, status) => this.statuses.emit('status', checkpointed.id, status),
+      onCrash: (crashed, error) => {
+        this.live.delete(crashed.id);
+        void this.restartAfterCrash(crashed, definition, error);
+      },
+    });
+    this.live.set(run.id, live);
+    const model = this.options.modelFor?.(definition);
+    const services = new JournaledRunServices({
+      live,
+      store: this.store,
+      tools: this.options.tools,
+      waiters: this.waiters,
+      clock: this.clock,
+      ...(model ? { model } : {}),
+      ...(run.requestedBy ? { requestedBy: run.requestedBy } : {}),
+    });
+    live.emit(first.type, first.data);
+    try {
+      live.start(definition.createMachine(services), snapshot);
+    } catch (error) {
+      // A snapshot that does not restore into this machine: set the run aside, keep the data.
+      this.logger.error({ err: error, runId: run.id }, 'the run could not be started from its snapshot');
+      live.needsAttention(error);
+    }
+  }
+
+  private async restartAfterCrash(live: LiveRun, definition: AgentDefinition, error: unknown): Promise<void> {
+    try {
+      await live.flushed();
+      const restarts = await this.store.countRestart(live.id);
+      const { maxRestarts } = this.policyOf(definition);
+      if (restarts > maxRestarts || this.closed) {
+        await this.store.setStatus(live.id, 'failed', {
+          code: 'run_crashed',
+          message: `the run's actor failed ${restarts} times (restart limit ${maxRestarts}): ${error instanceof Error ? error.message : String(error)}`,
+        });
+        return;
+      }
+      this.logger.info({ runId: live.id, restarts }, 'restarting the run from its last snapshot');
+      await this.resumeClaimed(live.id);
+    } catch (failure) {
+      this.logger.error({ err: failure, runId: live.id }, 'restarting the run failed');
+    }
+  }
+
+  private scheduleTick(): void {
+    if (this.closed) return;
+    this.tick = this.clock.setTimeout(
+      () => {
+        this.onTick()
+          .catch((error: unknown) => this.logger.warn({ err: error }, 'run lease tick failed'))
+          .finally(() => this.scheduleTick());
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
+  }
+
+  /** Renews leases; picks up decisions and cancellations made by other processes. */
+  private async onTick(): Promise<void> {
+    if (this.live.size === 0) return;
+    await this.store.renewLeases(this.owner, this.leaseMs);
+    for (const id of this.waiters.pendingIds()) {
+      const approval = await this.store.getApproval(id);
+      if (approval) this.waiters.settle(approval);
+    }
+    // A run cancelled elsewhere, or taken over after a lapse of this process, stops here.
+    const checked = [...this.live.values()];
+    const owned = new Set(await this.store.ownedRunIds(this.owner));
+    for (const live of checked) if (!owned.has(live.id)) live.detach();
+  }
+
+  private policyOf(definition: AgentDefinition): AgentPolicy {
+    const override = this.options.policies?.[definition.name];
+    const base = definition.policy ?? {};
+    return resolvePolicy({ ...base, ...override, limits: { ...base.limits, ...override?.limits } });
+  }
+
+  private agentNamed(name: string): AgentDefinition {
+    const agent = this.agents.get(name);
+    if (!agent) {
+      throw new NotFoundError('agent', name);
+    }
+    return agent;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new SwitchyardError('supervisor_closed', 'the run supervisor is closed');
+  }
+}

@@ -1,0 +1,399 @@
+import type { Sql } from '../../stores/sql/sql.js';
+import { NotFoundError } from '../errors.js';
+import { LeaseLostError } from './run-errors.js';
+import {
+  type ApprovalDecision,
+  type ApprovalRecord,
+  type ApprovalState,
+  EMPTY_USAGE,
+  type EffectRecord,
+  type RunEvent,
+  type RunRecord,
+  type RunStatus,
+} from './run-records.js';
+import type { NewApproval, NewRun, RunCheckpoint, RunFilter, RunStore, StoredSnapshot } from './run-store.js';
+
+const LIVE = `status IN ('running', 'awaiting_approval')`;
+const FINAL = `status IN ('completed', 'failed', 'cancelled')`;
+const RUN_COLUMNS = `id, agent, agent_version, status, state_value, input, output, error, parent_id,
+  requested_by, owner, steps, restarts, usage, snapshot_bytes, wake_at, deadline_at, created_at,
+  updated_at, finished_at`;
+
+type Row = Record<string, unknown>;
+
+const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+const optional = <T>(value: unknown): T | undefined => (value === null ? undefined : (value as T));
+
+function toRun(row: Row): RunRecord {
+  return {
+    id: row.id as string,
+    agent: row.agent as string,
+    agentVersion: row.agent_version as string,
+    status: row.status as RunStatus,
+    stateValue: row.state_value ?? null,
+    input: row.input,
+    output: optional(row.output),
+    error: optional(row.error),
+    parentId: optional(row.parent_id),
+    requestedBy: optional(row.requested_by),
+    owner: optional(row.owner),
+    steps: row.steps as number,
+    restarts: row.restarts as number,
+    usage: { ...EMPTY_USAGE, ...(row.usage as object) },
+    snapshotBytes: row.snapshot_bytes as number,
+    wakeAt: optional(row.wake_at),
+    deadlineAt: optional(row.deadline_at),
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+    finishedAt: optional(row.finished_at),
+  };
+}
+
+function toEffect(row: Row): EffectRecord {
+  return {
+    runId: row.run_id as string,
+    key: row.key as string,
+    kind: row.kind as string,
+    name: row.name as string,
+    idempotent: row.idempotent as boolean,
+    status: row.status as EffectRecord['status'],
+    attempts: row.attempts as number,
+    result: optional(row.result),
+    error: optional(row.error),
+    startedAt: row.started_at as Date,
+    finishedAt: optional(row.finished_at),
+  };
+}
+
+function toApproval(row: Row): ApprovalRecord {
+  return {
+    id: row.id as string,
+    runId: row.run_id as string,
+    key: row.key as string,
+    what: row.what as string,
+    why: row.why as string,
+    details: row.details as Record<string, unknown>,
+    requestedBy: optional(row.requested_by),
+    requestedAt: row.requested_at as Date,
+    expiresAt: optional(row.expires_at),
+    state: row.state as ApprovalState,
+    decidedBy: optional(row.decided_by),
+    decidedAt: optional(row.decided_at),
+    reason: optional(row.reason),
+  };
+}
+
+/** The run store on the SQL store (PGlite or PostgreSQL), tables of migration 5. */
+export class SqlRunStore implements RunStore {
+  constructor(private readonly sql: Sql) {}
+
+  async createRun(run: NewRun): Promise<RunRecord> {
+    const { rows } = await this.sql.query(
+      `INSERT INTO runs (id, agent, agent_version, status, input, parent_id, requested_by, owner,
+         lease_until, deadline_at)
+       VALUES ($1, $2, $3, 'running', $4::jsonb, $5, $6, $7, now() + $8 * interval '1 millisecond', $9)
+       RETURNING ${RUN_COLUMNS}`,
+      [
+        run.id,
+        run.agent,
+        run.agentVersion,
+        json(run.input ?? null),
+        run.parentId ?? null,
+        run.requestedBy ?? null,
+        run.owner,
+        run.leaseMs,
+        run.deadlineAt ?? null,
+      ],
+    );
+    return toRun(rows[0]!);
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    const { rows } = await this.sql.query(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1`, [id]);
+    return rows[0] ? toRun(rows[0]) : undefined;
+  }
+
+  async loadSnapshot(id: string): Promise<StoredSnapshot | undefined> {
+    const { rows } = await this.sql.query(`SELECT ${RUN_COLUMNS}, snapshot FROM runs WHERE id = $1`, [id]);
+    const row = rows[0];
+    return row ? { run: toRun(row), snapshot: row.snapshot ?? undefined } : undefined;
+  }
+
+  async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status !== undefined) {
+      params.push([filter.status].flat());
+      where.push(`status = ANY($${params.length}::text[])`);
+    }
+    if (filter.agent !== undefined) {
+      params.push(filter.agent);
+      where.push(`agent = $${params.length}`);
+    }
+    if (filter.parentId !== undefined) {
+      params.push(filter.parentId);
+      where.push(`parent_id = $${params.length}`);
+    }
+    params.push(filter.limit ?? 100);
+    const { rows } = await this.sql.query(
+      `SELECT ${RUN_COLUMNS} FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, id LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toRun);
+  }
+
+  async checkpoint(id: string, owner: string, c: RunCheckpoint): Promise<void> {
+    const { rowCount } = await this.sql.query(
+      `UPDATE runs SET status = $3, state_value = $4::jsonb, snapshot = $5::jsonb, snapshot_bytes = $6,
+         steps = $7, usage = $8::jsonb, wake_at = $9, output = $10::jsonb, error = $11::jsonb,
+         updated_at = now(),
+         finished_at = CASE WHEN $3 IN ('completed', 'failed', 'cancelled') THEN now() ELSE NULL END,
+         owner = CASE WHEN $3 IN ('completed', 'failed', 'cancelled', 'needs_attention') THEN NULL ELSE owner END
+       WHERE id = $1 AND owner = $2 AND NOT ${FINAL}`,
+      [
+        id,
+        owner,
+        c.status,
+        json(c.stateValue ?? null),
+        json(c.snapshot),
+        c.snapshotBytes,
+        c.steps,
+        json(c.usage),
+        c.wakeAt ?? null,
+        json(c.output),
+        json(c.error),
+      ],
+    );
+    if (rowCount === 0) throw new LeaseLostError(id, owner);
+  }
+
+  async setStatus(id: string, status: RunStatus, error?: RunRecord['error']): Promise<RunRecord> {
+    const { rows } = await this.sql.query(
+      `UPDATE runs SET status = $2, error = COALESCE($3::jsonb, error), owner = NULL, lease_until = NULL,
+         updated_at = now(),
+         finished_at = CASE WHEN $2 IN ('completed', 'failed', 'cancelled') THEN now() ELSE NULL END
+       WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
+      [id, status, json(error)],
+    );
+    if (!rows[0]) throw new NotFoundError('run', id);
+    return toRun(rows[0]);
+  }
+
+  async countRestart(id: string): Promise<number> {
+    const { rows } = await this.sql.query<{ restarts: number }>(
+      `UPDATE runs SET restarts = restarts + 1 WHERE id = $1 RETURNING restarts`,
+      [id],
+    );
+    return rows[0]?.restarts ?? 0;
+  }
+
+  async claimOrphans(
+    owner: string,
+    leaseMs: number,
+    options: { limit?: number; all?: boolean } = {},
+  ): Promise<string[]> {
+    // SKIP LOCKED: two supervisors claiming at once split the orphans instead of waiting.
+    const { rows } = await this.sql.query<{ id: string }>(
+      `UPDATE runs SET owner = $1, lease_until = now() + $2 * interval '1 millisecond'
+       WHERE id IN (
+         SELECT id FROM runs
+         WHERE ${LIVE} AND ($4 OR owner IS NULL OR lease_until IS NULL OR lease_until < now())
+         ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING id, created_at`,
+      [owner, leaseMs, options.limit ?? 1000, options.all ?? false],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async claimRun(
+    id: string,
+    owner: string,
+    leaseMs: number,
+    options: { force?: boolean } = {},
+  ): Promise<boolean> {
+    const { rowCount } = await this.sql.query(
+      `UPDATE runs SET owner = $2, lease_until = now() + $3 * interval '1 millisecond'
+       WHERE id = $1 AND status IN ('running', 'awaiting_approval', 'needs_attention')
+         AND ($4 OR owner IS NULL OR owner = $2 OR lease_until IS NULL OR lease_until < now())`,
+      [id, owner, leaseMs, options.force ?? false],
+    );
+    return rowCount > 0;
+  }
+
+  async renewLeases(owner: string, leaseMs: number): Promise<number> {
+    const { rowCount } = await this.sql.query(
+      `UPDATE runs SET lease_until = now() + $2 * interval '1 millisecond' WHERE owner = $1 AND ${LIVE}`,
+      [owner, leaseMs],
+    );
+    return rowCount;
+  }
+
+  async ownedRunIds(owner: string): Promise<string[]> {
+    const { rows } = await this.sql.query<{ id: string }>(
+      `SELECT id FROM runs WHERE owner = $1 AND ${LIVE}`,
+      [owner],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async release(id: string, owner: string): Promise<void> {
+    await this.sql.query(`UPDATE runs SET owner = NULL, lease_until = NULL WHERE id = $1 AND owner = $2`, [
+      id,
+      owner,
+    ]);
+  }
+
+  async appendEvents(events: RunEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const params: unknown[] = [];
+    const values = events.map((e) => {
+      params.push(e.runId, e.seq, e.type, json(e.data), e.at);
+      const n = params.length;
+      return `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::jsonb, $${n})`;
+    });
+    await this.sql.query(
+      `INSERT INTO run_events (run_id, seq, type, data, at) VALUES ${values.join(', ')}`,
+      params,
+    );
+  }
+
+  async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<RunEvent[]> {
+    const { rows } = await this.sql.query(
+      `SELECT run_id, seq, type, data, at FROM run_events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [runId, options.afterSeq ?? 0, options.limit ?? 1000],
+    );
+    return rows.map((r) => ({
+      runId: r.run_id as string,
+      seq: r.seq as number,
+      type: r.type as string,
+      data: r.data as Record<string, unknown>,
+      at: r.at as Date,
+    }));
+  }
+
+  async lastEventSeq(runId: string): Promise<number> {
+    const { rows } = await this.sql.query<{ seq: number | null }>(
+      `SELECT max(seq) AS seq FROM run_events WHERE run_id = $1`,
+      [runId],
+    );
+    return rows[0]?.seq ?? 0;
+  }
+
+  async getEffect(runId: string, key: string): Promise<EffectRecord | undefined> {
+    const { rows } = await this.sql.query(`SELECT * FROM run_effects WHERE run_id = $1 AND key = $2`, [
+      runId,
+      key,
+    ]);
+    return rows[0] ? toEffect(rows[0]) : undefined;
+  }
+
+  async beginEffect(
+    effect: Pick<EffectRecord, 'runId' | 'key' | 'kind' | 'name' | 'idempotent'>,
+  ): Promise<{ effect: EffectRecord; created: boolean }> {
+    const { rows } = await this.sql.query(
+      `INSERT INTO run_effects (run_id, key, kind, name, idempotent, status)
+       VALUES ($1, $2, $3, $4, $5, 'started') ON CONFLICT (run_id, key) DO NOTHING RETURNING *`,
+      [effect.runId, effect.key, effect.kind, effect.name, effect.idempotent],
+    );
+    if (rows[0]) return { effect: toEffect(rows[0]), created: true };
+    const existing = await this.getEffect(effect.runId, effect.key);
+    if (!existing) throw new NotFoundError('effect', `${effect.runId}/${effect.key}`);
+    return { effect: existing, created: false };
+  }
+
+  async retryEffect(runId: string, key: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE run_effects SET attempts = attempts + 1, status = 'started', started_at = now(), finished_at = NULL
+       WHERE run_id = $1 AND key = $2`,
+      [runId, key],
+    );
+  }
+
+  async finishEffect(
+    runId: string,
+    key: string,
+    outcome:
+      | { status: 'completed'; result: unknown }
+      | { status: 'failed'; error: { code: string; message: string } },
+  ): Promise<void> {
+    await this.sql.query(
+      `UPDATE run_effects SET status = $3, result = $4::jsonb, error = $5::jsonb, finished_at = now()
+       WHERE run_id = $1 AND key = $2`,
+      [
+        runId,
+        key,
+        outcome.status,
+        outcome.status === 'completed' ? json(outcome.result ?? null) : null,
+        outcome.status === 'failed' ? json(outcome.error) : null,
+      ],
+    );
+  }
+
+  async listEffects(runId: string): Promise<EffectRecord[]> {
+    const { rows } = await this.sql.query(
+      `SELECT * FROM run_effects WHERE run_id = $1 ORDER BY started_at, key`,
+      [runId],
+    );
+    return rows.map(toEffect);
+  }
+
+  async requestApproval(a: NewApproval): Promise<{ approval: ApprovalRecord; created: boolean }> {
+    const inserted = await this.sql.query(
+      `INSERT INTO run_approvals (id, run_id, key, what, why, details, requested_by, expires_at, state)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, 'pending') ON CONFLICT (run_id, key) DO NOTHING`,
+      [
+        a.id,
+        a.runId,
+        a.key,
+        a.what,
+        a.why,
+        json(a.details ?? {}),
+        a.requestedBy ?? null,
+        a.expiresAt ?? null,
+      ],
+    );
+    const { rows } = await this.sql.query(`SELECT * FROM run_approvals WHERE run_id = $1 AND key = $2`, [
+      a.runId,
+      a.key,
+    ]);
+    return { approval: toApproval(rows[0]!), created: inserted.rowCount > 0 };
+  }
+
+  async getApproval(id: string): Promise<ApprovalRecord | undefined> {
+    const { rows } = await this.sql.query(`SELECT * FROM run_approvals WHERE id = $1`, [id]);
+    return rows[0] ? toApproval(rows[0]) : undefined;
+  }
+
+  async listApprovals(
+    filter: { state?: ApprovalState; runId?: string; limit?: number } = {},
+  ): Promise<ApprovalRecord[]> {
+    const { rows } = await this.sql.query(
+      `SELECT * FROM run_approvals WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR run_id = $2)
+       ORDER BY requested_at, id LIMIT $3`,
+      [filter.state ?? null, filter.runId ?? null, filter.limit ?? 100],
+    );
+    return rows.map(toApproval);
+  }
+
+  async decideApproval(
+    id: string,
+    decision: ApprovalDecision | { expired: true },
+  ): Promise<{ approval: ApprovalRecord; changed: boolean }> {
+    const expired = 'expired' in decision;
+    const { rows } = await this.sql.query(
+      `UPDATE run_approvals SET state = $2, decided_by = $3, reason = $4, decided_at = now()
+       WHERE id = $1 AND state = 'pending' RETURNING *`,
+      [
+        id,
+        expired ? 'expired' : decision.approved ? 'approved' : 'rejected',
+        expired ? 'switchyard' : decision.decidedBy,
+        expired ? 'the approval expired' : (decision.reason ?? null),
+      ],
+    );
+    if (rows[0]) return { approval: toApproval(rows[0]), changed: true };
+    const current = await this.getApproval(id);
+    if (!current) throw new NotFoundError('approval', id);
+    return { approval: current, changed: false };
+  }
+}
