@@ -122,6 +122,8 @@ export interface AgentDefinition {
    */
   version: string;
   policy?: AgentPolicyInput;
+  /** The configured model (a key of `llm.models`) its runs use. @defaultValue `llm.default`, if any */
+  model?: string;
   /** Validates and normalizes a run's input; throws ValidationError with the bad field. */
   parseInput?(input: unknown): unknown;
   /**

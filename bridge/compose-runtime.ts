@@ -1,0 +1,64 @@
+import type { AgentDefinition } from '../runtime/actors/agent-definition.js';
+import type { RunEventBus } from '../runtime/actors/run-event-bus.js';
+import { RunSupervisor } from '../runtime/actors/run-supervisor.js';
+import { SqlRunStore } from '../runtime/actors/sql-run-store.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Config } from '../runtime/config/config-schema.js';
+import { ConfigError } from '../runtime/errors.js';
+import type { ChatModel } from '../runtime/llm/chat-model.js';
+import { createChatModels } from '../runtime/llm/create-chat-model.js';
+import { type Logger, silentLogger } from '../runtime/logger.js';
+import type { Sql } from '../stores/sql/sql.js';
+import { toolCatalogOf } from './catalog/catalog-tool-source.js';
+import type { ComposedBridge } from './compose-bridge.js';
+
+export interface ComposeRuntimeOptions {
+  config: Config;
+  bridge: Pick<ComposedBridge, 'catalog'>;
+  sql: Sql;
+  agents: readonly AgentDefinition[];
+  logger?: Logger;
+  /** Models by name; built from `config.llm` when not given. */
+  models?: { models: ReadonlyMap<string, ChatModel>; defaultModel?: ChatModel };
+  /** @defaultValue process.env (read here, at the composition root, only) */
+  env?: Readonly<Record<string, string | undefined>>;
+  clock?: Clock;
+  bus?: RunEventBus;
+  leaseMs?: number;
+  owner?: string;
+}
+
+/**
+ * The agent runtime of one process: a run supervisor over the SQL store, calling tools through
+ * the bridge's catalog and models from `config.llm`. An embedded PGlite belongs to one process,
+ * so the supervisor then owns every unfinished run it finds.
+ */
+export function composeRuntime(options: ComposeRuntimeOptions): RunSupervisor {
+  const { config, sql, agents } = options;
+  const logger = options.logger ?? silentLogger;
+  const { models, defaultModel } =
+    options.models ?? createChatModels(config.llm, { env: options.env ?? process.env, logger });
+  for (const agent of agents) {
+    if (agent.model !== undefined && !models.has(agent.model)) {
+      throw new ConfigError(
+        `agent '${agent.name}' uses model '${agent.model}', which llm.models does not define`,
+        {
+          agent: agent.name,
+          model: agent.model,
+        },
+      );
+    }
+  }
+  return new RunSupervisor({
+    store: new SqlRunStore(sql),
+    tools: toolCatalogOf(options.bridge.catalog),
+    agents,
+    modelFor: (agent) => (agent.model !== undefined ? models.get(agent.model) : defaultModel),
+    logger: logger.child({ component: 'runs' }),
+    exclusive: sql.driver === 'pglite',
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.bus ? { bus: options.bus } : {}),
+    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    ...(options.owner ? { owner: options.owner } : {}),
+  });
+}

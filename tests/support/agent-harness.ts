@@ -1,0 +1,102 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AgentDefinition } from '../../runtime/actors/agent-definition.js';
+import type { RunSupervisor } from '../../runtime/actors/run-supervisor.js';
+import { loadConfig } from '../../runtime/config/load-config.js';
+import type { Logger } from '../../runtime/logger.js';
+import { silentLogger } from '../../runtime/logger.js';
+import type { Sql } from '../../stores/sql/sql.js';
+import { type ComposedBridge, composeBridge } from '../../bridge/compose-bridge.js';
+import { composeRuntime } from '../../bridge/compose-runtime.js';
+
+export type BuiltinName = 'crm' | 'memory' | 'filesystem' | 'github' | 'vector';
+
+export interface AgentHarnessOptions {
+  agents: AgentDefinition[];
+  /** Built-in servers in the fleet. @defaultValue crm, memory, filesystem */
+  builtins?: BuiltinName[];
+  /** The `llm` config section (models pointed at the fake servers of tests/support/fake-llm). */
+  llm?: Record<string, unknown>;
+  /** The `github` config section (apiUrl of a FakeGitHub, token). */
+  github?: Record<string, unknown>;
+  /** Extra config sections. */
+  extra?: Record<string, unknown>;
+  /** Environment for config and model keys. @defaultValue {} */
+  env?: Record<string, string>;
+  /** A home directory to reuse (a "restarted process"). @defaultValue a fresh temporary one */
+  home?: string;
+  logger?: Logger;
+  leaseMs?: number;
+}
+
+export interface AgentHarness {
+  home: string;
+  /** A directory inside the filesystem server's roots. */
+  files: string;
+  bridge: ComposedBridge;
+  sql: Sql;
+  supervisor: RunSupervisor;
+  /** Closes the supervisor (runs keep their status) and the bridge; keeps `home`. */
+  close(): Promise<void>;
+  /** close() and delete `home`. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * The production composition (composeBridge + composeRuntime) of an agent host in this process:
+ * the built-in MCP servers in-process over real MCP, the embedded PGlite store under `home`, and
+ * the run supervisor with the given agents. What `switchyard start` composes, minus the HTTP API.
+ */
+export async function startAgentHarness(options: AgentHarnessOptions): Promise<AgentHarness> {
+  const home = options.home ?? mkdtempSync(join(tmpdir(), 'switchyard-agents-'));
+  const files = join(home, 'files');
+  mkdirSync(files, { recursive: true });
+  const builtins = options.builtins ?? ['crm', 'memory', 'filesystem'];
+  const file = join(home, 'switchyard.config.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      mcpServers: Object.fromEntries(builtins.map((name) => [name, { builtin: name }])),
+      filesystem: { roots: [files] },
+      ...(options.llm ? { llm: options.llm } : {}),
+      ...(options.github ? { github: options.github } : {}),
+      ...options.extra,
+    }),
+  );
+  const env = { SWITCHYARD_HOME: home, ...options.env };
+  const { config } = loadConfig({ file, env });
+  const logger = options.logger ?? silentLogger;
+  const bridge = await composeBridge({ config, file, logger, watch: false });
+  await bridge.ready;
+  if (!bridge.sql) throw new Error('the harness needs a built-in server, which opens the SQL store');
+  const supervisor = composeRuntime({
+    config,
+    bridge,
+    sql: bridge.sql,
+    agents: options.agents,
+    env,
+    logger,
+    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+  });
+  await supervisor.start();
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await supervisor.close();
+    await bridge.close();
+  };
+  return {
+    home,
+    files,
+    bridge,
+    sql: bridge.sql,
+    supervisor,
+    close,
+    dispose: async () => {
+      await close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
