@@ -3,7 +3,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import { SwitchyardError, toErrorPayload } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AgentDefinition, AgentPolicy } from './agent-definition.js';
-import { LeaseLostError, RunLimitError, SnapshotTooLargeError } from './run-errors.js';
+import { LeaseLostError, RunLimitError, RunStateError, SnapshotTooLargeError } from './run-errors.js';
 import type { RunEventBus } from './run-event-bus.js';
 import { EMPTY_USAGE, type RunEvent, type RunRecord, type RunStatus, type RunUsage } from './run-records.js';
 import type { RunCheckpoint, RunStore } from './run-store.js';
@@ -115,6 +115,12 @@ export class LiveRun {
       );
     }
     actor.start();
+  }
+
+  /** Delivers an outside event (a webhook, a person's input) to the run's statechart. */
+  send(event: { type: string; [key: string]: unknown }): void {
+    if (!this.isLive || !this.actor) throw new RunStateError(this.id, 'is not live here');
+    this.actor.send(event);
   }
 
   /** Appends an event to the run's log and hands it to live subscribers. */
@@ -285,10 +291,11 @@ export class LiveRun {
     this.checkpointDirty = false;
     const { store, owner, logger } = this.options;
     try {
-      if (events.length > 0) await store.appendEvents(events);
       if (checkpoint) {
-        await store.checkpoint(this.id, owner, checkpoint);
+        await store.checkpoint(this.id, owner, checkpoint, events);
         this.options.onCheckpointed(this, checkpoint.status);
+      } else if (events.length > 0) {
+        await store.appendEvents(events);
       }
     } catch (error) {
       if (error instanceof LeaseLostError) {

@@ -68,7 +68,11 @@ export interface RunStore {
   getRun(id: string): Promise<RunRecord | undefined>;
   loadSnapshot(id: string): Promise<StoredSnapshot | undefined>;
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
-  checkpoint(id: string, owner: string, checkpoint: RunCheckpoint): Promise<void>;
+  /**
+   * Writes a checkpoint and appends `events` in one statement: both land or neither. Throws
+   * LeaseLostError (and writes nothing) when `owner` no longer holds the run.
+   */
+  checkpoint(id: string, owner: string, checkpoint: RunCheckpoint, events?: RunEvent[]): Promise<void>;
   /** Ends a run that is not live anywhere (cancel, needs attention) whatever its owner. */
   setStatus(id: string, status: RunStatus, error?: RunRecord['error']): Promise<RunRecord>;
   /** Counts a restart after the actor failed unexpectedly; returns the new count. */

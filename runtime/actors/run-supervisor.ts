@@ -216,6 +216,21 @@ export class RunSupervisor {
     return this.decide(pending[0]!.id, decision);
   }
 
+  /** Resolves when every write of every live run queued so far has landed. */
+  async flushed(): Promise<void> {
+    await Promise.all([...this.live.values()].map((run) => run.flushed()));
+  }
+
+  /**
+   * Sends an event to a run's statechart. The run must be live on this node (issue 6's queue
+   * routes events to the node that holds a run).
+   */
+  send(runId: string, event: { type: string; [key: string]: unknown }): void {
+    const live = this.live.get(runId);
+    if (!live) throw new RunStateError(runId, 'is not live on this node');
+    live.send(event);
+  }
+
   /** Cancels a run: in-flight tool and model calls are aborted (the upstream sees the cancel). */
   async cancel(runId: string, by: string, reason?: string): Promise<RunRecord> {
     const live = this.live.get(runId);

@@ -143,29 +143,45 @@ export class SqlRunStore implements RunStore {
     return rows.map(toRun);
   }
 
-  async checkpoint(id: string, owner: string, c: RunCheckpoint): Promise<void> {
-    const { rowCount } = await this.sql.query(
-      `UPDATE runs SET status = $3, state_value = $4::jsonb, snapshot = $5::jsonb, snapshot_bytes = $6,
-         steps = $7, usage = $8::jsonb, wake_at = $9, output = $10::jsonb, error = $11::jsonb,
-         updated_at = now(),
-         finished_at = CASE WHEN $3 IN ('completed', 'failed', 'cancelled') THEN now() ELSE NULL END,
-         owner = CASE WHEN $3 IN ('completed', 'failed', 'cancelled', 'needs_attention') THEN NULL ELSE owner END
-       WHERE id = $1 AND owner = $2 AND NOT ${FINAL}`,
-      [
-        id,
-        owner,
-        c.status,
-        json(c.stateValue ?? null),
-        json(c.snapshot),
-        c.snapshotBytes,
-        c.steps,
-        json(c.usage),
-        c.wakeAt ?? null,
-        json(c.output),
-        json(c.error),
-      ],
+  async checkpoint(id: string, owner: string, c: RunCheckpoint, events: RunEvent[] = []): Promise<void> {
+    const params: unknown[] = [
+      id,
+      owner,
+      c.status,
+      json(c.stateValue ?? null),
+      json(c.snapshot),
+      c.snapshotBytes,
+      c.steps,
+      json(c.usage),
+      c.wakeAt ?? null,
+      json(c.output),
+      json(c.error),
+    ];
+    // One round trip: the events are inserted only when the owner's UPDATE matched a row.
+    const eventRows = events.map((e) => {
+      params.push(e.seq, e.type, json(e.data), e.at);
+      const n = params.length;
+      return `($${n - 3}::integer, $${n - 2}::text, $${n - 1}::jsonb, $${n}::timestamptz)`;
+    });
+    const insertEvents = events.length
+      ? `, appended AS (
+           INSERT INTO run_events (run_id, seq, type, data, at)
+           SELECT updated.id, e.seq, e.type, e.data, e.at FROM updated, (VALUES ${eventRows.join(', ')}) AS e (seq, type, data, at)
+           RETURNING 1)`
+      : '';
+    const { rows } = await this.sql.query<{ id: string }>(
+      `WITH updated AS (
+         UPDATE runs SET status = $3, state_value = $4::jsonb, snapshot = $5::jsonb, snapshot_bytes = $6,
+           steps = $7, usage = $8::jsonb, wake_at = $9, output = $10::jsonb, error = $11::jsonb,
+           updated_at = now(),
+           finished_at = CASE WHEN $3 IN ('completed', 'failed', 'cancelled') THEN now() ELSE NULL END,
+           owner = CASE WHEN $3 IN ('completed', 'failed', 'cancelled', 'needs_attention') THEN NULL ELSE owner END
+         WHERE id = $1 AND owner = $2 AND NOT ${FINAL}
+         RETURNING id)${insertEvents}
+       SELECT id FROM updated`,
+      params,
     );
-    if (rowCount === 0) throw new LeaseLostError(id, owner);
+    if (rows.length === 0) throw new LeaseLostError(id, owner);
   }
 
   async setStatus(id: string, status: RunStatus, error?: RunRecord['error']): Promise<RunRecord> {
