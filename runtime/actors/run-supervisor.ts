@@ -243,17 +243,15 @@ export class RunSupervisor {
     if (isFinalStatus(run.status))
       throw new RunStateError(runId, `is already ${run.status}`, { status: run.status });
     // Not live here: mark it; its owner (if any) loses its lease on the next write and stops.
-    const seq = (await this.store.lastEventSeq(runId)) + 1;
-    const event = {
-      runId,
-      seq,
-      type: 'run_cancelled',
-      data: { by, ...(reason ? { reason } : {}) },
-      at: new Date(this.clock.now()),
-    };
-    await this.store.appendEvents([event]);
-    this.bus.publish({ ...event, agent: run.agent });
-    return this.store.setStatus(runId, 'cancelled', { code: 'run_cancelled', message: `cancelled by ${by}` });
+    return this.setStatusHere(
+      run,
+      'cancelled',
+      { code: 'run_cancelled', message: `cancelled by ${by}` },
+      {
+        by,
+        ...(reason ? { reason } : {}),
+      },
+    );
   }
 
   /** Resolves once the run's status satisfies `done` (checked on its events), or rejects at the timeout. */
@@ -332,6 +330,28 @@ export class RunSupervisor {
     }
   }
 
+  /** Sets the status of a run that is not live here, with its event in the log and to waiters. */
+  private async setStatusHere(
+    run: RunRecord,
+    status: RunStatus,
+    error: { code: string; message: string },
+    data: Record<string, unknown> = {},
+  ): Promise<RunRecord> {
+    const seq = (await this.store.lastEventSeq(run.id)) + 1;
+    const event = {
+      runId: run.id,
+      seq,
+      type: `run_${status}`,
+      data: { ...data, error },
+      at: new Date(this.clock.now()),
+    };
+    await this.store.appendEvents([event]);
+    this.bus.publish({ ...event, agent: run.agent });
+    const updated = await this.store.setStatus(run.id, status, error);
+    this.statuses.emit('status', run.id, status);
+    return updated;
+  }
+
   private async resumeClaimed(id: string): Promise<boolean> {
     const stored = await this.store.loadSnapshot(id);
     if (!stored) return false;
@@ -342,7 +362,7 @@ export class RunSupervisor {
         ? `agent '${run.agent}' is not defined on this node`
         : `agent '${run.agent}' is version ${definition.version} here, the run was started on ${run.agentVersion}`;
       this.logger.warn({ runId: id }, why);
-      await this.store.setStatus(id, 'needs_attention', { code: 'agent_version_mismatch', message: why });
+      await this.setStatusHere(run, 'needs_attention', { code: 'agent_version_mismatch', message: why });
       return false;
     }
     const lastSeq = await this.store.lastEventSeq(id);
@@ -406,7 +426,7 @@ export class RunSupervisor {
       const restarts = await this.store.countRestart(live.id);
       const { maxRestarts } = this.policyOf(definition);
       if (restarts > maxRestarts || this.closed) {
-        await this.store.setStatus(live.id, 'failed', {
+        await this.setStatusHere(await this.getRun(live.id), 'failed', {
           code: 'run_crashed',
           message: `the run's actor failed ${restarts} times (restart limit ${maxRestarts}): ${error instanceof Error ? error.message : String(error)}`,
         });

@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AgentDefinition } from '../../../../runtime/actors/agent-definition.js';
+import { assign, fromPromise, setup } from 'xstate';
+import type {
+  AgentDefinition,
+  AgentPolicyInput,
+  RunServices,
+} from '../../../../runtime/actors/agent-definition.js';
 import { RunSupervisor } from '../../../../runtime/actors/run-supervisor.js';
 import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
@@ -9,6 +14,87 @@ import type { Sql } from '../../../../stores/sql/sql.js';
 import { connectToolServer, gatedAgent } from '../../../support/actor-test-kit.js';
 
 type Kit = Awaited<ReturnType<typeof connectToolServer>>;
+
+/** Sleeps until `input.at` (durably), then ends. */
+const sleeperAgent: AgentDefinition = {
+  name: 'sleeper',
+  description: 'waits until a time',
+  capabilities: [],
+  version: '1',
+  createMachine: (services: RunServices) =>
+    setup({
+      types: {} as { input: { at: number }; context: { at: number } },
+      actors: {
+        sleep: fromPromise(async ({ input, signal }: { input: { at: number }; signal: AbortSignal }) =>
+          services.sleepUntil('sleep-1', input.at, signal),
+        ),
+      },
+    }).createMachine({
+      context: ({ input }) => ({ at: input.at }),
+      initial: 'sleeping',
+      states: {
+        sleeping: { invoke: { src: 'sleep', input: ({ context }) => ({ at: context.at }), onDone: 'done' } },
+        done: { type: 'final' },
+      },
+    }),
+};
+
+let crashesLeft = 0;
+/**
+ * first (a promise) → second, whose entry action throws while crashesLeft > 0 → done. The crash
+ * comes after the checkpoint of `first`, so a restart resumes the promise and tries `second` again.
+ */
+function crashingAgent(policy: AgentPolicyInput = {}): AgentDefinition {
+  return {
+    name: 'crashing',
+    description: 'fails in an action',
+    capabilities: [],
+    version: '1',
+    policy,
+    createMachine: () =>
+      setup({ actors: { step: fromPromise(async () => 'ok') } }).createMachine({
+        initial: 'first',
+        states: {
+          first: { invoke: { src: 'step', onDone: 'second' } },
+          second: {
+            entry: () => {
+              if (crashesLeft > 0) {
+                crashesLeft -= 1;
+                throw new Error('an action failed');
+              }
+            },
+            always: 'done',
+          },
+          done: { type: 'final' },
+        },
+      }),
+  };
+}
+
+/** Puts `input.bytes` characters into its context. */
+const hoarderAgent: AgentDefinition = {
+  name: 'hoarder',
+  description: 'keeps too much in its context',
+  capabilities: [],
+  version: '1',
+  policy: { snapshotBudgetBytes: 2048 },
+  createMachine: () =>
+    setup({
+      types: {} as { input: { bytes: number }; context: { blob: string; bytes: number } },
+    }).createMachine({
+      context: ({ input }) => ({ blob: '', bytes: input.bytes }),
+      initial: 'start',
+      states: {
+        start: {
+          after: {
+            10: { target: 'full', actions: assign({ blob: ({ context }) => 'x'.repeat(context.bytes) }) },
+          },
+        },
+        full: { after: { 60_000: 'done' } },
+        done: { type: 'final' },
+      },
+    }),
+};
 
 describe('RunSupervisor on PGlite', { timeout: 90_000 }, () => {
   let sql: Sql;
@@ -144,5 +230,47 @@ describe('RunSupervisor on PGlite', { timeout: 90_000 }, () => {
     const second = supervisor([gatedAgent({ version: '2' })]);
     expect(await second.start()).toEqual([]);
     expect((await second.getRun(run.id)).status).toBe('needs_attention');
+  });
+
+  it('a durable sleep resumes its wait after a restart instead of starting it over', async () => {
+    const first = supervisor([sleeperAgent]);
+    const at = Date.now() + 4000;
+    const run = await first.startRun('sleeper', { at });
+    await expect.poll(async () => (await first.getRun(run.id)).wakeAt?.getTime()).toBe(at);
+    await first.close();
+    const resumedAt = Date.now();
+    const second = supervisor([sleeperAgent]);
+    await second.start();
+    const done = await second.waitFor(run.id, (x) => x === 'completed', 30_000);
+    expect(done.finishedAt!.getTime()).toBeGreaterThanOrEqual(at - 5);
+    // Started over, it would end no earlier than resumedAt + 4 s.
+    expect(done.finishedAt!.getTime()).toBeLessThan(resumedAt + 4000);
+  });
+
+  it('restarts a crashed actor from its last snapshot within the restart limit, then fails it', async () => {
+    crashesLeft = 1;
+    const s = supervisor([crashingAgent({ maxRestarts: 2 })]);
+    const run = await s.startRun('crashing', null);
+    const done = await s.waitFor(run.id, (x) => x === 'completed');
+    expect(done.restarts).toBe(1);
+    expect((await s.listEvents(run.id)).map((e) => e.type)).toContain('run_crashed');
+
+    crashesLeft = 5;
+    const strict = supervisor([{ ...crashingAgent({ maxRestarts: 1 }), name: 'strict' }]);
+    const second = await strict.startRun('strict', null);
+    const failed = await strict.waitFor(second.id, (x) => x === 'failed');
+    expect(failed.error).toMatchObject({ code: 'run_crashed' });
+    expect(failed.restarts).toBe(2);
+  });
+
+  it('fails a run whose snapshot outgrows its budget, naming the field', async () => {
+    const s = supervisor([hoarderAgent]);
+    const small = await s.startRun('hoarder', { bytes: 100 });
+    await expect.poll(async () => (await s.getRun(small.id)).stateValue).toBe('full');
+    const big = await s.startRun('hoarder', { bytes: 5000 });
+    const failed = await s.waitFor(big.id, (x) => x === 'failed');
+    expect(failed.error).toMatchObject({ code: 'snapshot_too_large' });
+    expect(failed.error?.message).toMatch(/blob/);
+    expect((await s.getRun(small.id)).status).toBe('running');
   });
 });

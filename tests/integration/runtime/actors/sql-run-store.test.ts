@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runJournaledEffect } from '../../../../runtime/actors/effects-journal.js';
+import { LeaseLostError, OutcomeUnknownError } from '../../../../runtime/actors/run-errors.js';
+import { EMPTY_USAGE } from '../../../../runtime/actors/run-records.js';
+import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
+import { migrate } from '../../../../stores/sql/migrate.js';
+import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import type { Sql } from '../../../../stores/sql/sql.js';
+import { SQL_TARGETS, uniqueSchema } from '../../../support/sql-targets.js';
+
+const checkpointOf = (status: 'running' | 'completed' = 'running') => ({
+  status,
+  stateValue: 's',
+  snapshot: { value: 's' },
+  snapshotBytes: 13,
+  steps: 1,
+  usage: EMPTY_USAGE,
+});
+
+describe.each(SQL_TARGETS)('SqlRunStore on $name', { timeout: 60_000 }, (target) => {
+  let sql: Sql;
+  let store: SqlRunStore;
+  const schema = uniqueSchema('runs');
+  let n = 0;
+  const newRun = (owner: string, leaseMs = 60_000) =>
+    store.createRun({ id: `run-${++n}`, agent: 'a', agentVersion: '1', input: { n }, owner, leaseMs });
+
+  beforeAll(async () => {
+    sql = await target.open(schema);
+    await migrate(sql, MIGRATIONS);
+    store = new SqlRunStore(sql);
+  });
+  afterAll(async () => {
+    await sql.close();
+    await target.cleanup(schema);
+  });
+
+  it('lets only the lease holder checkpoint, and writes its events in the same statement', async () => {
+    const run = await newRun('A');
+    const event = { runId: run.id, seq: 1, type: 'x', data: { a: 1 }, at: new Date() };
+    await expect(store.checkpoint(run.id, 'B', checkpointOf(), [event])).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
+    expect(await store.listEvents(run.id)).toEqual([]); // the stranger's events did not land either
+    await store.checkpoint(run.id, 'A', checkpointOf(), [event]);
+    expect((await store.listEvents(run.id)).map((e) => e.type)).toEqual(['x']);
+    await store.checkpoint(run.id, 'A', checkpointOf('completed'));
+    const done = await store.getRun(run.id);
+    expect(done).toMatchObject({ status: 'completed', owner: undefined });
+    // A finished run takes no more checkpoints, even from its last owner.
+    await expect(store.checkpoint(run.id, 'A', checkpointOf())).rejects.toBeInstanceOf(LeaseLostError);
+  });
+
+  it('hands out only runs whose lease ran out, each to one claimer', async () => {
+    const held = await newRun('A', 60_000);
+    const lapsed = await Promise.all([newRun('A', 1), newRun('A', 1), newRun('A', 1), newRun('A', 1)]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const [b, c] = await Promise.all([store.claimOrphans('B', 60_000), store.claimOrphans('C', 60_000)]);
+    const claimed = [...b, ...c];
+    expect(claimed).not.toContain(held.id);
+    for (const run of lapsed) expect(claimed.filter((id) => id === run.id)).toHaveLength(1);
+    expect(await store.claimRun(held.id, 'B', 60_000)).toBe(false);
+    expect(await store.claimRun(held.id, 'B', 60_000, { force: true })).toBe(true);
+    expect((await store.claimOrphans('D', 60_000, { all: true })).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('journals effects: a completed one is answered without running again; an unknown outcome is repeated only when idempotent', async () => {
+    const run = await newRun('A');
+    let calls = 0;
+    const work = async () => ({ n: ++calls });
+    const never = () => false;
+    const meta = { kind: 'tool', name: 't', idempotent: false };
+    expect(await runJournaledEffect(store, run.id, 'k1', meta, work, never)).toEqual({
+      value: { n: 1 },
+      replayed: false,
+    });
+    expect(await runJournaledEffect(store, run.id, 'k1', meta, work, never)).toEqual({
+      value: { n: 1 },
+      replayed: true,
+    });
+    expect(calls).toBe(1);
+
+    const failing = () => Promise.reject(Object.assign(new Error('upstream said no'), { code: 'nope' }));
+    await expect(runJournaledEffect(store, run.id, 'k2', meta, failing, never)).rejects.toThrow(
+      'upstream said no',
+    );
+    await expect(runJournaledEffect(store, run.id, 'k2', meta, work, never)).rejects.toThrow(
+      'upstream said no',
+    );
+    expect(calls).toBe(1);
+
+    // Crashed mid-effect: the row says 'started' and nothing else.
+    await store.beginEffect({ runId: run.id, key: 'k3', ...meta });
+    await expect(runJournaledEffect(store, run.id, 'k3', meta, work, never)).rejects.toBeInstanceOf(
+      OutcomeUnknownError,
+    );
+    expect(calls).toBe(1);
+    const idem = { ...meta, idempotent: true };
+    await store.beginEffect({ runId: run.id, key: 'k4', ...idem });
+    expect(await runJournaledEffect(store, run.id, 'k4', idem, work, never)).toEqual({
+      value: { n: 2 },
+      replayed: false,
+    });
+    expect(await store.getEffect(run.id, 'k4')).toMatchObject({ status: 'completed', attempts: 2 });
+  });
+
+  it('creates an approval once per key and decides it once', async () => {
+    const run = await newRun('A');
+    const request = { id: `${run.id}/gate`, runId: run.id, key: 'gate', what: 'w', why: 'y' };
+    expect((await store.requestApproval(request)).created).toBe(true);
+    expect((await store.requestApproval({ ...request, what: 'other' })).approval.what).toBe('w');
+    const first = await store.decideApproval(request.id, { approved: true, decidedBy: 'ann' });
+    expect(first).toMatchObject({ changed: true, approval: { state: 'approved', decidedBy: 'ann' } });
+    const second = await store.decideApproval(request.id, { approved: false, decidedBy: 'bob' });
+    expect(second).toMatchObject({ changed: false, approval: { state: 'approved', decidedBy: 'ann' } });
+  });
+});
