@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { ValidationError } from '../../runtime/errors.js';
+import type { ChatMessage } from '../../runtime/llm/chat-model.js';
+
+/**
+ * A tool-agent run's input: a task in one line of prose, or a conversation so far (user and
+ * assistant turns, ending with the user's). Either becomes the messages after the system prompt.
+ */
+export const ToolAgentInputSchema = z.union([
+  z.strictObject({ task: z.string().min(1).max(100_000) }),
+  z.strictObject({
+    messages: z
+      .array(z.strictObject({ role: z.enum(['user', 'assistant']), content: z.string().min(1).max(100_000) }))
+      .min(1)
+      .max(100)
+      .refine((m) => m.at(-1)?.role === 'user', { message: 'the last message must be the user’s' }),
+  }),
+]);
+export type ToolAgentInput = z.output<typeof ToolAgentInputSchema>;
+
+/** @throws ValidationError naming the bad field. */
+export function parseToolAgentInput(input: unknown): ToolAgentInput {
+  const parsed = ToolAgentInputSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  // A union reports "no match": say what a run takes rather than which branch failed deepest.
+  const issue = parsed.error.issues[0]!;
+  const nested = issue.code === 'invalid_union' ? issue.errors.flat()[0] : undefined;
+  const field = (nested?.path ?? issue.path).map(String).join('.') || '(input)';
+  throw new ValidationError(
+    `tool-agent input: expected { task: string } or { messages: [{ role, content }] } (${field}: ${nested?.message ?? issue.message})`,
+    { field },
+  );
+}
+
+/** The messages a run starts from, after the system prompt. */
+export function promptOf(input: ToolAgentInput): ChatMessage[] {
+  return 'task' in input ? [{ role: 'user', content: input.task }] : input.messages.map((m) => ({ ...m }));
+}
