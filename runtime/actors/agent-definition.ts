@@ -62,6 +62,12 @@ export interface ApprovalOutcome {
 
 export interface ToolCallRequestOptions {
   signal?: AbortSignal;
+  /**
+   * The caller makes this call safe to repeat (e.g. it passes an idempotency key the server
+   * dedupes on), so after a crash it is repeated instead of setting the run aside.
+   * @defaultValue the tool's own idempotentHint / readOnlyHint
+   */
+  idempotent?: boolean;
   onProgress?: (progress: ToolProgress) => void;
   timeoutMs?: number;
 }

@@ -87,7 +87,10 @@ export class JournaledRunServices implements RunServices {
       }
     }
     // Repeating a call after a crash is safe only when the server says so.
-    const idempotent = tool.annotations?.idempotentHint === true || tool.annotations?.readOnlyHint === true;
+    const idempotent =
+      options.idempotent === true ||
+      tool.annotations?.idempotentHint === true ||
+      tool.annotations?.readOnlyHint === true;
     const started = this.deps.clock.now();
     const outcome = await this.journal(
       key,
