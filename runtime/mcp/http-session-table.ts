@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Logger } from '../logger.js';
 import type { ServedInstance, ServerFactory } from './created-server.js';
 
@@ -9,7 +9,8 @@ export interface HttpSession {
   /** Set when the transport accepted the initialize request; undefined before. */
   id: string | undefined;
   readonly instance: ServedInstance;
-  readonly transport: StreamableHTTPServerTransport;
+  /** Web-standard: `serveWebTransport` is its Node adapter. */
+  readonly transport: WebStandardStreamableHTTPServerTransport;
 }
 
 interface SessionState extends HttpSession {
@@ -53,7 +54,7 @@ export class HttpSessionTable {
     const state: SessionState = {
       id: undefined,
       instance,
-      transport: new StreamableHTTPServerTransport({
+      transport: new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
           state.id = id;

@@ -11,6 +11,7 @@ import {
   sendJsonRpcError,
 } from './http-guards.js';
 import { HttpSessionTable } from './http-session-table.js';
+import { serveWebTransport } from './serve-web-transport.js';
 
 export interface McpHttpEndpointOptions {
   factory: ServerFactory<ServedInstance>;
@@ -104,7 +105,7 @@ export function createMcpHttpEndpoint(options: McpHttpEndpointOptions): McpHttpE
       const session = sessions.get(sessionId);
       if (!session) return sessionNotFound(res);
       sessions.track(session, res);
-      return session.transport.handleRequest(req, res, body);
+      return serveWebTransport(session.transport, req, res, body);
     }
     const initializes = Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body);
     if (!initializes) {
@@ -117,7 +118,7 @@ export function createMcpHttpEndpoint(options: McpHttpEndpointOptions): McpHttpE
     }
     const session = await sessions.open();
     sessions.track(session, res);
-    await session.transport.handleRequest(req, res, body);
+    await serveWebTransport(session.transport, req, res, body);
     // The transport refused the initialize (a bad protocol version, a batch): nothing to keep.
     if (session.id === undefined) await sessions.end(session, 'initialize refused');
   }
@@ -134,7 +135,7 @@ export function createMcpHttpEndpoint(options: McpHttpEndpointOptions): McpHttpE
     const session = sessions.get(sessionId);
     if (!session) return sessionNotFound(res);
     sessions.track(session, res);
-    return session.transport.handleRequest(req, res);
+    return serveWebTransport(session.transport, req, res);
   }
 
   return {
