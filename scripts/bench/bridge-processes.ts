@@ -90,14 +90,18 @@ export class BenchProcesses {
   }
 
   /** Spawns `switchyard start` and resolves with its URL once it logs `{"url": …}`. */
-  async startBridge(
-    cli: NodeEntry,
-    configFile: string,
-    home: string,
-    timeoutMs = 120_000,
-  ): Promise<StartedBridge> {
+  startBridge(cli: NodeEntry, configFile: string, home: string, timeoutMs = 120_000): Promise<StartedBridge> {
+    return this.startHttpServer(
+      { ...cli, args: [...cli.args, '--config', configFile, 'start'] },
+      home,
+      timeoutMs,
+    );
+  }
+
+  /** Spawns an HTTP server entry point and resolves with its URL once it logs `{"url": …}` on stderr. */
+  async startHttpServer(entry: NodeEntry, home: string, timeoutMs = 120_000): Promise<StartedBridge> {
     const spawnedAt = performance.now();
-    const child = spawn(cli.command, [...cli.args, '--config', configFile, 'start'], {
+    const child = spawn(entry.command, entry.args, {
       cwd: this.dir,
       // The SDK's minimal environment, as for the stdio processes: a SWITCHYARD_API_PORT or
       // DATABASE_URL of the caller's must not change what is measured.
@@ -106,7 +110,7 @@ export class BenchProcesses {
       // Its own group, so the end of the run signals it and nothing else.
       detached: true,
     });
-    if (child.pid === undefined) throw new Error(`could not spawn ${cli.command}`);
+    if (child.pid === undefined) throw new Error(`could not spawn ${entry.command}`);
     this.track(child.pid);
     const url = await waitForUrl(child, timeoutMs);
     return { pid: child.pid, url, spawnedAt };
@@ -185,7 +189,9 @@ function waitForUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
     const timer = setTimeout(() => fail(`no {"url"} log line within ${timeoutMs} ms`), timeoutMs);
     const fail = (why: string) => {
       clearTimeout(timer);
-      reject(new Error(`switchyard start (pid ${child.pid}): ${why}\n${tail.join('\n')}`));
+      reject(
+        new Error(`${child.spawnargs.slice(1).join(' ')} (pid ${child.pid}): ${why}\n${tail.join('\n')}`),
+      );
     };
     child.once('exit', (code, signal) => fail(`exited (${code ?? signal}) before listening`));
     // Read to the end whatever happens: a full stderr pipe would block the bridge.

@@ -1,16 +1,22 @@
 /**
  * npm run bench:bridge [-- --calls 2000 --warmup 200 --concurrency 16 --upstreams 5 --cold-runs 3]
  *
- * An echo tool called three ways in the same run: directly (SDK client → echo upstream over
- * stdio, the baseline), through `switchyard mcp` (stdio front) and through `switchyard start`'s
- * /mcp (Streamable HTTP front). For each: p50/p99 latency of one call (one client, sequential;
- * the three paths alternate call by call so drift hits them alike) and calls/s with 1 and with
- * `--concurrency` clients. Then the bridge's memory per upstream (VmRSS of `switchyard mcp` with 1
- * and with `--upstreams` echo upstreams) and the cold start of the default fleet (spawn → /ready 200).
- * Bridges run from dist/ when built (`npm run build`), else through tsx. Prints a table; writes
+ * An echo tool called five ways in the same run: directly (SDK client → echo upstream over
+ * stdio, the baseline), through `switchyard mcp` (stdio front), through `switchyard start`'s /mcp
+ * (Streamable HTTP front), and — the second baseline, for the HTTP rows — served by the bare SDK
+ * over Streamable HTTP (scripts/bench/echo-http-server.ts), once with SSE answers (the SDK's
+ * default) and once with `enableJsonResponse`. For each: p50/p99 latency of one call (one client,
+ * sequential; the paths alternate call by call so drift hits them alike) and calls/s with 1 and
+ * with `--concurrency` clients, and what one call costs in CPU during the concurrent run, in the
+ * benchmark process (the SDK clients: the load generator) and in the processes serving it (bridge
+ * and upstream). The load generator runs in this process, the servers in their own; on a 2-core
+ * machine they share the cores, so the CPU columns say how much of the ceiling is the client's.
+ * Then the bridge's memory per upstream (VmRSS of `switchyard mcp` with 1 and with `--upstreams`
+ * echo upstreams) and the cold start of the default fleet (spawn → /ready 200). Bridges run from
+ * dist/ when built (`npm run build`), else through tsx. Prints a table; writes
  * bench/results/bridge.json. Every process it started is ended before it exits.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,8 +24,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { BenchProcesses, nodeEntry, rssKiB } from './bridge-processes.js';
+import { BenchProcesses, childPids, nodeEntry, rssKiB } from './bridge-processes.js';
 import { percentile } from './ground-truth.js';
+import { rawHttpCalls } from './raw-http-calls.js';
 import { failWith, log, positiveArg, progressBar } from './bench-cli.js';
 
 const fail = failWith('bench:bridge');
@@ -47,9 +54,11 @@ if (upstreams < 2) fail('--upstreams must be at least 2 (memory per upstream com
 
 const cli = nodeEntry('bridge/cli.ts');
 const echo = nodeEntry('scripts/bench/echo-upstream.ts');
+const echoHttp = nodeEntry('scripts/bench/echo-http-server.ts');
 const processes = new BenchProcesses();
 
-type PathName = 'direct' | 'stdio bridge' | 'http bridge';
+type PathName = 'direct' | 'stdio bridge' | 'http bridge' | 'sdk http (sse)' | 'sdk http (json)';
+const HTTP_PATHS: readonly PathName[] = ['http bridge', 'sdk http (sse)', 'sdk http (json)'];
 
 /** One way of reaching the echo tool. */
 interface Path {
@@ -59,6 +68,10 @@ interface Path {
   clients: Client[];
   /** The `switchyard start` process, for its memory. */
   pid?: number;
+  /** The processes serving this path (server and its upstreams), for their CPU time. */
+  serverPids: number[];
+  /** HTTP paths: the endpoint the clients are connected to. */
+  mcpUrl?: string;
 }
 
 interface PathResult {
@@ -72,6 +85,11 @@ interface PathResult {
   /** How the concurrent calls were issued. */
   concurrencyMode: string;
   callsPerSecondNVsDirect: number;
+  /** CPU time per call in the concurrent run: this process (the SDK clients) and the servers. */
+  clientCpuUsPerCall: number;
+  serverCpuUsPerCall: number;
+  /** HTTP paths: the same concurrent run with the minimal client of raw-http-calls.ts. */
+  rawClient?: { callsPerSecondN: number; clientCpuUsPerCall: number; serverCpuUsPerCall: number };
 }
 
 async function main(): Promise<void> {
@@ -83,7 +101,11 @@ async function main(): Promise<void> {
   const latency = await measureLatency(paths);
   const results: PathResult[] = [];
   for (const path of paths) {
-    const callsPerSecondN = await measureThroughput(path);
+    const {
+      callsPerSecond: callsPerSecondN,
+      clientCpuUsPerCall,
+      serverCpuUsPerCall,
+    } = await measureThroughput(path);
     const times = latency.get(path.name)!;
     const sorted = [...times].sort((a, b) => a - b);
     results.push({
@@ -95,11 +117,13 @@ async function main(): Promise<void> {
       // Sequential calls with one client: one over the mean latency.
       callsPerSecond1: 1000 / mean(times),
       callsPerSecondN,
-      concurrencyMode:
-        path.name === 'http bridge'
-          ? `${path.clients.length} client sessions`
-          : `1 stdio connection, ${concurrency} calls in flight`,
+      concurrencyMode: HTTP_PATHS.includes(path.name)
+        ? `${path.clients.length} client sessions`
+        : `1 stdio connection, ${concurrency} calls in flight`,
       callsPerSecondNVsDirect: 0,
+      clientCpuUsPerCall,
+      serverCpuUsPerCall,
+      ...(HTTP_PATHS.includes(path.name) ? { rawClient: await measureRawThroughput(path) } : {}),
     });
   }
   const startRssKiB = rssKiB(paths.find((p) => p.pid !== undefined)!.pid!);
@@ -113,9 +137,10 @@ async function main(): Promise<void> {
   const coldStart = await measureColdStart();
 
   const http = results.find((r) => r.path === 'http bridge')!;
+  const sdkHttp = results.filter((r) => r.path.startsWith('sdk http'));
   const goals = [
     ...results
-      .filter((r) => r.path !== 'direct')
+      .filter((r) => r.path === 'stdio bridge' || r.path === 'http bridge')
       .map((r) => ({
         goal: `${r.path} p50 <= ${TARGET_P50_RATIO}x direct`,
         value: round(r.p50VsDirect, 2),
@@ -148,14 +173,31 @@ async function main(): Promise<void> {
       callsPerSecond1: Math.round(r.callsPerSecond1),
       callsPerSecondN: Math.round(r.callsPerSecondN),
       callsPerSecondNVsDirect: round(r.callsPerSecondNVsDirect, 3),
+      clientCpuUsPerCall: Math.round(r.clientCpuUsPerCall),
+      serverCpuUsPerCall: Math.round(r.serverCpuUsPerCall),
+      ...(r.rawClient
+        ? {
+            rawClient: {
+              callsPerSecondN: Math.round(r.rawClient.callsPerSecondN),
+              clientCpuUsPerCall: Math.round(r.rawClient.clientCpuUsPerCall),
+              serverCpuUsPerCall: Math.round(r.rawClient.serverCpuUsPerCall),
+            },
+          }
+        : {}),
     })),
     memory,
     coldStart,
     goals,
+    /** The HTTP bridge against the bare SDK serving the same tool over HTTP (the second baseline). */
+    httpBridgeVsSdkHttp: sdkHttp.map((r) => ({
+      baseline: r.path,
+      p50Ratio: round(http.p50Ms / r.p50Ms, 3),
+      callsPerSecondNRatio: round(http.callsPerSecondN / r.callsPerSecondN, 3),
+    })),
     pass: goals.every((g) => g.met),
     finishedAt: new Date().toISOString(),
   };
-  printTable(report.results, memory, coldStart, goals, report.machine);
+  printTable(report.results, memory, coldStart, goals, report.machine, report.httpBridgeVsSdkHttp);
   mkdirSync(dirname(values.out!), { recursive: true });
   writeFileSync(values.out!, `${JSON.stringify(report, null, 2)}\n`);
   log(`wrote ${values.out}`);
@@ -173,26 +215,58 @@ async function openPaths(): Promise<Path[]> {
   log('starting the echo upstream, switchyard mcp and switchyard start');
   const config = processes.writeConfig('echo-1', { mcpServers: echoServers(1), api: { port: 0 } });
   const direct = await processes.stdioClient(echo);
+  const sdkSse = await processes.startHttpServer(echoHttp, processes.newHome());
+  const sdkJson = await processes.startHttpServer(
+    { ...echoHttp, args: [...echoHttp.args, '--json'] },
+    processes.newHome(),
+  );
   const stdio = await processes.stdioClient(
     { ...cli, args: [...cli.args, '--config', config, 'mcp'] },
     { SWITCHYARD_HOME: processes.newHome() },
   );
   await waitForTool(stdio.client, 'echo__echo');
-  processes.noteUpstreams(stdio.pid);
+  const stdioUpstreams = processes.noteUpstreams(stdio.pid);
   const bridge = await processes.startBridge(cli, config, processes.newHome());
   await processes.waitReady(bridge.url);
-  processes.noteUpstreams(bridge.pid);
-  const httpClients = await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      const client = new Client({ name: 'bench-bridge', version: '0.0.1' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(`${bridge.url}/mcp`)));
-      return client;
-    }),
-  );
+  const bridgeUpstreams = processes.noteUpstreams(bridge.pid);
+  const httpClients = (url: string) =>
+    Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        const client = new Client({ name: 'bench-bridge', version: '0.0.1' });
+        await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+        return client;
+      }),
+    );
   return [
-    { name: 'direct', tool: 'echo', clients: [direct.client] },
-    { name: 'stdio bridge', tool: 'echo__echo', clients: [stdio.client] },
-    { name: 'http bridge', tool: 'echo__echo', clients: httpClients, pid: bridge.pid },
+    { name: 'direct', tool: 'echo', clients: [direct.client], serverPids: [direct.pid] },
+    {
+      name: 'stdio bridge',
+      tool: 'echo__echo',
+      clients: [stdio.client],
+      serverPids: [stdio.pid, ...stdioUpstreams],
+    },
+    {
+      name: 'http bridge',
+      tool: 'echo__echo',
+      clients: await httpClients(bridge.url),
+      mcpUrl: `${bridge.url}/mcp`,
+      pid: bridge.pid,
+      serverPids: [bridge.pid, ...bridgeUpstreams],
+    },
+    {
+      name: 'sdk http (sse)',
+      tool: 'echo',
+      clients: await httpClients(sdkSse.url),
+      mcpUrl: `${sdkSse.url}/mcp`,
+      serverPids: [sdkSse.pid, ...childPids(sdkSse.pid)],
+    },
+    {
+      name: 'sdk http (json)',
+      tool: 'echo',
+      clients: await httpClients(sdkJson.url),
+      mcpUrl: `${sdkJson.url}/mcp`,
+      serverPids: [sdkJson.pid, ...childPids(sdkJson.pid)],
+    },
   ];
 }
 
@@ -243,8 +317,13 @@ async function measureLatency(paths: Path[]): Promise<Map<PathName, number[]>> {
   return times;
 }
 
-/** `calls` calls with `concurrency` in flight at all times; calls per second. */
-async function measureThroughput(path: Path): Promise<number> {
+/**
+ * `calls` calls with `concurrency` in flight at all times: calls per second, and the CPU time per
+ * call of this process (the clients) and of the path's server processes.
+ */
+async function measureThroughput(
+  path: Path,
+): Promise<{ callsPerSecond: number; clientCpuUsPerCall: number; serverCpuUsPerCall: number }> {
   const run = async (total: number, onDone: (done: number) => void) => {
     let started = 0;
     let done = 0;
@@ -262,14 +341,57 @@ async function measureThroughput(path: Path): Promise<number> {
   await run(Math.min(warmup, calls) + concurrency, () => {});
   const progress = progressBar(`${path.name} x${concurrency}`);
   progress.start(calls, 0);
+  const serverCpuBefore = path.serverPids.map(cpuUs);
+  const clientCpuBefore = process.cpuUsage();
   const start = performance.now();
   await run(calls, (done) => {
     if (done % 50 === 0) progress.update(done);
   });
   const seconds = (performance.now() - start) / 1000;
+  const client = process.cpuUsage(clientCpuBefore);
+  const serverUs = path.serverPids.reduce((sum, pid, i) => sum + cpuUs(pid) - serverCpuBefore[i]!, 0);
   progress.update(calls);
   progress.stop();
-  return calls / seconds;
+  return {
+    callsPerSecond: calls / seconds,
+    clientCpuUsPerCall: (client.user + client.system) / calls,
+    serverCpuUsPerCall: serverUs / calls,
+  };
+}
+
+/**
+ * The concurrent run again over the same sessions, with the minimal node:http client instead of
+ * the SDK's (see raw-http-calls.ts): how fast the server answers when the client costs little.
+ */
+async function measureRawThroughput(
+  path: Path,
+): Promise<{ callsPerSecondN: number; clientCpuUsPerCall: number; serverCpuUsPerCall: number }> {
+  const sessions = path.clients.map((client) => {
+    const transport = client.transport as StreamableHTTPClientTransport;
+    return {
+      url: path.mcpUrl!,
+      sessionId: transport.sessionId!,
+      protocolVersion: transport.protocolVersion!,
+    };
+  });
+  await rawHttpCalls(sessions, path.tool, TEXT, Math.min(warmup, calls) + concurrency);
+  const serverCpuBefore = path.serverPids.map(cpuUs);
+  const run = await rawHttpCalls(sessions, path.tool, TEXT, calls);
+  const serverUs = path.serverPids.reduce((sum, pid, i) => sum + cpuUs(pid) - serverCpuBefore[i]!, 0);
+  log(`${path.name}: minimal client x${concurrency}: ${Math.round(run.callsPerSecond)} calls/s`);
+  return {
+    callsPerSecondN: run.callsPerSecond,
+    clientCpuUsPerCall: run.clientCpuUsPerCall,
+    serverCpuUsPerCall: serverUs / calls,
+  };
+}
+
+/** User + system CPU time of a process so far, in µs (/proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuUs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which may hold spaces: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 /**
@@ -342,6 +464,7 @@ function printTable(
   coldStart: ColdStart,
   goals: { goal: string; value: number; met: boolean }[],
   machine: { cpus: number; loadavgBefore: number[]; loadavgAfter: number[] },
+  vsSdkHttp: { baseline: string; p50Ratio: number; callsPerSecondNRatio: number }[],
 ): void {
   const header = [
     'path',
@@ -351,6 +474,8 @@ function printTable(
     'calls/s x1',
     `calls/s x${concurrency}`,
     'vs direct',
+    'client µs/call',
+    'server µs/call',
     `x${concurrency} as`,
   ];
   const body = rows.map((r) => [
@@ -361,6 +486,8 @@ function printTable(
     r.callsPerSecond1.toFixed(0),
     r.callsPerSecondN.toFixed(0),
     `${r.callsPerSecondNVsDirect.toFixed(2)}x`,
+    r.clientCpuUsPerCall.toFixed(0),
+    r.serverCpuUsPerCall.toFixed(0),
     r.concurrencyMode,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
@@ -376,6 +503,19 @@ function printTable(
     line(widths.map((w) => '-'.repeat(w))),
     ...body.map(line),
     'calls/s x1: sequential calls of the latency run (1000 / mean ms); a stdio server has one client, so its concurrency is calls in flight on that one connection.',
+    `client/server µs/call: CPU time per call in the x${concurrency} run, of this process (the SDK clients, i.e. the load generator) and of the serving processes (bridge + upstream); they share ${machine.cpus} cores, so calls/s is bounded by ${machine.cpus} s / (client + server).`,
+    '',
+    `HTTP with a minimal client (node:http keep-alive, hand-written JSON-RPC; scripts/bench/raw-http-calls.ts), x${concurrency} sessions:`,
+    ...rows
+      .filter((r) => r.rawClient)
+      .map(
+        (r) =>
+          `  ${r.path.padEnd(16)} ${r.rawClient!.callsPerSecondN.toFixed(0).padStart(6)} calls/s, client ${r.rawClient!.clientCpuUsPerCall.toFixed(0)} µs/call, server ${r.rawClient!.serverCpuUsPerCall.toFixed(0)} µs/call`,
+      ),
+    ...vsSdkHttp.map(
+      (v) =>
+        `http bridge vs ${v.baseline} (bare SDK, same tool): p50 ${v.p50Ratio.toFixed(2)}x, calls/s x${concurrency} ${v.callsPerSecondNRatio.toFixed(2)}x`,
+    ),
     '',
     `memory (${memory.bridge}, VmRSS): 1 upstream ${mib(memory.bridgeRssKiB[1]!)}, ${upstreams} upstreams ${mib(memory.bridgeRssKiB[upstreams]!)} → ${mib(memory.perUpstreamKiB)} per upstream in the bridge${Math.abs(memory.perUpstreamKiB) < 1024 ? ' (below the RSS noise of a few MiB; try --upstreams 20)' : ''} (+ ${mib(memory.upstreamProcessRssKiB)} for each echo process itself); switchyard start with 1 upstream: ${mib(memory.startRssKiB)}`,
     `cold start of the default fleet (${coldStart.runner}, ${coldStart.home}): median ${coldStart.medianReadyMs} ms to /ready 200 (runs: ${coldStart.runs.map((r) => `${r.readyMs} ms`).join(', ')})`,
