@@ -56,6 +56,7 @@ export function composeRuntime(options: ComposeRuntimeOptions): RunSupervisor {
     modelFor: (agent) => (agent.model !== undefined ? models.get(agent.model) : defaultModel),
     logger: logger.child({ component: 'runs' }),
     exclusive: sql.driver === 'pglite',
+    policies: config.agents.policies,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.bus ? { bus: options.bus } : {}),
     ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),

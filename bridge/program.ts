@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAgentsCommand } from './commands/agents-command.js';
 import { registerCallCommand } from './commands/call-command.js';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerDoctorCommand } from './commands/doctor-command.js';
@@ -26,5 +27,6 @@ export function buildProgram(): Command {
   registerServersCommand(program);
   registerToolsCommand(program);
   registerCallCommand(program);
+  registerAgentsCommand(program);
   return program;
 }

@@ -6,7 +6,9 @@ import { AuditLog } from '../api/audit-log.js';
 import { guardMcpEndpoint } from '../api/guard-mcp-endpoint.js';
 import { observeMcpCalls } from '../api/observe-mcp-calls.js';
 import { ToolCallEvents } from '../api/tool-call-events.js';
+import { agentsFromConfig } from '../agents-from-config.js';
 import { composeBridge } from '../compose-bridge.js';
+import { composeRuntime } from '../compose-runtime.js';
 import { commandContext } from '../context.js';
 import { nextSignal } from './next-signal.js';
 import { createFrontHttpHandler, type FrontHttpHandler } from '../front/front-http-handler.js';
@@ -17,7 +19,7 @@ import { openSqlFromConfig } from '../sql-from-config.js';
  * `switchyard start`: the bridge as a service — the fleet and its catalog, the HTTP and WebSocket
  * API on `api.host:api.port`, and the MCP front over Streamable HTTP at `/mcp` on the same port.
  * The first log line with a `url` says where it listens. SIGTERM or SIGINT stops it: the listener,
- * the MCP sessions, then the fleet (no upstream process outlives it), then the SQL store.
+ * the MCP sessions, the runs (left for the next start to resume), then the fleet (no upstream process outlives it), then the SQL store.
  */
 export function registerStartCommand(program: Command): void {
   program
@@ -33,6 +35,24 @@ export function registerStartCommand(program: Command): void {
       // One event stream and one audit log for both fronts: API calls and MCP calls alike.
       const toolEvents = new ToolCallEvents(logger);
       const audit = new AuditLog(sql, { redact: config.api.redact, logger });
+      // The agent runtime: runs left unfinished by a process that died resume here, from their
+      // last snapshot, once the tools they call are up.
+      const runs = composeRuntime({
+        config,
+        bridge,
+        sql,
+        agents: agentsFromConfig(config).map((loaded) => loaded.definition),
+        logger,
+      });
+      void bridge.ready
+        .then(() => runs.start())
+        .then((resumed) =>
+          logger.info(
+            { resumed: resumed.length, agents: runs.listAgents().length },
+            'run supervisor started',
+          ),
+        )
+        .catch((error: unknown) => logger.error({ err: error }, 'the run supervisor could not start'));
       // The front is made once the port is known: a request whose Origin is this server's own
       // (`http://127.0.0.1:<port>`, as serveHttp allows) is not a cross-site one. Requests that
       // come before that wait for it.
@@ -74,6 +94,7 @@ export function registerStartCommand(program: Command): void {
         logger.info({ signal }, 'stopping');
         await app.close();
       } finally {
+        await runs.close();
         await front?.close();
         await bridge.close();
         await ownSql?.close();

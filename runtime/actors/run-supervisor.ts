@@ -5,7 +5,12 @@ import { type Clock, systemClock, type TimerHandle } from '../clock.js';
 import { NotFoundError, SwitchyardError, ValidationError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { ChatModel } from '../llm/chat-model.js';
-import { type AgentDefinition, type AgentPolicy, resolvePolicy } from './agent-definition.js';
+import {
+  type AgentDefinition,
+  type AgentPolicy,
+  type AgentPolicyInput,
+  resolvePolicy,
+} from './agent-definition.js';
 import { ApprovalWaiters } from './approval-waiters.js';
 import { LiveRun } from './live-run.js';
 import { RunStateError } from './run-errors.js';
@@ -43,8 +48,8 @@ export interface RunSupervisorOptions {
    * every unfinished run it finds at start is an orphan, whatever its lease says. @defaultValue false
    */
   exclusive?: boolean;
-  /** Per-agent policy overrides from config, by agent name. */
-  policies?: Record<string, Parameters<typeof resolvePolicy>[0]>;
+  /** Per-agent policy overrides from config (`agents.policies`), by agent name. */
+  policies?: Record<string, AgentPolicyInput>;
 }
 
 export interface StartRunOptions {

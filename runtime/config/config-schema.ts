@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AgentsConfigSchema } from '../actors/agent-policy-schema.js';
 import { LlmConfigSchema } from '../llm/create-chat-model.js';
 
 /**
@@ -125,6 +126,8 @@ export const ConfigSchema = z.strictObject({
    * apiKeyEnv, baseURL, … } }, prices }`. Keys are read from the environment (apiKeyEnv).
    */
   llm: LlmConfigSchema.prefault({}),
+  /** Agents: folders of declarative definitions and per-agent policy overrides (runtime/actors). */
+  agents: AgentsConfigSchema.prefault({}),
   /** Claude-Desktop-style MCP servers; validated in detail by the bridge. */
   mcpServers: z.record(z.string(), z.unknown()).default({}),
 });
