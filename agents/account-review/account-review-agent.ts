@@ -16,7 +16,7 @@ import {
   type SyncInput,
   syncMemory,
 } from './review-steps.js';
-import { errorInfo, type ErrorInfo } from './tool-data.js';
+import { errorInfo, type ErrorInfo } from '../agent-steps.js';
 
 /**
  * account-review: the account-management orchestrator. One run reviews one crm account:

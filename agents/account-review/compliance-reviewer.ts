@@ -2,7 +2,7 @@ import { assign, fromPromise, setup } from 'xstate';
 import type { RunServices } from '../../runtime/actors/agent-definition.js';
 import { type ComplianceResult, reviewCompliance } from './compliance-rules.js';
 import type { AccountStatus, Recommendation } from './recommendation.js';
-import { errorInfo, type ErrorInfo, type SubAgentOutput } from './tool-data.js';
+import { errorInfo, type ErrorInfo, type SubAgentOutput } from '../agent-steps.js';
 
 /**
  * The compliance reviewer: masks personal data in the recommendations and applies the policy

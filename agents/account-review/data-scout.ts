@@ -2,7 +2,7 @@ import { assign, fromPromise, setup } from 'xstate';
 import type { RunServices } from '../../runtime/actors/agent-definition.js';
 import type { AccountFacts, AccountStatus, ContactFacts, DealFacts, HealthFactor } from './recommendation.js';
 import { ACCOUNT_STATUSES } from './recommendation.js';
-import { errorInfo, type ErrorInfo, type SubAgentOutput, toolData } from './tool-data.js';
+import { errorInfo, type ErrorInfo, type SubAgentOutput, toolData } from '../agent-steps.js';
 
 /**
  * The data scout: reads the account from the crm (`crm__get_account`: the record, contacts, open

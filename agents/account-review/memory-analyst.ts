@@ -2,7 +2,7 @@ import { assign, fromPromise, setup } from 'xstate';
 import type { RunServices } from '../../runtime/actors/agent-definition.js';
 import { type AccountHistory, historyEntityName } from './recommendation.js';
 import { historyFromObservations } from './review-memory.js';
-import { errorInfo, type ErrorInfo, type SubAgentOutput, textOf, toolData } from './tool-data.js';
+import { errorInfo, type ErrorInfo, type SubAgentOutput, textOf, toolData } from '../agent-steps.js';
 
 /**
  * The memory analyst: recalls earlier reviews of the account from the memory graph. It opens the

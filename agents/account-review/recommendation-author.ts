@@ -8,7 +8,7 @@ import {
   type Recommendation,
 } from './recommendation.js';
 import { recommendByRules } from './recommendation-rules.js';
-import { errorInfo, type ErrorInfo, type SubAgentOutput } from './tool-data.js';
+import { errorInfo, type ErrorInfo, type SubAgentOutput } from '../agent-steps.js';
 
 /**
  * The recommendation author. Offline (no model configured) it applies the rules and templates of

@@ -3,7 +3,7 @@ import { SwitchyardError } from '../../runtime/errors.js';
 import type { AccountFacts, Recommendation } from './recommendation.js';
 import { historyEntityName } from './recommendation.js';
 import { outcomeObservation } from './review-memory.js';
-import { type ErrorInfo, textOf, toolData } from './tool-data.js';
+import { type ErrorInfo, textOf, toolData } from '../agent-steps.js';
 
 /**
  * The account review's own effects (the sub-agents have theirs): the review's day, the crm writes

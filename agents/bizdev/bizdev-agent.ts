@@ -1,8 +1,7 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { assign, fromPromise, setup } from 'xstate';
 import { z } from 'zod';
-import type { AgentDefinition, RunServices } from '../../runtime/actors/agent-definition.js';
-import { SwitchyardError, ValidationError } from '../../runtime/errors.js';
+import type { AgentDefinition } from '../../runtime/actors/agent-definition.js';
+import { ValidationError } from '../../runtime/errors.js';
 import {
   dueDate,
   followUpTask,
@@ -12,6 +11,7 @@ import {
   matchAccount,
   scoreLead,
 } from './lead-rules.js';
+import { callToolData as callTool, errorInfo as errorOf } from '../agent-steps.js';
 
 /**
  * The bizdev agent: a lead becomes crm records and a follow-up task.
@@ -80,27 +80,6 @@ interface BizdevContext {
 export type BizdevOutput =
   | (Recorded & { taskId: string; dueDate: string; score: number; grade: LeadScore['grade'] })
   | { error: { code: string; message: string } };
-
-function textOf(result: CallToolResult): string {
-  return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
-}
-
-async function callTool(
-  services: RunServices,
-  key: string,
-  name: string,
-  args: Record<string, unknown>,
-  signal: AbortSignal,
-): Promise<Record<string, unknown>> {
-  const result = await services.callTool(key, name, args, { signal });
-  if (result.isError) throw new SwitchyardError('tool_failed', `${name} failed: ${textOf(result)}`);
-  return (result.structuredContent ?? {}) as Record<string, unknown>;
-}
-
-function errorOf(error: unknown): { code: string; message: string } {
-  if (error instanceof SwitchyardError) return { code: error.code, message: error.message };
-  return { code: 'agent_failed', message: error instanceof Error ? error.message : String(error) };
-}
 
 type AccountRow = { id: string; name: string | null; domain: string | null };
 type ContactRow = { id: string; email: string | null };

@@ -1,7 +1,6 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { assign, fromPromise, setup } from 'xstate';
 import { z } from 'zod';
-import type { AgentDefinition, RunServices } from '../../runtime/actors/agent-definition.js';
+import type { AgentDefinition } from '../../runtime/actors/agent-definition.js';
 import { SwitchyardError, ValidationError } from '../../runtime/errors.js';
 import { changeMessages, type FileRead, parseModelChange } from './coding-model.js';
 import {
@@ -15,6 +14,7 @@ import {
   repoSchema,
   splitRepo,
 } from './coding-plan.js';
+import { callToolData as callTool, errorInfo as errorOf, textOf } from '../agent-steps.js';
 
 /**
  * The coding agent: a request about a GitHub repository becomes a pull request.
@@ -90,28 +90,6 @@ export type CodingOutput =
       commitSha: string;
     }
   | { error: { code: string; message: string } };
-
-function textOf(result: CallToolResult): string {
-  return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
-}
-
-/** A tool's structured result; an `isError` result becomes an error the machine fails with. */
-async function callTool(
-  services: RunServices,
-  key: string,
-  name: string,
-  args: Record<string, unknown>,
-  signal: AbortSignal,
-): Promise<Record<string, unknown>> {
-  const result = await services.callTool(key, name, args, { signal });
-  if (result.isError) throw new SwitchyardError('tool_failed', `${name} failed: ${textOf(result)}`);
-  return (result.structuredContent ?? {}) as Record<string, unknown>;
-}
-
-function errorOf(error: unknown): { code: string; message: string } {
-  if (error instanceof SwitchyardError) return { code: error.code, message: error.message };
-  return { code: 'agent_failed', message: error instanceof Error ? error.message : String(error) };
-}
 
 export const codingAgent: AgentDefinition = {
   name: 'coding',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ChatMessage } from '../../runtime/llm/chat-model.js';
+import { extractJson } from '../agent-steps.js';
 
 /** How the coding agent asks a model for a change, and how it checks the answer. */
 
@@ -38,20 +39,6 @@ export function changeMessages(repo: string, request: string, files: FileRead[])
     },
     { role: 'user', content: `Repository: ${repo}\n\nRequest:\n${request}\n\nFiles:\n\n${shown}` },
   ];
-}
-
-/** The first JSON object in a model's text (bare or in a ```json fence), or undefined. */
-export function extractJson(text: string): unknown {
-  const fenced = /```(?:json)?\s*\n([\s\S]*?)```/.exec(text);
-  const candidate = fenced ? fenced[1]! : text;
-  const start = candidate.indexOf('{');
-  const end = candidate.lastIndexOf('}');
-  if (start === -1 || end < start) return undefined;
-  try {
-    return JSON.parse(candidate.slice(start, end + 1)) as unknown;
-  } catch {
-    return undefined; // not JSON: the caller falls back to its rules
-  }
 }
 
 /** The model's change when its answer is valid (paths safe and relative); otherwise why not. */

@@ -1,11 +1,11 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { assign, fromPromise, setup } from 'xstate';
 import { z } from 'zod';
-import type { AgentDefinition, ApprovalOutcome, RunServices } from '../../runtime/actors/agent-definition.js';
-import { SwitchyardError, ValidationError } from '../../runtime/errors.js';
+import type { AgentDefinition, ApprovalOutcome } from '../../runtime/actors/agent-definition.js';
+import { ValidationError } from '../../runtime/errors.js';
 import { DEFAULT_BANNED_WORDS, type Draft, type DraftScore, scoreDraft } from './content-scorer.js';
 import { type Brief, draftFromTemplate, reviseDraft } from './content-templates.js';
 import { draftMessages, parseModelDraft, reviseMessages } from './marketing-model.js';
+import { callToolData as callTool, errorInfo as errorOf } from '../agent-steps.js';
 
 /**
  * The marketing agent: drafts content for a channel, scores it, and holds it for a person's approval.
@@ -74,27 +74,6 @@ export type MarketingOutput =
       reason?: string;
     }
   | { error: { code: string; message: string } };
-
-function textOf(result: CallToolResult): string {
-  return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
-}
-
-async function callTool(
-  services: RunServices,
-  key: string,
-  name: string,
-  args: Record<string, unknown>,
-  signal: AbortSignal,
-): Promise<Record<string, unknown>> {
-  const result = await services.callTool(key, name, args, { signal });
-  if (result.isError) throw new SwitchyardError('tool_failed', `${name} failed: ${textOf(result)}`);
-  return (result.structuredContent ?? {}) as Record<string, unknown>;
-}
-
-function errorOf(error: unknown): { code: string; message: string } {
-  if (error instanceof SwitchyardError) return { code: error.code, message: error.message };
-  return { code: 'agent_failed', message: error instanceof Error ? error.message : String(error) };
-}
 
 export const marketingAgent: AgentDefinition = {
   name: 'marketing',

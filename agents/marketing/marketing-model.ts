@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ChatMessage } from '../../runtime/llm/chat-model.js';
 import { CHANNEL_LENGTH, type Draft, type DraftScore } from './content-scorer.js';
 import type { Brief } from './content-templates.js';
+import { extractJson } from '../agent-steps.js';
 
 /** How the marketing agent asks a model to draft or revise, and how it checks the answer. */
 
@@ -42,20 +43,6 @@ export function reviseMessages(
         JSON.stringify(draft),
     },
   ];
-}
-
-/** The first JSON object in a model's text (bare or in a ```json fence), or undefined. */
-export function extractJson(text: string): unknown {
-  const fenced = /```(?:json)?\s*\n([\s\S]*?)```/.exec(text);
-  const candidate = fenced ? fenced[1]! : text;
-  const start = candidate.indexOf('{');
-  const end = candidate.lastIndexOf('}');
-  if (start === -1 || end < start) return undefined;
-  try {
-    return JSON.parse(candidate.slice(start, end + 1)) as unknown;
-  } catch {
-    return undefined; // not JSON: the caller falls back to its templates
-  }
 }
 
 export function parseModelDraft(text: string): Draft | undefined {

@@ -1,11 +1,11 @@
 import { posix } from 'node:path';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { assign, fromPromise, setup } from 'xstate';
 import { z } from 'zod';
 import type { AgentDefinition, RunServices } from '../../runtime/actors/agent-definition.js';
-import { SwitchyardError, ValidationError } from '../../runtime/errors.js';
+import { ValidationError } from '../../runtime/errors.js';
 import { type ReportData, renderReport, reportFormat } from './security-report.js';
 import { checkFile, countBySeverity, type Finding, type Severity, sortFindings } from './security-rules.js';
+import { callToolData, errorInfo as errorOf } from '../agent-steps.js';
 
 /**
  * The security agent: scans files through the filesystem server for leaked secrets and risky code.
@@ -69,30 +69,18 @@ export type SecurityOutput =
     }
   | { error: { code: string; message: string } };
 
-function textOf(result: CallToolResult): string {
-  return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
-}
+/** The filesystem server's guard answers "access denied: '<path>' is outside the allowed directories". */
+const classifyFsError = (text: string) =>
+  /access denied|outside the allowed/i.test(text) ? 'path_refused' : undefined;
 
-async function callTool(
+function callTool(
   services: RunServices,
   key: string,
   name: string,
   args: Record<string, unknown>,
   signal: AbortSignal,
 ): Promise<Record<string, unknown>> {
-  const result = await services.callTool(key, name, args, { signal });
-  if (result.isError) {
-    const text = textOf(result);
-    // The filesystem server's guard answers "access denied: '<path>' is outside the allowed directories".
-    const code = /access denied|outside the allowed/i.test(text) ? 'path_refused' : 'tool_failed';
-    throw new SwitchyardError(code, `${name} failed: ${text}`);
-  }
-  return (result.structuredContent ?? {}) as Record<string, unknown>;
-}
-
-function errorOf(error: unknown): { code: string; message: string } {
-  if (error instanceof SwitchyardError) return { code: error.code, message: error.message };
-  return { code: 'agent_failed', message: error instanceof Error ? error.message : String(error) };
+  return callToolData(services, key, name, args, signal, classifyFsError);
 }
 
 interface TreeNode {
