@@ -158,5 +158,6 @@ describe('switchyard seed crm', () => {
     const badDate = seed('crm', '--as-of', '2026-02-30');
     expect(badDate.status).not.toBe(0);
     expect(badDate.stderr).toMatch(/expected a date as YYYY-MM-DD/);
-  });
+    // Three CLI processes (tsx compiles each): tens of seconds on a loaded two-core machine.
+  }, 120_000);
 });
