@@ -150,6 +150,10 @@ export class RunSupervisor {
     return this.resumeClaimed(id);
   }
 
+  findRun(id: string): Promise<RunRecord | undefined> {
+    return this.store.getRun(id);
+  }
+
   async getRun(id: string): Promise<RunRecord> {
     const run = await this.store.getRun(id);
     if (!run) throw new NotFoundError('run', id);
@@ -260,7 +264,12 @@ export class RunSupervisor {
   }
 
   /** Resolves once the run's status satisfies `done` (checked on its events), or rejects at the timeout. */
-  async waitFor(runId: string, done: (status: RunStatus) => boolean, timeoutMs = 60_000): Promise<RunRecord> {
+  async waitFor(
+    runId: string,
+    done: (status: RunStatus) => boolean,
+    timeoutMs = 60_000,
+    signal?: AbortSignal,
+  ): Promise<RunRecord> {
     const check = async () => {
       const live = this.live.get(runId);
       if (live) await live.flushed();
@@ -275,11 +284,20 @@ export class RunSupervisor {
         if (settled) return;
         settled = true;
         unsubscribe();
-        clearTimeout(timer);
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         if (run) resolve(run);
         else reject(error);
       };
-      const timer = setTimeout(
+      const onAbort = () =>
+        finish(undefined, new SwitchyardError('aborted', `stopped waiting for run '${runId}': ${String(signal?.reason)}`));
+      if (signal?.aborted) {
+        queueMicrotask(onAbort);
+      } else {
+        signal?.addEventListener('abort', onAbort, { once: true });
+      }
+      // Infinity: wait as long as it takes (a queue worker waits for its run).
+      const timer = !Number.isFinite(timeoutMs) ? undefined : setTimeout(
         () =>
           finish(
             undefined,

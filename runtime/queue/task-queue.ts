@@ -1,0 +1,112 @@
+/**
+ * The queue agent runs travel through (`TaskQueue` of DESIGN.md): BullMQ on Redis across worker
+ * processes, or an inline queue in this process when there is no Redis. A task is one agent run;
+ * its id is the run's id, known at submit.
+ */
+
+export interface TaskBackoff {
+  type: 'fixed' | 'exponential';
+  /** The first retry's delay. */
+  delayMs: number;
+}
+
+export interface TaskSpec {
+  agent: string;
+  input: unknown;
+  /** 1 is the highest; larger waits behind smaller. @defaultValue none (after every prioritized task, FIFO) */
+  priority?: number;
+  /** A second submit with the same key returns the first task's run instead of a new one. */
+  idempotencyKey?: string;
+  /** Bound on one attempt's wall time. @defaultValue the agent's own timeout */
+  timeoutMs?: number;
+  /** Attempts in all, the first included. @defaultValue 3 */
+  attempts?: number;
+  /** @defaultValue exponential from 1000 ms */
+  backoff?: TaskBackoff;
+  /** Start no earlier than this many ms from now. @defaultValue 0 */
+  delayMs?: number;
+  /** The run this task is a child of (a flow's parent). */
+  parentRunId?: string;
+  /** Who asked (an API key's name, a CLI user): kept on the run and its approvals. */
+  requestedBy?: string;
+}
+
+export interface SubmittedTask {
+  runId: string;
+  /** False when an idempotency key matched an earlier task: `runId` is that task's. */
+  created: boolean;
+}
+
+export type TaskState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'unknown';
+
+export interface TaskInfo {
+  runId: string;
+  agent: string;
+  state: TaskState;
+  /** Attempts started so far. */
+  attemptsMade: number;
+  /** Why the last attempt failed (a failed task is a dead letter until retried). */
+  failedReason?: string;
+  submittedAt: Date;
+  finishedAt?: Date;
+}
+
+/** What a worker is handed: one task, to run to a stop (final, or parked for a person). */
+export interface TaskJob {
+  runId: string;
+  spec: TaskSpec;
+  /** 1 on the first attempt. */
+  attempt: number;
+  /** Aborted when the task is cancelled or its worker shuts down. */
+  signal: AbortSignal;
+}
+
+/** How a handler's attempt ended, as the queue records it. */
+export interface TaskOutcome {
+  /** The run's status when the attempt stopped (`completed`, `awaiting_approval`, …). */
+  status: string;
+}
+
+export type TaskHandler = (job: TaskJob) => Promise<TaskOutcome>;
+
+export interface TaskWorkerOptions {
+  /** Tasks run at once by this worker. @defaultValue 1 */
+  concurrency?: number;
+  /** Only these agents' tasks. @defaultValue all */
+  agents?: string[];
+}
+
+export interface TaskWorker {
+  /**
+   * Stops taking tasks. `drain: true` lets active ones finish; otherwise they are handed back
+   * (their runs resume elsewhere from their snapshots). Resolves when it has stopped.
+   */
+  close(options?: { drain?: boolean }): Promise<void>;
+}
+
+/** When a flow's child fails for good: fail the parent at once, or let it continue with the rest. */
+export type ChildFailurePolicy = 'fail-parent' | 'continue';
+
+export interface TaskQueue {
+  /** `redis` (BullMQ) or `inline`. */
+  readonly kind: string;
+  submit(spec: TaskSpec): Promise<SubmittedTask>;
+  /**
+   * Fan-out / fan-in: the children run first (in parallel, on any worker); the parent starts once
+   * all of them ended, and reads their outputs from its input's `children` run ids.
+   */
+  submitFlow(
+    parent: TaskSpec,
+    children: TaskSpec[],
+    options?: { onChildFailure?: ChildFailurePolicy },
+  ): Promise<{ parent: SubmittedTask; children: SubmittedTask[] }>;
+  get(runId: string): Promise<TaskInfo | undefined>;
+  /** Removes a task that has not started; true if it was removed. An active one is cancelled through its run. */
+  remove(runId: string): Promise<boolean>;
+  /** Dead letters: tasks that failed every attempt, newest first. */
+  listFailed(limit?: number): Promise<TaskInfo[]>;
+  /** Runs a dead letter again from its first attempt. */
+  retry(runId: string): Promise<void>;
+  process(handler: TaskHandler, options?: TaskWorkerOptions): TaskWorker;
+  close(): Promise<void>;
+}

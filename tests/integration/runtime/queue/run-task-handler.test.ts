@@ -1,0 +1,88 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RunSupervisor } from '../../../../runtime/actors/run-supervisor.js';
+import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
+import { InlineTaskQueue } from '../../../../runtime/queue/inline-task-queue.js';
+import { createRunTaskHandler } from '../../../../runtime/queue/run-task-handler.js';
+import type { TaskInfo } from '../../../../runtime/queue/task-queue.js';
+import { migrate } from '../../../../stores/sql/migrate.js';
+import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
+import type { Sql } from '../../../../stores/sql/sql.js';
+import { connectToolServer, gatedAgent } from '../../../support/actor-test-kit.js';
+
+describe('runs through a task queue', { timeout: 120_000 }, () => {
+  let sql: Sql;
+  let kit: Awaited<ReturnType<typeof connectToolServer>>;
+  let supervisor: RunSupervisor;
+  let queue: InlineTaskQueue;
+
+  beforeEach(async () => {
+    sql = await PgliteSql.open({});
+    await migrate(sql, MIGRATIONS);
+    kit = await connectToolServer();
+    supervisor = new RunSupervisor({
+      store: new SqlRunStore(sql),
+      tools: kit.catalog,
+      agents: [gatedAgent()],
+      exclusive: true,
+    });
+    await supervisor.start();
+    queue = new InlineTaskQueue();
+  });
+  afterEach(async () => {
+    await queue.close();
+    await supervisor.close();
+    await kit.close();
+    await sql.close();
+  });
+
+  const settled = async (runId: string): Promise<TaskInfo> => {
+    let info: TaskInfo | undefined;
+    await expect
+      .poll(async () => (info = await queue.get(runId))?.state, { timeout: 60_000 })
+      .toMatch(/completed|failed/);
+    return info!;
+  };
+
+  it('a task runs its agent under the task’s run id, ends when the run parks for approval, and the run completes once approved', async () => {
+    queue.process(createRunTaskHandler(supervisor), { concurrency: 2 });
+    const { runId } = await queue.submit({ agent: 'gated', input: { by: 3 }, requestedBy: 'erin' });
+    expect((await settled(runId)).state).toBe('completed');
+    const run = await supervisor.getRun(runId);
+    expect(run).toMatchObject({ status: 'awaiting_approval', requestedBy: 'erin' });
+    await supervisor.decideRun(runId, { approved: true, decidedBy: 'frank' });
+    expect((await supervisor.waitFor(runId, (s) => s === 'completed')).output).toEqual({
+      looked: 'value of x',
+    });
+    expect(kit.log.counterCalls).toBe(1);
+  });
+
+  it('a second task with the same idempotency key is the same run, run once', async () => {
+    queue.process(createRunTaskHandler(supervisor));
+    const first = await queue.submit({ agent: 'gated', input: { by: 1 }, idempotencyKey: 'order-17' });
+    const second = await queue.submit({ agent: 'gated', input: { by: 1 }, idempotencyKey: 'order-17' });
+    expect(second).toEqual({ runId: first.runId, created: false });
+    await settled(first.runId);
+    expect((await supervisor.listRuns({ agent: 'gated' })).map((r) => r.id)).toEqual([first.runId]);
+    expect(kit.log.counterCalls).toBe(1);
+  });
+
+  it('a run that fails makes its task a dead letter naming why', async () => {
+    const strict = new RunSupervisor({
+      store: new SqlRunStore(sql),
+      tools: kit.catalog,
+      agents: [gatedAgent({ policy: { limits: { maxToolCalls: 0 } } })],
+      exclusive: true,
+    });
+    queue.process(createRunTaskHandler(strict));
+    try {
+      const { runId } = await queue.submit({ agent: 'gated', input: { by: 1 }, attempts: 1 });
+      const info = await settled(runId);
+      expect(info.state).toBe('failed');
+      expect(info.failedReason).toMatch(/exceeded its tool calls limit/);
+      expect((await queue.listFailed()).map((t) => t.runId)).toContain(runId);
+    } finally {
+      await strict.close();
+    }
+  });
+});
