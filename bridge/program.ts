@@ -10,6 +10,7 @@ import { registerServerCommand } from './commands/server-command.js';
 import { registerServersCommand } from './commands/servers-command.js';
 import { registerStartCommand } from './commands/start-command.js';
 import { registerToolsCommand } from './commands/tools-command.js';
+import { registerWorkerCommand } from './commands/worker-command.js';
 
 /** The `switchyard` command line; later issues register their commands here. */
 export function buildProgram(): Command {
@@ -28,5 +29,6 @@ export function buildProgram(): Command {
   registerToolsCommand(program);
   registerCallCommand(program);
   registerAgentsCommand(program);
+  registerWorkerCommand(program);
   return program;
 }

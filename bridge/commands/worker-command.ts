@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { ConfigError } from '../../runtime/errors.js';
+import { createRunTaskHandler } from '../../runtime/queue/run-task-handler.js';
+import { agentsFromConfig } from '../agents-from-config.js';
+import { composeBridge } from '../compose-bridge.js';
+import { composeRuntime } from '../compose-runtime.js';
+import { commandContext } from '../context.js';
+import { queueFromConfig } from '../queue-from-config.js';
+import { openSqlFromConfig } from '../sql-from-config.js';
+import { nextSignal } from './next-signal.js';
+
+interface WorkerOptions {
+  concurrency: string;
+  agents?: string;
+}
+
+/**
+ * `switchyard worker [--concurrency N] [--agents a,b]`: takes agent runs from the Redis queue and
+ * runs them with its own fleet and catalog, on the shared PostgreSQL store, so any worker can
+ * resume any run from its snapshot. SIGTERM / SIGINT hand its active tasks back to the queue.
+ */
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('run agent tasks from the queue (needs REDIS_URL and DATABASE_URL)')
+    .option('--concurrency <n>', 'tasks run at once', '2')
+    .option('--agents <names>', 'only these agents (comma-separated)')
+    .action(async (options: WorkerOptions, command: Command) => {
+      const { config, file, logger } = commandContext(command);
+      const concurrency = Number(options.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1) {
+        throw new ConfigError(`--concurrency must be a positive integer, got ${options.concurrency}`);
+      }
+      // Workers share runs: the store must be one every process reaches (not an embedded PGlite).
+      if (!config.redis.url)
+        throw new ConfigError('switchyard worker needs a Redis queue: set REDIS_URL (redis.url)');
+      if (!config.database.url) {
+        throw new ConfigError(
+          'switchyard worker needs the shared PostgreSQL store: set DATABASE_URL (database.url)',
+        );
+      }
+      const agents = agentsFromConfig(config).map((loaded) => loaded.definition);
+      const only = options.agents
+        ?.split(',')
+        .map((name) => name.trim())
+        .filter(Boolean);
+      for (const name of only ?? []) {
+        if (!agents.some((agent) => agent.name === name))
+          throw new ConfigError(`--agents: no agent named '${name}'`);
+      }
+      const bridge = await composeBridge({ config, file, logger });
+      const ownSql = bridge.sql ? undefined : await openSqlFromConfig(config, logger);
+      const sql = bridge.sql ?? ownSql!;
+      const runs = composeRuntime({ config, bridge, sql, agents, logger });
+      const queue = queueFromConfig(config, { agents: agents.map((agent) => agent.name), logger });
+      try {
+        await bridge.ready;
+        await runs.start();
+        const worker = queue.process(createRunTaskHandler(runs, logger), {
+          concurrency,
+          ...(only ? { agents: only } : {}),
+        });
+        logger.info({ concurrency, agents: only ?? 'all', owner: runs.owner }, 'worker started');
+        const signal = await nextSignal();
+        logger.info({ signal }, 'worker stopping: handing active tasks back');
+        await worker.close({ drain: false });
+      } finally {
+        await runs.close();
+        await queue.close();
+        await bridge.close();
+        await ownSql?.close();
+      }
+    });
+}
