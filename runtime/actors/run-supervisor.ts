@@ -290,24 +290,29 @@ export class RunSupervisor {
         else reject(error);
       };
       const onAbort = () =>
-        finish(undefined, new SwitchyardError('aborted', `stopped waiting for run '${runId}': ${String(signal?.reason)}`));
+        finish(
+          undefined,
+          new SwitchyardError('aborted', `stopped waiting for run '${runId}': ${String(signal?.reason)}`),
+        );
       if (signal?.aborted) {
         queueMicrotask(onAbort);
       } else {
         signal?.addEventListener('abort', onAbort, { once: true });
       }
       // Infinity: wait as long as it takes (a queue worker waits for its run).
-      const timer = !Number.isFinite(timeoutMs) ? undefined : setTimeout(
-        () =>
-          finish(
-            undefined,
-            new SwitchyardError(
-              'timeout',
-              `run '${runId}' did not reach the awaited status in ${timeoutMs} ms`,
-            ),
-          ),
-        timeoutMs,
-      );
+      const timer = !Number.isFinite(timeoutMs)
+        ? undefined
+        : setTimeout(
+            () =>
+              finish(
+                undefined,
+                new SwitchyardError(
+                  'timeout',
+                  `run '${runId}' did not reach the awaited status in ${timeoutMs} ms`,
+                ),
+              ),
+            timeoutMs,
+          );
       const onStatus = (id: string, status: RunStatus) => {
         if (id !== runId || !done(status)) return;
         this.getRun(runId).then(
@@ -326,7 +331,16 @@ export class RunSupervisor {
         { runId },
       );
       this.statuses.on('status', onStatus);
+      // A run live on another process sends no events here: read its status from the store.
+      const poll = setInterval(() => {
+        if (this.live.has(runId)) return;
+        check().then(
+          (run) => run && finish(run),
+          (error: unknown) => finish(undefined, error),
+        );
+      }, 500);
       const unsubscribe = () => {
+        clearInterval(poll);
         unsubscribeEvents();
         this.statuses.off('status', onStatus);
       };
