@@ -6,20 +6,25 @@ import type { ToolCallEvents } from './tool-call-events.js';
 
 /**
  * Reports the MCP front's tool calls like the API's own: `started`/`finished` events (metrics and
- * the `tools` WebSocket topic listen to them) and an audit row each, with source `mcp`.
+ * the `tools` WebSocket topic listen to them) and an audit row each, with source `mcp` (Streamable
+ * HTTP at /mcp) or `stdio` (`switchyard mcp`).
  */
-export function observeMcpCalls(toolEvents: ToolCallEvents, audit: AuditLog): CallObserver {
+export function observeMcpCalls(
+  toolEvents: ToolCallEvents,
+  audit: AuditLog,
+  source: 'mcp' | 'stdio' = 'mcp',
+): CallObserver {
   return ({ tool, server, arguments: args }) => {
     const id = randomUUID();
     const startedAt = new Date();
     const start = performance.now();
-    toolEvents.report({ phase: 'started', id, source: 'mcp', tool, server, at: startedAt.getTime() });
+    toolEvents.report({ phase: 'started', id, source, tool, server, at: startedAt.getTime() });
     return ({ outcome, error, errorKind }) => {
       const durationMs = performance.now() - start;
       toolEvents.report({
         phase: 'finished',
         id,
-        source: 'mcp',
+        source,
         tool,
         server,
         at: Date.now(),
@@ -30,7 +35,7 @@ export function observeMcpCalls(toolEvents: ToolCallEvents, audit: AuditLog): Ca
       });
       // The MCP session's API key is checked at /mcp but not carried into the session (yet).
       audit.record({
-        source: 'mcp',
+        source,
         keyName: null,
         tool,
         server,

@@ -1,8 +1,12 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { serveStdio } from '../../runtime/mcp/serve-stdio.js';
+import { AuditLog } from '../api/audit-log.js';
+import { observeMcpCalls } from '../api/observe-mcp-calls.js';
+import { ToolCallEvents } from '../api/tool-call-events.js';
 import { composeBridge } from '../compose-bridge.js';
 import { commandContext } from '../context.js';
 import { createFrontServer } from '../front/front-server.js';
+import { openSqlFromConfig } from '../sql-from-config.js';
 
 interface McpOptions {
   timeout?: number;
@@ -25,6 +29,11 @@ export function registerMcpCommand(program: Command): void {
     .action(async (options: McpOptions, command: Command) => {
       const { config, file, logger } = commandContext(command);
       const bridge = await composeBridge({ config, file, logger });
+      // Every relayed tool call leaves an audit row, as over HTTP (source `stdio`, no key: the
+      // caller is the local user who started the process).
+      const ownSql = bridge.sql ? undefined : await openSqlFromConfig(config, logger);
+      const audit = new AuditLog(bridge.sql ?? ownSql!, { redact: config.api.redact, logger });
+      const observeCall = observeMcpCalls(new ToolCallEvents(logger), audit, 'stdio');
       try {
         const handle = await serveStdio(
           () =>
@@ -33,13 +42,16 @@ export function registerMcpCommand(program: Command): void {
               hub: bridge.hub,
               ready: bridge.ready,
               logger,
+              observeCall,
               ...(options.timeout !== undefined ? { callTimeoutMs: options.timeout } : {}),
             }),
           { logger },
         );
         await handle.closed;
       } finally {
+        await audit.flush();
         await bridge.close();
+        await ownSql?.close();
       }
     });
 }

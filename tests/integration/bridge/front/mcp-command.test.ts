@@ -6,6 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult, ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
 import { inspectorResult, runInspectorCli, type InspectorTarget } from '../../../support/inspector-cli.js';
 import { alive, SWITCHYARD_CLI } from '../../../support/mcp-server-process.js';
 
@@ -157,5 +158,19 @@ describe('the MCP Inspector CLI against switchyard mcp', () => {
       await run(['--method', 'tools/call', '--tool-name', 'everything__get-sum', '--tool-arg', 'a=2', 'b=3']),
     );
     expect(textOf(sum)).toContain('5');
+
+    // Each process left an audit row per relayed call in its embedded store.
+    const sql = await PgliteSql.open({ dataDir: join(dir, 'home', 'pgdata') });
+    try {
+      const { rows } = await sql.query<{ tool: string; source: string; outcome: string }>(
+        'SELECT tool, source, outcome FROM audit_tool_calls ORDER BY id',
+      );
+      expect(rows).toEqual([
+        { tool: 'memory__read_graph', source: 'stdio', outcome: 'ok' },
+        { tool: 'everything__get-sum', source: 'stdio', outcome: 'ok' },
+      ]);
+    } finally {
+      await sql.close();
+    }
   }, 180_000);
 });
