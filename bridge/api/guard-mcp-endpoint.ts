@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { hostAllowed, JsonRpcCode, sendJsonRpcError } from '../../runtime/mcp/http-guards.js';
 import { type ApiKey, bearerToken, findApiKey, isLoopback } from './api-keys.js';
 import type { McpHttpHandler } from './mcp-mount.js';
@@ -40,6 +41,13 @@ export function guardMcpEndpoint(
             `Forbidden: API key '${key.name}' lacks the call scope`,
           );
         }
+        // The SDK's convention (`req.auth`): the transport hands it to request handlers as
+        // `extra.authInfo`, so the front knows which key made each call (audit rows).
+        (req as IncomingMessage & { auth?: AuthInfo }).auth = {
+          token: token!,
+          clientId: key.name,
+          scopes: [...key.scopes],
+        };
       }
       return handler.handle(req, res, parsedBody);
     },

@@ -14,7 +14,7 @@ export function observeMcpCalls(
   audit: AuditLog,
   source: 'mcp' | 'stdio' = 'mcp',
 ): CallObserver {
-  return ({ tool, server, arguments: args }) => {
+  return ({ tool, server, arguments: args, caller }) => {
     const id = randomUUID();
     const startedAt = new Date();
     const start = performance.now();
@@ -33,10 +33,9 @@ export function observeMcpCalls(
         ...(errorKind === undefined ? {} : { errorKind }),
         ...(error === undefined ? {} : { error }),
       });
-      // The MCP session's API key is checked at /mcp but not carried into the session (yet).
       audit.record({
         source,
-        keyName: null,
+        keyName: caller ?? null,
         tool,
         server,
         startedAt,

@@ -54,6 +54,8 @@ export type CallObserver = (call: {
   tool: string;
   server: string | null;
   arguments: Record<string, unknown>;
+  /** Who called: the API key's name when the transport authenticated the request (`authInfo.clientId`). */
+  caller?: string;
 }) => (outcome: ObservedOutcome) => void;
 
 /** One front instance: a low-level SDK server for one client session, and its cleanup. */
@@ -119,7 +121,13 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
       tool && !tool.local
         ? hub.beginCall({ session, requestId: extra.requestId, server: tool.server })
         : undefined;
-    const settle = options.observeCall?.({ tool: name, server: tool?.server ?? null, arguments: args });
+    const caller = extra.authInfo?.clientId;
+    const settle = options.observeCall?.({
+      tool: name,
+      server: tool?.server ?? null,
+      arguments: args,
+      ...(caller ? { caller } : {}),
+    });
     try {
       const result = await catalog.callTool(name, args, callOptions);
       settle?.(result.isError ? { outcome: 'tool_error', error: firstText(result) } : { outcome: 'ok' });

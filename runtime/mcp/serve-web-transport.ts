@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 
 /** The one event the SDK's transport writes for a message (it sets no `id:` without an event store). */
@@ -28,7 +29,12 @@ export async function serveWebTransport(
   res: ServerResponse,
   parsedBody?: unknown,
 ): Promise<void> {
-  const response = await transport.handleRequest(webRequest(req), { parsedBody });
+  // An authenticating guard in front may have put the caller on `req.auth` (the SDK's convention).
+  const authInfo = (req as IncomingMessage & { auth?: AuthInfo }).auth;
+  const response = await transport.handleRequest(webRequest(req), {
+    parsedBody,
+    ...(authInfo ? { authInfo } : {}),
+  });
   const mayAnswerJson = req.method === 'POST' && isOneRequest(parsedBody);
   await writeResponse(response, res, mayAnswerJson);
 }
