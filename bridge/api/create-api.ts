@@ -11,12 +11,14 @@ import { registerAuth } from './api-auth.js';
 import { assertSafeBinding, parseApiKeys } from './api-keys.js';
 import { ApiMetrics } from './api-metrics.js';
 import { type ApiOptions, resolveApiOptions } from './api-options.js';
+import type { TaskService } from '../tasks/task-service.js';
 import { AuditLog } from './audit-log.js';
 import { errorBody, sendError } from './error-replies.js';
 import { EventHub } from './event-hub.js';
 import { EVENTS_PATH_DOC, registerEventsRoute } from './events-route.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { type McpHttpHandler, registerMcpMount } from './mcp-mount.js';
+import { registerTaskRoutes } from './task-routes.js';
 import { ToolCallEvents } from './tool-call-events.js';
 import { registerToolRoutes } from './tool-routes.js';
 
@@ -37,6 +39,11 @@ export interface ApiDeps {
   toolEvents?: ToolCallEvents;
   /** The audit writer, to share it with another front. @defaultValue one over `sql` with options.redact */
   audit?: AuditLog;
+  /**
+   * Agent work: with it, the task, run, approval and agent routes and the `runs` / `approvals`
+   * event topics are served. @defaultValue none (those routes answer 404, those topics an error frame)
+   */
+  tasks?: TaskService;
 }
 
 /** What createApi adds to the Fastify instance, for the composition root and tests. */
@@ -68,7 +75,12 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
   const audit = deps.audit ?? new AuditLog(deps.sql, { redact: options.redact, logger: log });
   const metrics = new ApiMetrics(deps.fleet);
   const stopMetrics = toolEvents.onCall((event) => metrics.observe(event));
-  const hub = new EventHub({ fleet: deps.fleet, catalog: deps.catalog, toolEvents });
+  const hub = new EventHub({
+    fleet: deps.fleet,
+    catalog: deps.catalog,
+    toolEvents,
+    ...(deps.tasks ? { tasks: deps.tasks } : {}),
+  });
 
   const app = Fastify({ logger: false, bodyLimit: options.bodyLimitBytes });
   app.decorate('switchyard', { toolEvents, audit, metrics });
@@ -150,6 +162,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
     toolEvents,
     callTimeoutMs: options.callTimeoutMs,
   });
+  if (deps.tasks) registerTaskRoutes(app, deps.tasks, log);
   registerEventsRoute(app, hub, log);
   app.get('/openapi.json', { config: { scope: 'read' }, schema: { hide: true } }, async () => app.swagger());
   if (deps.mcpHandler) registerMcpMount(app, deps.mcpHandler, log);

@@ -5,18 +5,46 @@ import { ToolCallEventSchema } from './tool-call-events.js';
  * The frames of `GET /v1/events` (WebSocket), one JSON object per text message.
  *
  * Topics: `servers` (an upstream's state, circuit or fleet membership changed), `tools` (tool
- * calls started and finished, through any front), `catalog` (the merged lists changed).
+ * calls started and finished, through any front), `catalog` (the merged lists changed), and, when
+ * the API has a task service: `runs` (every event of agent runs this process hosts, in each run's
+ * order) and `approvals` (only `approval_requested` and `approval_decided` run events).
  */
-export const EVENT_TOPICS = ['servers', 'tools', 'catalog'] as const;
+export const EVENT_TOPICS = ['servers', 'tools', 'catalog', 'runs', 'approvals'] as const;
 export const TopicSchema = z.enum(EVENT_TOPICS);
 export type Topic = z.infer<typeof TopicSchema>;
+
+/** The topics that carry run events, and that `runId` / `agent` of a subscribe frame narrow. */
+export const RUN_TOPICS = ['runs', 'approvals'] as const satisfies readonly Topic[];
+export type RunTopic = (typeof RUN_TOPICS)[number];
+export const isRunTopic = (topic: Topic): topic is RunTopic =>
+  (RUN_TOPICS as readonly Topic[]).includes(topic);
+
+/** The run event types the `approvals` topic carries. */
+export const APPROVAL_EVENT_TYPES = ['approval_requested', 'approval_decided'];
 
 // ---- client → server ------------------------------------------------------------------------
 
 const topics = z.array(TopicSchema).min(1).max(EVENT_TOPICS.length);
 
+/** Narrows the run topics of one subscribe frame to one run and / or one agent. */
+export const RunFilterSchema = z.strictObject({
+  runId: z.string().min(1).max(200).optional(),
+  agent: z.string().min(1).max(64).optional(),
+});
+export type RunFilter = z.infer<typeof RunFilterSchema>;
+
 export const ClientFrameSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('subscribe'), topics }),
+  /**
+   * `runId` / `agent` apply to the run topics (`runs`, `approvals`) of the frame. Each distinct
+   * filter is its own subscription, so one socket may follow several runs.
+   */
+  z
+    .strictObject({ type: z.literal('subscribe'), topics, ...RunFilterSchema.shape })
+    .refine(
+      (frame) => (frame.runId === undefined && frame.agent === undefined) || frame.topics.some(isRunTopic),
+      { message: 'runId and agent narrow only the runs and approvals topics', path: ['topics'] },
+    ),
+  /** Unsubscribing from a run topic ends every subscription of that topic, whatever its filter. */
   z.strictObject({ type: z.literal('unsubscribe'), topics }),
   z.strictObject({ type: z.literal('ping') }),
 ]);
@@ -56,6 +84,18 @@ export type ServerEvent = z.infer<typeof ServerEventSchema>;
 
 export const CatalogEventSchema = z.object({ kinds: z.array(z.enum(['tools', 'resources', 'prompts'])) });
 
+/** A run event as the `runs` and `approvals` topics send it (`at` as an ISO 8601 string). */
+export const RunEventFrameSchema = z.object({
+  runId: z.string(),
+  agent: z.string(),
+  /** 1, 2, 3… per run: a client that reconnects reads what it missed with GET /v1/tasks/{id}?afterSeq=. */
+  seq: z.number(),
+  type: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  at: z.string(),
+});
+export type RunEventFrame = z.infer<typeof RunEventFrameSchema>;
+
 export const ServerFrameSchema = z.union([
   z.object({
     type: z.literal('event'),
@@ -64,10 +104,19 @@ export const ServerFrameSchema = z.union([
   }),
   z.object({ type: z.literal('event'), topic: z.literal('tools'), event: ToolCallEventSchema }),
   z.object({ type: z.literal('event'), topic: z.literal('catalog'), event: CatalogEventSchema }),
+  z.object({ type: z.literal('event'), topic: z.literal('runs'), event: RunEventFrameSchema }),
+  z.object({ type: z.literal('event'), topic: z.literal('approvals'), event: RunEventFrameSchema }),
   z.object({ type: z.literal('error'), message: z.string() }),
   z.object({ type: z.literal('pong') }),
-  /** The answer to subscribe / unsubscribe: the topics the socket now receives. */
-  z.object({ type: z.literal('subscribed'), topics: z.array(TopicSchema) }),
+  /**
+   * The answer to subscribe / unsubscribe: the topics the socket now receives, and the filters of
+   * its run-topic subscriptions (`{topic}` alone when unfiltered).
+   */
+  z.object({
+    type: z.literal('subscribed'),
+    topics: z.array(TopicSchema),
+    runFilters: z.array(z.object({ topic: z.enum(RUN_TOPICS), ...RunFilterSchema.shape })).optional(),
+  }),
 ]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;
 

@@ -2,22 +2,49 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogChange } from '../catalog/catalog-entries.js';
 import type { Fleet, MembershipChange } from '../fleet/fleet.js';
 import type { CircuitChange, StateChange } from '../fleet/upstream-events.js';
-import type { ServerFrame, Topic } from './event-frames.js';
+import type { LiveRunEvent } from '../../runtime/actors/run-event-bus.js';
+import type { TaskService } from '../tasks/task-service.js';
+import {
+  APPROVAL_EVENT_TYPES,
+  type RunEventFrame,
+  type RunFilter,
+  type RunTopic,
+  type ServerFrame,
+  type Topic,
+} from './event-frames.js';
 import type { ToolCallEvent, ToolCallEvents } from './tool-call-events.js';
 
 export type FrameListener = (frame: ServerFrame) => void;
+
+/** The frame form of a live run event. */
+export function runEventFrame(event: LiveRunEvent): RunEventFrame {
+  return {
+    runId: event.runId,
+    agent: event.agent,
+    seq: event.seq,
+    type: event.type,
+    data: event.data,
+    at: event.at.toISOString(),
+  };
+}
 
 /**
  * Turns the fleet's, the catalog's and the tool-call emitter's events into event frames by topic
  * and hands each to the listeners of its topic. One hub per API: it listens to its sources once,
  * however many sockets are open. `close` stops listening.
+ *
+ * The run topics are different: each subscription is a filtered listener on the task service's
+ * run events (the run event bus filters by run and agent itself, and keeps each run's order).
  */
 export class EventHub {
   private readonly listeners = new Map<Topic, Set<FrameListener>>();
   private readonly detach: Array<() => void> = [];
+  private readonly runSubscriptions = new Set<() => void>();
+  private readonly tasks: TaskService | undefined;
 
-  constructor(sources: { fleet: Fleet; catalog: Catalog; toolEvents: ToolCallEvents }) {
+  constructor(sources: { fleet: Fleet; catalog: Catalog; toolEvents: ToolCallEvents; tasks?: TaskService }) {
     const { fleet, catalog, toolEvents } = sources;
+    this.tasks = sources.tasks;
     const onState = (change: StateChange) => this.publish('servers', { kind: 'state', ...change });
     const onCircuit = (change: CircuitChange) => this.publish('servers', { kind: 'circuit', ...change });
     const onMembership = (change: MembershipChange) =>
@@ -37,7 +64,7 @@ export class EventHub {
   }
 
   /** Adds `listener` to `topic`; returns the function that removes it. */
-  subscribe(topic: Topic, listener: FrameListener): () => void {
+  subscribe(topic: Exclude<Topic, RunTopic>, listener: FrameListener): () => void {
     let set = this.listeners.get(topic);
     if (!set) {
       set = new Set();
@@ -47,8 +74,35 @@ export class EventHub {
     return () => set.delete(listener);
   }
 
+  /** Whether the run topics can be subscribed to (the API was given a task service). */
+  get hasRunTopics(): boolean {
+    return this.tasks !== undefined;
+  }
+
+  /**
+   * Adds `listener` to a run topic, narrowed by `filter`; returns the function that removes it,
+   * or undefined when the API has no task service.
+   */
+  subscribeRuns(topic: RunTopic, filter: RunFilter, listener: FrameListener): (() => void) | undefined {
+    if (!this.tasks) return undefined;
+    const off = this.tasks.subscribe(
+      (event) => listener({ type: 'event', topic, event: runEventFrame(event) }),
+      {
+        ...filter,
+        ...(topic === 'approvals' ? { types: APPROVAL_EVENT_TYPES } : {}),
+      },
+    );
+    const remove = () => {
+      off();
+      this.runSubscriptions.delete(remove);
+    };
+    this.runSubscriptions.add(remove);
+    return remove;
+  }
+
   close(): void {
     for (const off of this.detach.splice(0)) off();
+    for (const off of [...this.runSubscriptions]) off();
     this.listeners.clear();
   }
 

@@ -1,7 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../../runtime/logger.js';
-import { parseClientFrame, type ServerFrame, type Topic } from './event-frames.js';
+import {
+  isRunTopic,
+  parseClientFrame,
+  type RunFilter,
+  type RunTopic,
+  type ServerFrame,
+  type Topic,
+} from './event-frames.js';
 import type { EventHub } from './event-hub.js';
 
 /**
@@ -12,9 +19,11 @@ export const EVENTS_PATH_DOC = {
   get: {
     summary: 'Event stream (WebSocket)',
     description:
-      'Upgrade to a WebSocket. Send {"type":"subscribe","topics":["servers","tools","catalog"]} ' +
-      '(or unsubscribe, or {"type":"ping"}); receive {"type":"event",topic,event}, ' +
-      '{"type":"subscribed",topics}, {"type":"error",message} and {"type":"pong"} frames.',
+      'Upgrade to a WebSocket. Send {"type":"subscribe","topics":["servers","tools","catalog","runs","approvals"]} ' +
+      '(runs and approvals take an optional "runId" and "agent" in the same frame, and need the task service), ' +
+      'or unsubscribe, or {"type":"ping"}; receive {"type":"event",topic,event}, ' +
+      '{"type":"subscribed",topics,runFilters?}, {"type":"error",message} and {"type":"pong"} frames. ' +
+      'Run events are {runId,agent,seq,type,data,at}; approvals carries approval_requested and approval_decided.',
     tags: ['events'],
     responses: { 101: { description: 'Switching protocols' }, 401: { description: 'No valid key' } },
   },
@@ -37,6 +46,17 @@ export function registerEventsRoute(app: FastifyInstance, hub: EventHub, log: Lo
     },
     (socket: WebSocket) => {
       const subscriptions = new Map<Topic, () => void>();
+      // Run topics: one subscription per distinct filter, keyed by topic + filter.
+      const runSubscriptions = new Map<string, { topic: RunTopic; filter: RunFilter; off: () => void }>();
+      const subscribedFrame = (): ServerFrame => {
+        const runTopics = new Set([...runSubscriptions.values()].map((entry) => entry.topic));
+        const runFilters = [...runSubscriptions.values()].map(({ topic, filter }) => ({ topic, ...filter }));
+        return {
+          type: 'subscribed',
+          topics: [...subscriptions.keys(), ...runTopics],
+          ...(runFilters.length > 0 ? { runFilters } : {}),
+        };
+      };
       const send = (frame: ServerFrame) => {
         if (socket.readyState !== socket.OPEN) return;
         // Backpressure: a client that does not read is cut off instead of growing our memory.
@@ -51,7 +71,27 @@ export function registerEventsRoute(app: FastifyInstance, hub: EventHub, log: Lo
         if ('error' in parsed) return send({ type: 'error', message: parsed.error });
         const { frame } = parsed;
         if (frame.type === 'ping') return send({ type: 'pong' });
+        if (frame.type === 'subscribe' && frame.topics.some(isRunTopic) && !hub.hasRunTopics)
+          return send({ type: 'error', message: 'the runs and approvals topics need the task service' });
         for (const topic of frame.topics) {
+          if (isRunTopic(topic)) {
+            if (frame.type === 'subscribe') {
+              const filter: RunFilter = {
+                ...(frame.runId === undefined ? {} : { runId: frame.runId }),
+                ...(frame.agent === undefined ? {} : { agent: frame.agent }),
+              };
+              const key = JSON.stringify([topic, filter.runId ?? null, filter.agent ?? null]);
+              const off = runSubscriptions.has(key) ? undefined : hub.subscribeRuns(topic, filter, send);
+              if (off) runSubscriptions.set(key, { topic, filter, off });
+            } else {
+              for (const [key, entry] of runSubscriptions)
+                if (entry.topic === topic) {
+                  entry.off();
+                  runSubscriptions.delete(key);
+                }
+            }
+            continue;
+          }
           if (frame.type === 'subscribe' && !subscriptions.has(topic))
             subscriptions.set(topic, hub.subscribe(topic, send));
           if (frame.type === 'unsubscribe') {
@@ -59,12 +99,14 @@ export function registerEventsRoute(app: FastifyInstance, hub: EventHub, log: Lo
             subscriptions.delete(topic);
           }
         }
-        send({ type: 'subscribed', topics: [...subscriptions.keys()] });
+        send(subscribedFrame());
       });
       socket.on('error', (error) => log.warn({ err: error }, 'event socket error'));
       socket.on('close', () => {
         for (const off of subscriptions.values()) off();
         subscriptions.clear();
+        for (const { off } of runSubscriptions.values()) off();
+        runSubscriptions.clear();
       });
     },
   );

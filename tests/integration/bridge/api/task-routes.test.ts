@@ -1,0 +1,332 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { createApi } from '../../../../bridge/api/create-api.js';
+import { type ServerFrame, ServerFrameSchema } from '../../../../bridge/api/event-frames.js';
+import { TaskService } from '../../../../bridge/tasks/task-service.js';
+import { RunSupervisor } from '../../../../runtime/actors/run-supervisor.js';
+import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
+import { InlineTaskQueue } from '../../../../runtime/queue/inline-task-queue.js';
+import { createRunTaskHandler } from '../../../../runtime/queue/run-task-handler.js';
+import { migrate } from '../../../../stores/sql/migrate.js';
+import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
+import type { Sql } from '../../../../stores/sql/sql.js';
+import { connectToolServer, gatedAgent } from '../../../support/actor-test-kit.js';
+import { type ApiHarness, bearer, createApiHarness, recordingSql } from './api-harness.js';
+
+// The task, run, approval and agent routes and the runs / approvals event topics, on a listening
+// API over a real TaskService: PGlite run store, run supervisor, inline queue with a worker, and
+// a real MCP test server behind the agents' tools.
+
+const ADMIN = 'tasks-admin-0123456789';
+const CALLER = 'tasks-caller-0123456789';
+const READER = 'tasks-reader-0123456789';
+
+let harness: ApiHarness;
+let sql: Sql;
+let kit: Awaited<ReturnType<typeof connectToolServer>>;
+let supervisor: RunSupervisor;
+let queue: InlineTaskQueue;
+let api: FastifyInstance;
+let wsUrl: string;
+
+beforeAll(async () => {
+  harness = await createApiHarness();
+  sql = await PgliteSql.open({});
+  await migrate(sql, MIGRATIONS);
+  kit = await connectToolServer();
+  supervisor = new RunSupervisor({
+    store: new SqlRunStore(sql),
+    tools: kit.catalog,
+    // `gated-slow` calls `slow` first, which waits until it is cancelled.
+    agents: [gatedAgent(), { ...gatedAgent({ tool: 'slow' }), name: 'gated-slow' }],
+    exclusive: true,
+  });
+  await supervisor.start();
+  queue = new InlineTaskQueue();
+  queue.process(createRunTaskHandler(supervisor), { concurrency: 4 });
+  api = await createApi({
+    catalog: harness.catalog,
+    fleet: harness.fleet,
+    sql: recordingSql(),
+    tasks: new TaskService(queue, supervisor),
+    options: {
+      keys: [
+        { name: 'ops', key: ADMIN, scopes: ['read', 'call', 'admin'] },
+        { name: 'app', key: CALLER, scopes: ['read', 'call'] },
+        { name: 'viewer', key: READER, scopes: ['read'] },
+      ],
+    },
+  });
+  await api.listen({ host: '127.0.0.1', port: 0 });
+  wsUrl = `ws://127.0.0.1:${(api.server.address() as AddressInfo).port}/v1/events`;
+}, 120_000);
+
+afterAll(async () => {
+  await api?.close();
+  await queue?.close();
+  await supervisor?.close();
+  await kit?.close();
+  await sql?.close();
+  await harness?.close();
+});
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function call(method: 'GET' | 'POST' | 'DELETE', url: string, key = ADMIN, payload?: unknown) {
+  const response = await api.inject({
+    method,
+    url,
+    headers: bearer(key),
+    ...(payload === undefined ? {} : { payload: payload as Json }),
+  });
+  return { status: response.statusCode, body: response.json() as Json, headers: response.headers };
+}
+
+const submit = (spec: unknown, key = CALLER) => call('POST', '/v1/tasks', key, spec);
+
+/** Polls GET /v1/tasks/{id} until the run's status is `status`. */
+async function untilStatus(runId: string, status: string): Promise<Json> {
+  let body: Json = {};
+  await expect
+    .poll(async () => (body = (await call('GET', `/v1/tasks/${runId}`)).body).status, { timeout: 60_000 })
+    .toBe(status);
+  return body;
+}
+
+/** A connected ws client that keeps every frame (each checked against the schema). */
+async function connect(key = READER) {
+  const socket = new WebSocket(wsUrl, { headers: bearer(key) });
+  const frames: ServerFrame[] = [];
+  const waiters: Array<() => void> = [];
+  socket.on('message', (data) => {
+    frames.push(ServerFrameSchema.parse(JSON.parse(String(data))));
+    for (const wake of waiters.splice(0)) wake();
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  const next = (match: (f: ServerFrame) => boolean) =>
+    new Promise<ServerFrame>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no matching frame; got ${JSON.stringify(frames)}`)),
+        60_000,
+      );
+      const look = () => {
+        const found = frames.find(match);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found);
+        } else waiters.push(look);
+      };
+      look();
+    });
+  const subscribe = async (frame: Json) => {
+    const before = frames.length;
+    socket.send(JSON.stringify({ type: 'subscribe', ...frame }));
+    return next((f) => f.type === 'subscribed' && frames.indexOf(f) >= before);
+  };
+  return { socket, frames, next, subscribe };
+}
+
+const runEvents = (frames: ServerFrame[], topic: 'runs' | 'approvals', runId: string) =>
+  frames.flatMap((f) =>
+    f.type === 'event' && f.topic === topic && f.event.runId === runId ? [f.event] : [],
+  );
+
+describe('the task routes', { timeout: 120_000 }, () => {
+  it('submit answers 202, the task parks for approval with its events, and approving completes it with result and cost', async () => {
+    const submitted = await submit({ agent: 'gated', input: { by: 2 } });
+    expect(submitted.status).toBe(202);
+    expect(submitted.body).toMatchObject({ created: true, status: `/v1/tasks/${submitted.body.runId}` });
+    expect(submitted.headers.location).toBe(submitted.body.status);
+    const runId = submitted.body.runId as string;
+
+    const parked = await untilStatus(runId, 'awaiting_approval');
+    expect(parked.requestedBy).toBe('app');
+    expect(parked.events.map((e: Json) => e.type)).toContain('approval_requested');
+    expect(parked.events.map((e: Json) => e.seq)).toEqual(parked.events.map((_: Json, i: number) => i + 1));
+
+    const pending = await call('GET', '/v1/approvals?state=pending', READER);
+    expect(pending.status).toBe(200);
+    expect(pending.body.approvals).toContainEqual(expect.objectContaining({ runId, state: 'pending' }));
+
+    const approved = await call('POST', `/v1/runs/${runId}/approve`, ADMIN, { reason: 'looks right' });
+    expect(approved.status).toBe(200);
+    expect(approved.body.approval).toMatchObject({
+      runId,
+      state: 'approved',
+      decidedBy: 'ops',
+      reason: 'looks right',
+    });
+
+    const done = await untilStatus(runId, 'completed');
+    expect(done.result).toEqual({ looked: 'value of x' });
+    expect(done.cost).toMatchObject({ toolCalls: 2 });
+    expect(kit.log.lookupCalls).toBeGreaterThanOrEqual(1);
+
+    // afterSeq pages the event log.
+    const last = done.events.at(-1).seq as number;
+    const after = await call('GET', `/v1/tasks/${runId}?afterSeq=${last - 1}`, READER);
+    expect(after.body.events.map((e: Json) => e.seq)).toEqual([last]);
+
+    const completed = await call('GET', '/v1/runs?state=completed', READER);
+    expect(completed.status).toBe(200);
+    expect(completed.body.runs).toContainEqual(
+      expect.objectContaining({ runId, status: 'completed', agent: 'gated' }),
+    );
+    const stillPending = await call('GET', '/v1/approvals?state=pending', READER);
+    expect(stillPending.body.approvals.map((a: Json) => a.runId)).not.toContain(runId);
+  });
+
+  it('a second submit with the same idempotency key answers the same run, not created', async () => {
+    const first = await submit({ agent: 'gated', input: { by: 1 }, idempotencyKey: 'api-order-9' });
+    const second = await submit({ agent: 'gated', input: { by: 1 }, idempotencyKey: 'api-order-9' });
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(202);
+    expect(second.body).toMatchObject({ runId: first.body.runId, created: false });
+    await untilStatus(first.body.runId, 'awaiting_approval');
+    expect(
+      (await call('POST', `/v1/runs/${first.body.runId}/reject`, ADMIN, {})).body.approval,
+    ).toMatchObject({
+      state: 'rejected',
+      decidedBy: 'ops',
+    });
+    await untilStatus(first.body.runId, 'failed');
+  });
+
+  it('a bad body is a 400 naming the field; an unknown agent or task a 404', async () => {
+    const bad = await submit({ agent: 'gated', input: {}, attempts: 0 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'bad_request', details: { field: 'attempts' } });
+    expect(bad.body.error.message).toMatch(/attempts/);
+    const misspelt = await submit({ agent: 'gated', input: {}, atempts: 2 });
+    expect(misspelt.body.error.details.field).toBe('atempts');
+    const impersonating = await submit({ agent: 'gated', input: {}, requestedBy: 'someone-else' });
+    expect(impersonating.status).toBe(400);
+    expect(impersonating.body.error.details.field).toBe('requestedBy');
+
+    const unknown = await submit({ agent: 'nobody', input: {} });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toMatch(/agent 'nobody'/);
+    expect((await call('GET', '/v1/tasks/no-such-run', READER)).status).toBe(404);
+    expect((await call('DELETE', '/v1/tasks/no-such-run', CALLER)).status).toBe(404);
+    expect((await call('POST', '/v1/runs/no-such-run/approve', ADMIN, {})).status).toBe(404);
+    expect((await call('GET', '/v1/runs?state=sleeping', READER)).body.error.details.field).toMatch(/^state/);
+  });
+
+  it('approving a run with no pending approval is a 409', async () => {
+    const [run] = (await call('GET', '/v1/runs?state=completed', READER)).body.runs as Json[];
+    expect(run).toBeDefined();
+    const reply = await call('POST', `/v1/runs/${run!.runId}/approve`, ADMIN, {});
+    expect(reply.status).toBe(409);
+    expect(reply.body.error.message).toMatch(/no pending approval/);
+  });
+
+  it('DELETE during a slow tool call cancels the run and the MCP server sees the call cancelled', async () => {
+    const { body } = await submit({ agent: 'gated-slow', input: { by: 1 } });
+    const runId = body.runId as string;
+    await expect.poll(() => kit.log.slowStarted.length, { timeout: 60_000 }).toBeGreaterThan(0);
+    const cancelled = await call('DELETE', `/v1/tasks/${runId}`, CALLER, { reason: 'changed my mind' });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.runId).toBe(runId);
+    await untilStatus(runId, 'cancelled');
+    await expect.poll(() => kit.log.cancelled, { timeout: 30_000 }).toContain('a');
+  });
+
+  it('GET /v1/agents lists the agents', async () => {
+    const reply = await call('GET', '/v1/agents', READER);
+    expect(reply.status).toBe(200);
+    expect(reply.body.agents.map((a: Json) => a.name).sort()).toEqual(['gated', 'gated-slow']);
+    expect(reply.body.agents[0]).toMatchObject({ description: expect.any(String), version: '1' });
+  });
+
+  it('documents the routes in the OpenAPI document', async () => {
+    const { body } = await call('GET', '/openapi.json', READER);
+    for (const path of [
+      '/v1/tasks',
+      '/v1/tasks/{id}',
+      '/v1/runs/{id}/approve',
+      '/v1/approvals',
+      '/v1/agents',
+      '/v1/runs',
+    ])
+      expect(Object.keys(body.paths)).toContain(path);
+    expect(
+      body.paths['/v1/tasks'].post.requestBody.content['application/json'].schema.properties,
+    ).toHaveProperty('idempotencyKey');
+  });
+
+  it('enforces scopes: read cannot submit or cancel, call cannot approve', async () => {
+    const submitted = await submit({ agent: 'gated', input: { by: 1 } }, READER);
+    expect(submitted.status).toBe(403);
+    expect(submitted.body.error.message).toMatch(/'call' scope/);
+    expect((await call('DELETE', '/v1/tasks/any', READER)).status).toBe(403);
+    const approve = await call('POST', '/v1/runs/any/approve', CALLER, {});
+    expect(approve.status).toBe(403);
+    expect(approve.body.error.message).toMatch(/'admin' scope/);
+    expect((await api.inject({ method: 'GET', url: '/v1/agents' })).statusCode).toBe(401);
+  });
+
+  it('the runs topic sends a run’s events in order; the approvals topic sends approval_requested', async () => {
+    const byAgent = await connect();
+    const approvals = await connect();
+    expect((await byAgent.subscribe({ topics: ['runs'], agent: 'gated' })).type).toBe('subscribed');
+    await approvals.subscribe({ topics: ['approvals'] });
+
+    const { body } = await submit({ agent: 'gated', input: { by: 4 } });
+    const runId = body.runId as string;
+    const requested = await approvals.next(
+      (f) => f.type === 'event' && f.topic === 'approvals' && f.event.runId === runId,
+    );
+    expect(requested).toMatchObject({
+      event: { type: 'approval_requested', agent: 'gated', data: { what: 'finish' } },
+    });
+
+    // A second socket follows this run only, from the approval on.
+    await untilStatus(runId, 'awaiting_approval');
+    const byRun = await connect();
+    const ack = await byRun.subscribe({ topics: ['runs'], runId });
+    expect(ack).toMatchObject({ topics: ['runs'], runFilters: [{ topic: 'runs', runId }] });
+    await call('POST', `/v1/runs/${runId}/approve`, ADMIN, {});
+    const isDone = (f: ServerFrame) =>
+      f.type === 'event' && f.topic === 'runs' && f.event.runId === runId && f.event.type === 'run_completed';
+    await byAgent.next(isDone);
+    await byRun.next(isDone);
+
+    const stored = (await call('GET', `/v1/tasks/${runId}`, READER)).body.events as Json[];
+    const live = runEvents(byAgent.frames, 'runs', runId);
+    // Everything the run emitted, in order, as stored.
+    expect(live.map((e) => [e.seq, e.type])).toEqual(
+      stored.map((e) => [e.seq, e.type]).slice(0, live.length),
+    );
+    expect(live.map((e) => e.seq)).toEqual(live.map((_, i) => i + 1));
+    const followed = runEvents(byRun.frames, 'runs', runId);
+    expect(followed[0]!.type).toBe('approval_decided');
+    expect(followed.map((e) => e.seq)).toEqual(followed.map((_, i) => followed[0]!.seq + i));
+    await approvals.next(
+      (f) =>
+        f.type === 'event' &&
+        f.topic === 'approvals' &&
+        f.event.runId === runId &&
+        f.event.type === 'approval_decided',
+    );
+    // The approvals topic carries nothing but approval events.
+    expect(runEvents(approvals.frames, 'approvals', runId).map((e) => e.type)).toEqual([
+      'approval_requested',
+      'approval_decided',
+    ]);
+    for (const client of [byAgent, approvals, byRun]) client.socket.close();
+  });
+
+  it('rejects runId on a frame without a run topic', async () => {
+    const client = await connect();
+    client.socket.send(JSON.stringify({ type: 'subscribe', topics: ['tools'], runId: 'x' }));
+    const error = await client.next((f) => f.type === 'error');
+    expect(error).toMatchObject({ message: expect.stringMatching(/runId and agent narrow only/) });
+    client.socket.close();
+  });
+});
