@@ -1,0 +1,249 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Catalog } from '../../../../bridge/catalog/catalog.js';
+import { Fleet } from '../../../../bridge/fleet/fleet.js';
+import { FrontHub } from '../../../../bridge/front/front-hub.js';
+import { createFrontServer, type FrontInstance } from '../../../../bridge/front/front-server.js';
+import { TaskService } from '../../../../bridge/tasks/task-service.js';
+import { createTaskTools } from '../../../../bridge/tasks/task-tools.js';
+import { RunSupervisor } from '../../../../runtime/actors/run-supervisor.js';
+import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
+import { InlineTaskQueue } from '../../../../runtime/queue/inline-task-queue.js';
+import { createRunTaskHandler } from '../../../../runtime/queue/run-task-handler.js';
+import { migrate } from '../../../../stores/sql/migrate.js';
+import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
+import type { Sql } from '../../../../stores/sql/sql.js';
+import { connectToolServer, gatedAgent } from '../../../support/actor-test-kit.js';
+
+// The real path of a Claude Desktop call: an SDK client → the bridge front (in-memory transport)
+// → the catalog's local tools → TaskService → inline queue → run supervisor → a real MCP test
+// server for the agent's own tool calls.
+
+type Kit = Awaited<ReturnType<typeof connectToolServer>>;
+
+function json(result: CallToolResult): Record<string, unknown> {
+  return result.structuredContent as Record<string, unknown>;
+}
+
+function textOf(result: CallToolResult): string {
+  return result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+}
+
+describe('the task tools on the bridge front', { timeout: 120_000 }, () => {
+  let sql: Sql;
+  let kit: Kit;
+  let supervisor: RunSupervisor;
+  let queue: InlineTaskQueue;
+  let tasks: TaskService;
+  let fleet: Fleet;
+  let catalog: Catalog;
+  let front: FrontInstance;
+  let client: Client;
+
+  async function setUp(tool?: string): Promise<void> {
+    sql = await PgliteSql.open({});
+    await migrate(sql, MIGRATIONS);
+    kit = await connectToolServer();
+    supervisor = new RunSupervisor({
+      store: new SqlRunStore(sql),
+      tools: kit.catalog,
+      agents: [gatedAgent(tool ? { tool } : {})],
+      exclusive: true,
+    });
+    await supervisor.start();
+    queue = new InlineTaskQueue();
+    queue.process(createRunTaskHandler(supervisor), { concurrency: 4 });
+    tasks = new TaskService(queue, supervisor);
+    fleet = new Fleet();
+    catalog = new Catalog(fleet, { debounceMs: 5 });
+    catalog.addLocalTools(createTaskTools(tasks, { pollMs: 50 }));
+    front = createFrontServer({ catalog, hub: new FrontHub() });
+    client = new Client({ name: 'desktop-test', version: '1.0.0' });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await front.server.connect(serverSide);
+    await client.connect(clientSide);
+  }
+
+  afterEach(async () => {
+    await client.close();
+    await front.cleanup();
+    catalog.close();
+    await fleet.stop();
+    await queue.close();
+    await supervisor.close();
+    await kit.close();
+    await sql.close();
+  });
+
+  const call = async (
+    name: string,
+    args: Record<string, unknown>,
+    options: Parameters<Client['callTool']>[2] = {},
+  ) => (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult;
+
+  describe('with the gated agent', () => {
+    beforeEach(() => setUp());
+
+    it('lists the five tools with JSON Schema inputs and honest annotations', async () => {
+      const { tools } = await client.listTools();
+      const byName = new Map(tools.map((tool) => [tool.name, tool]));
+      expect([...byName.keys()].sort()).toEqual([
+        'agents__run',
+        'runs__approve',
+        'runs__reject',
+        'tasks__status',
+        'tasks__submit',
+      ]);
+      expect(byName.get('agents__run')?.annotations).toMatchObject({
+        readOnlyHint: false,
+        idempotentHint: false,
+      });
+      expect(byName.get('tasks__status')?.annotations).toMatchObject({ readOnlyHint: true });
+      expect(byName.get('agents__run')?.inputSchema).toMatchObject({
+        type: 'object',
+        required: expect.arrayContaining(['agent']),
+        properties: { agent: { type: 'string' }, priority: { type: 'integer' } },
+      });
+    });
+
+    it('agents__run sends a progress notification per run event and answers when the run parks for approval', async () => {
+      const progress: Progress[] = [];
+      const result = await call(
+        'agents__run',
+        { agent: 'gated', input: { by: 2 }, idempotencyKey: 'desk-1' },
+        { onprogress: (p) => progress.push(p) },
+      );
+      expect(result.isError).toBeFalsy();
+      const answer = json(result);
+      expect(answer).toMatchObject({ status: 'awaiting_approval', created: true });
+      expect(textOf(result)).toMatch(/runs__approve/);
+      const runId = answer.runId as string;
+
+      const { events } = await tasks.status(runId);
+      expect(progress.length).toBeGreaterThan(0);
+      // One notification per event, in seq order, up to the approval request.
+      expect(progress.map((p) => p.progress)).toEqual(events.map((e) => e.seq).slice(0, progress.length));
+      expect(progress.map((p) => p.message)).toContain('tool_call_started counter_add');
+      expect(progress.some((p) => p.message?.startsWith('approval_requested'))).toBe(true);
+
+      // Approving over MCP resumes the run to completion, recorded as decided by 'mcp'.
+      const approved = await call('runs__approve', { runId, reason: 'looks fine' });
+      expect(approved.isError).toBeFalsy();
+      expect(json(approved)).toMatchObject({
+        runId,
+        state: 'approved',
+        decidedBy: 'mcp',
+        reason: 'looks fine',
+      });
+      const done = await tasks.waitForStop(runId, 60_000);
+      expect(done).toMatchObject({ status: 'completed', output: { looked: 'value of x' } });
+
+      const status = json(await call('tasks__status', { runId }));
+      expect(status).toMatchObject({ runId, status: 'completed', result: { looked: 'value of x' } });
+      expect((status.events as Array<{ type: string }>).map((e) => e.type)).toContain('run_completed');
+
+      // The same task again is the same run: agents__run answers with its result, run once.
+      const again = await call('agents__run', { agent: 'gated', input: { by: 2 }, idempotencyKey: 'desk-1' });
+      expect(again.isError).toBeFalsy();
+      expect(json(again)).toMatchObject({
+        runId,
+        created: false,
+        status: 'completed',
+        result: { looked: 'value of x' },
+      });
+      expect(kit.log.counterCalls).toBe(1);
+    });
+
+    it('tasks__submit answers at once with the run id, and tasks__status follows it with afterSeq', async () => {
+      const submitted = await call('tasks__submit', {
+        agent: 'gated',
+        input: { by: 1 },
+        idempotencyKey: 'k-1',
+      });
+      expect(submitted.isError).toBeFalsy();
+      const { runId } = json(submitted) as { runId: string };
+      expect(json(submitted)).toMatchObject({ created: true });
+      expect(
+        json(await call('tasks__submit', { agent: 'gated', input: { by: 1 }, idempotencyKey: 'k-1' })),
+      ).toEqual(expect.objectContaining({ runId, created: false }));
+
+      await tasks.waitForStop(runId, 60_000);
+      const all = json(await call('tasks__status', { runId }));
+      expect(all).toMatchObject({ runId, status: 'awaiting_approval', state: 'completed' });
+      const events = all.events as Array<{ seq: number }>;
+      expect(events.length).toBeGreaterThan(1);
+      const later = json(await call('tasks__status', { runId, afterSeq: events[0]!.seq }));
+      expect((later.events as Array<{ seq: number }>).map((e) => e.seq)).toEqual(
+        events.slice(1).map((e) => e.seq),
+      );
+    });
+
+    it('runs__reject takes the rejected path; a second decision is an error saying there is no pending approval', async () => {
+      const { runId } = json(await call('tasks__submit', { agent: 'gated', input: { by: 1 } })) as {
+        runId: string;
+      };
+      await tasks.waitForStop(runId, 60_000);
+      const rejected = await call('runs__reject', { runId, reason: 'no' });
+      expect(json(rejected)).toMatchObject({ runId, state: 'rejected', decidedBy: 'mcp' });
+      const stopped = await supervisor.waitFor(runId, (s) => s === 'completed' || s === 'failed');
+      expect(stopped.output ?? null).not.toEqual({ looked: 'value of x' });
+      expect(kit.log.lookupCalls).toBe(0);
+
+      const again = await call('runs__approve', { runId });
+      expect(again.isError).toBe(true);
+      expect(textOf(again)).toMatch(/no pending approval/);
+    });
+
+    it('bad input, an unknown agent and an unknown run are isError results naming what is wrong', async () => {
+      const badField = await call('agents__run', { agent: 'gated', input: {}, priority: 'high' });
+      expect(badField.isError).toBe(true);
+      expect(textOf(badField)).toMatch(/priority/);
+
+      const unknownKey = await call('tasks__submit', { agent: 'gated', input: {}, atempts: 2 });
+      expect(unknownKey.isError).toBe(true);
+      expect(textOf(unknownKey)).toMatch(/atempts/);
+
+      const noAgent = await call('agents__run', { agent: 'nobody', input: {} });
+      expect(noAgent.isError).toBe(true);
+      expect(textOf(noAgent)).toMatch(/agent 'nobody' does not exist; the agents are: gated/);
+
+      const noRun = await call('tasks__status', { runId: 'run-missing' });
+      expect(noRun.isError).toBe(true);
+      expect(textOf(noRun)).toMatch(/run-missing/);
+      expect(await supervisor.listRuns({})).toEqual([]);
+    });
+  });
+
+  describe('with the agent whose first tool waits until cancelled', () => {
+    beforeEach(() => setUp('slow'));
+
+    it('cancelling agents__run cancels the run and the tool call it was in', async () => {
+      const controller = new AbortController();
+      const progress: Progress[] = [];
+      const pending = call(
+        'agents__run',
+        { agent: 'gated', input: { by: 1 } },
+        {
+          signal: controller.signal,
+          onprogress: (p) => {
+            progress.push(p);
+            // Cancel once the run is inside the slow tool call.
+            if (p.message === 'tool_call_started slow') controller.abort('the person pressed stop');
+          },
+        },
+      );
+      await expect(pending).rejects.toThrow();
+      expect(progress.map((p) => p.message)).toContain('tool_call_started slow');
+
+      const [run] = await supervisor.listRuns({ agent: 'gated' });
+      const cancelled = await supervisor.waitFor(run!.id, (s) => s === 'cancelled', 60_000);
+      expect(cancelled.status).toBe('cancelled');
+      await expect.poll(() => kit.log.cancelled, { timeout: 30_000 }).toEqual(['a']);
+      const { events } = await tasks.status(run!.id);
+      expect(events.find((e) => e.type === 'run_cancelled')?.data).toMatchObject({ by: 'mcp' });
+    });
+  });
+});
