@@ -1,5 +1,12 @@
 import { Command } from 'commander';
 import { registerAgentsCommand } from './commands/agents-command.js';
+import {
+  registerApprovalsCommand,
+  registerApproveCommand,
+  registerRejectCommand,
+} from './commands/approve-command.js';
+import { registerRunsCommand } from './commands/runs-command.js';
+import { registerSubmitCommand } from './commands/submit-command.js';
 import { registerCallCommand } from './commands/call-command.js';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerDoctorCommand } from './commands/doctor-command.js';
@@ -30,5 +37,10 @@ export function buildProgram(): Command {
   registerCallCommand(program);
   registerAgentsCommand(program);
   registerWorkerCommand(program);
+  registerSubmitCommand(program);
+  registerRunsCommand(program);
+  registerApproveCommand(program);
+  registerRejectCommand(program);
+  registerApprovalsCommand(program);
   return program;
 }

@@ -4,6 +4,7 @@ import { AuditLog } from '../api/audit-log.js';
 import { observeMcpCalls } from '../api/observe-mcp-calls.js';
 import { ToolCallEvents } from '../api/tool-call-events.js';
 import { composeBridge } from '../compose-bridge.js';
+import { composeTasks } from '../compose-tasks.js';
 import { commandContext } from '../context.js';
 import { createFrontServer } from '../front/front-server.js';
 import { openSqlFromConfig } from '../sql-from-config.js';
@@ -34,6 +35,11 @@ export function registerMcpCommand(program: Command): void {
       const ownSql = bridge.sql ? undefined : await openSqlFromConfig(config, logger);
       const audit = new AuditLog(bridge.sql ?? ownSql!, { redact: config.api.redact, logger });
       const observeCall = observeMcpCalls(new ToolCallEvents(logger), audit, 'stdio');
+      // Agent work from the MCP client (agents__run, tasks__submit, runs__approve, …).
+      const work = composeTasks({ config, bridge, sql: bridge.sql ?? ownSql!, logger });
+      void work
+        .start()
+        .catch((error: unknown) => logger.error({ err: error }, 'the agent runtime could not start'));
       try {
         const handle = await serveStdio(
           () =>
@@ -49,6 +55,7 @@ export function registerMcpCommand(program: Command): void {
         );
         await handle.closed;
       } finally {
+        await work.close();
         await audit.flush();
         await bridge.close();
         await ownSql?.close();

@@ -6,9 +6,8 @@ import { AuditLog } from '../api/audit-log.js';
 import { guardMcpEndpoint } from '../api/guard-mcp-endpoint.js';
 import { observeMcpCalls } from '../api/observe-mcp-calls.js';
 import { ToolCallEvents } from '../api/tool-call-events.js';
-import { agentsFromConfig } from '../agents-from-config.js';
 import { composeBridge } from '../compose-bridge.js';
-import { composeRuntime } from '../compose-runtime.js';
+import { composeTasks } from '../compose-tasks.js';
 import { commandContext } from '../context.js';
 import { nextSignal } from './next-signal.js';
 import { createFrontHttpHandler, type FrontHttpHandler } from '../front/front-http-handler.js';
@@ -35,24 +34,12 @@ export function registerStartCommand(program: Command): void {
       // One event stream and one audit log for both fronts: API calls and MCP calls alike.
       const toolEvents = new ToolCallEvents(logger);
       const audit = new AuditLog(sql, { redact: config.api.redact, logger });
-      // The agent runtime: runs left unfinished by a process that died resume here, from their
-      // last snapshot, once the tools they call are up.
-      const runs = composeRuntime({
-        config,
-        bridge,
-        sql,
-        agents: agentsFromConfig(config).map((loaded) => loaded.definition),
-        logger,
-      });
-      void bridge.ready
-        .then(() => runs.start())
-        .then((resumed) =>
-          logger.info(
-            { resumed: resumed.length, agents: runs.listAgents().length },
-            'run supervisor started',
-          ),
-        )
-        .catch((error: unknown) => logger.error({ err: error }, 'the run supervisor could not start'));
+      // Agent work: runs left unfinished by a process that died resume here from their last
+      // snapshot once the tools they call are up; tasks arrive through the API and /mcp.
+      const work = composeTasks({ config, bridge, sql, logger });
+      void work
+        .start()
+        .catch((error: unknown) => logger.error({ err: error }, 'the agent runtime could not start'));
       // The front is made once the port is known: a request whose Origin is this server's own
       // (`http://127.0.0.1:<port>`, as serveHttp allows) is not a cross-site one. Requests that
       // come before that wait for it.
@@ -68,6 +55,7 @@ export function registerStartCommand(program: Command): void {
           options: config.api,
           toolEvents,
           audit,
+          tasks: work.tasks,
           mcpHandler: guardMcpEndpoint(
             { handle: async (req, res, body) => (await frontReady).handle(req, res, body) },
             { keys: parseApiKeys(config.api.keys), host: config.api.host, port: () => port },
@@ -94,7 +82,7 @@ export function registerStartCommand(program: Command): void {
         logger.info({ signal }, 'stopping');
         await app.close();
       } finally {
-        await runs.close();
+        await work.close();
         await front?.close();
         await bridge.close();
         await ownSql?.close();

@@ -76,6 +76,36 @@ describe('switchyard start', () => {
     ).toBe(true);
   });
 
+  it('runs an agent task submitted over the API to completion (the inline queue)', async () => {
+    const submitted = await api('/v1/tasks', {
+      method: 'POST',
+      body: JSON.stringify({
+        agent: 'bizdev',
+        input: {
+          lead: {
+            company: 'Globex',
+            domain: 'globex.example',
+            contact: { name: 'Hank', email: 'hank@globex.example' },
+          },
+        },
+        idempotencyKey: 'start-test-lead',
+      }),
+    });
+    expect(submitted.status, await submitted.clone().text()).toBe(202);
+    const { runId } = (await submitted.json()) as { runId: string };
+    let task: { status?: string; result?: { accountId?: string; taskId?: string } } = {};
+    const deadline = Date.now() + 90_000;
+    while (!['completed', 'failed', 'cancelled'].includes(task.status ?? '') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const reply = await api(`/v1/tasks/${runId}`);
+      if (reply.status === 200) task = (await reply.json()) as typeof task;
+    }
+    expect(task.status, stderr).toBe('completed');
+    // The lead became crm records: an account and a follow-up task (the run's output names them).
+    expect(task.result?.accountId).toMatch(/^acc_/);
+    expect(task.result?.taskId).toBeTruthy();
+  }, 120_000);
+
   it('serves the catalog over Streamable HTTP at /mcp, with the API key', async () => {
     const refused = new Client({ name: 'no-key', version: '1' });
     await expect(refused.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)))).rejects.toThrow(

@@ -1,0 +1,71 @@
+import type { RunSupervisor } from '../runtime/actors/run-supervisor.js';
+import type { Config } from '../runtime/config/config-schema.js';
+import type { Logger } from '../runtime/logger.js';
+import { createRunTaskHandler } from '../runtime/queue/run-task-handler.js';
+import type { TaskQueue, TaskWorker } from '../runtime/queue/task-queue.js';
+import type { Sql } from '../stores/sql/sql.js';
+import { agentsFromConfig } from './agents-from-config.js';
+import type { ComposedBridge } from './compose-bridge.js';
+import { composeRuntime } from './compose-runtime.js';
+import { queueFromConfig } from './queue-from-config.js';
+import { TaskService } from './tasks/task-service.js';
+import { createTaskTools } from './tasks/task-tools.js';
+
+/** Tasks a bridge with the inline queue runs at once (a Redis queue leaves running to workers). */
+const INLINE_CONCURRENCY = 4;
+
+export interface ComposedTasks {
+  runs: RunSupervisor;
+  queue: TaskQueue;
+  tasks: TaskService;
+  /** Resumes orphaned runs once the fleet is ready and, with the inline queue, starts running tasks. */
+  start(): Promise<void>;
+  /** Hands active tasks back, then stops the runs here (they resume on the next start). */
+  close(): Promise<void>;
+}
+
+/**
+ * The bridge's agent work: the run supervisor, the task queue (Redis when configured, else inline)
+ * and the TaskService the fronts use. With Redis, the bridge submits and workers run; without, the
+ * bridge runs its tasks itself.
+ */
+export function composeTasks(options: {
+  config: Config;
+  bridge: ComposedBridge;
+  sql: Sql;
+  logger: Logger;
+}): ComposedTasks {
+  const { config, bridge, sql, logger } = options;
+  const agents = agentsFromConfig(config).map((loaded) => loaded.definition);
+  const runs = composeRuntime({ config, bridge, sql, agents, logger });
+  const queue = queueFromConfig(config, { agents: agents.map((agent) => agent.name), logger });
+  const tasks = new TaskService(queue, runs);
+  // agents__run, tasks__submit, tasks__status, runs__approve, runs__reject on every MCP front.
+  const removeTools = bridge.catalog.addLocalTools(createTaskTools(tasks));
+  let worker: TaskWorker | undefined;
+  let closed = false;
+  return {
+    runs,
+    queue,
+    tasks,
+    start: async () => {
+      await bridge.ready;
+      if (closed) return;
+      const resumed = await runs.start();
+      if (queue.kind === 'inline' && !closed) {
+        worker = queue.process(createRunTaskHandler(runs, logger), { concurrency: INLINE_CONCURRENCY });
+      }
+      logger.info(
+        { resumed: resumed.length, agents: agents.length, queue: queue.kind },
+        'agent runtime started',
+      );
+    },
+    close: async () => {
+      closed = true;
+      removeTools();
+      await worker?.close({ drain: false });
+      await queue.close();
+      await runs.close();
+    },
+  };
+}
