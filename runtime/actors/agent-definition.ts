@@ -24,6 +24,11 @@ export interface AgentPolicy {
   approvalTools: string[];
   /** How long an approval waits before it expires (a rejection). @defaultValue 24 hours */
   approvalTtlMs: number;
+  /**
+   * Grant every approval at once, decided by `policy` (recorded and audited like a person's). For
+   * unattended batches and tests; never the default. @defaultValue false
+   */
+  autoApprove: boolean;
   /** Times a run is restarted from its last snapshot after its actor failed unexpectedly. @defaultValue 2 */
   maxRestarts: number;
   /** Largest persisted snapshot, in bytes of JSON; a run past it fails. @defaultValue 262144 */
@@ -35,6 +40,7 @@ export const DEFAULT_POLICY: AgentPolicy = {
   allowTools: [],
   approvalTools: [],
   approvalTtlMs: 24 * 60 * 60_000,
+  autoApprove: false,
   maxRestarts: 2,
   snapshotBudgetBytes: 256 * 1024,
 };

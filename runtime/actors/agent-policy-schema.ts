@@ -20,6 +20,8 @@ export const AgentPolicyOverrideSchema = z.strictObject({
   allowTools: z.array(glob).optional(),
   approvalTools: z.array(glob).optional(),
   approvalTtlMs: z.int().min(1_000).optional(),
+  /** Grant this agent's approvals at once (decided by `policy`): for unattended batches. */
+  autoApprove: z.boolean().optional(),
   maxRestarts: z.int().min(0).optional(),
   snapshotBudgetBytes: z.int().min(1_024).optional(),
 });

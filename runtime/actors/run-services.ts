@@ -172,7 +172,12 @@ export class JournaledRunServices implements RunServices {
         expiresAt: approval.expiresAt?.toISOString() ?? null,
       });
     }
-    const decided = approval.state === 'pending' ? await this.waitForDecision(approval) : approval;
+    const decided =
+      approval.state !== 'pending'
+        ? approval
+        : this.policy.autoApprove
+          ? await this.autoApprove(approval)
+          : await this.waitForDecision(approval);
     return {
       approvalId: decided.id,
       state: decided.state as ApprovalOutcome['state'],
@@ -239,6 +244,22 @@ export class JournaledRunServices implements RunServices {
       if (error instanceof OutcomeUnknownError) this.deps.live.needsAttention(error);
       throw error;
     }
+  }
+
+  /** The agent's policy grants it: decided at once by `policy`, with the same record and event. */
+  private async autoApprove(approval: ApprovalRecord): Promise<ApprovalRecord> {
+    const { approval: record } = await this.deps.store.decideApproval(approval.id, {
+      approved: true,
+      decidedBy: 'policy',
+      reason: `auto-approved by the policy of agent '${this.agent}' (autoApprove)`,
+    });
+    this.deps.live.emit('approval_decided', {
+      approvalId: record.id,
+      state: record.state,
+      decidedBy: record.decidedBy ?? null,
+      reason: record.reason ?? null,
+    });
+    return record;
   }
 
   private waitForDecision(approval: ApprovalRecord): Promise<ApprovalRecord> {

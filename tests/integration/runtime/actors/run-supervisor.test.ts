@@ -164,6 +164,20 @@ describe('RunSupervisor on PGlite', { timeout: 90_000 }, () => {
     });
   });
 
+  it('an agent whose policy auto-approves passes its gate at once, and the decision is recorded as the policy’s', async () => {
+    const s = supervisor([gatedAgent()], { policies: { gated: { autoApprove: true } } });
+    const run = await s.startRun('gated', { by: 1 });
+    const done = await s.waitFor(run.id, (x) => x === 'completed');
+    expect(done.output).toEqual({ looked: 'value of x' });
+    expect((await s.listApprovals({ runId: run.id }))[0]).toMatchObject({
+      state: 'approved',
+      decidedBy: 'policy',
+    });
+    expect((await s.listEvents(run.id)).map((e) => e.type)).toEqual(
+      expect.arrayContaining(['approval_requested', 'approval_decided']),
+    );
+  });
+
   it('a rejected approval ends the run as failed and is recorded with who and why', async () => {
     const s = supervisor([gatedAgent()]);
     const run = await s.startRun('gated', { by: 1 });
