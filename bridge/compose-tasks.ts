@@ -1,6 +1,7 @@
 import type { RunSupervisor } from '../runtime/actors/run-supervisor.js';
 import type { Config } from '../runtime/config/config-schema.js';
 import type { Logger } from '../runtime/logger.js';
+import { RedisRunEventRelay } from '../runtime/queue/redis-run-event-relay.js';
 import { createRunTaskHandler } from '../runtime/queue/run-task-handler.js';
 import type { TaskQueue, TaskWorker } from '../runtime/queue/task-queue.js';
 import type { Sql } from '../stores/sql/sql.js';
@@ -34,6 +35,8 @@ export function composeTasks(options: {
   bridge: ComposedBridge;
   sql: Sql;
   logger: Logger;
+  /** This process is a worker: it runs tasks from the queue (Redis or inline) with these settings. */
+  worker?: { concurrency: number; agents?: string[] };
 }): ComposedTasks {
   const { config, bridge, sql, logger } = options;
   const agents = agentsFromConfig(config).map((loaded) => loaded.definition);
@@ -42,6 +45,15 @@ export function composeTasks(options: {
   const tasks = new TaskService(queue, runs);
   // agents__run, tasks__submit, tasks__status, runs__approve, runs__reject on every MCP front.
   const removeTools = bridge.catalog.addLocalTools(createTaskTools(tasks));
+  // With Redis, run events cross processes: a bridge's WebSocket clients follow runs on workers.
+  const relay = config.redis.url
+    ? new RedisRunEventRelay({
+        connection: config.redis.url,
+        prefix: config.redis.prefix,
+        bus: runs.bus,
+        logger,
+      })
+    : undefined;
   let worker: TaskWorker | undefined;
   let closed = false;
   return {
@@ -51,9 +63,15 @@ export function composeTasks(options: {
     start: async () => {
       await bridge.ready;
       if (closed) return;
+      await relay?.start();
       const resumed = await runs.start();
-      if (queue.kind === 'inline' && !closed) {
-        worker = queue.process(createRunTaskHandler(runs, logger), { concurrency: INLINE_CONCURRENCY });
+      const settings =
+        options.worker ?? (queue.kind === 'inline' ? { concurrency: INLINE_CONCURRENCY } : undefined);
+      if (settings && !closed) {
+        worker = queue.process(createRunTaskHandler(runs, logger), {
+          concurrency: settings.concurrency,
+          ...(settings.agents ? { agents: settings.agents } : {}),
+        });
       }
       logger.info(
         { resumed: resumed.length, agents: agents.length, queue: queue.kind },
@@ -66,6 +84,7 @@ export function composeTasks(options: {
       await worker?.close({ drain: false });
       await queue.close();
       await runs.close();
+      await relay?.close();
     },
   };
 }

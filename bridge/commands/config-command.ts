@@ -28,11 +28,20 @@ export function redact(config: Config): Config {
   return {
     ...config,
     database: { ...config.database, url: url(config.database.url) },
-    redis: { url: url(config.redis.url) },
+    redis: { ...config.redis, url: url(config.redis.url) },
     vector: {
       ...config.vector,
       qdrant: { url: config.vector.qdrant.url, apiKey: key(config.vector.qdrant.apiKey) },
     },
     embeddings: { ...config.embeddings, apiKey: key(config.embeddings.apiKey) },
+    llm: {
+      ...config.llm,
+      models: Object.fromEntries(
+        Object.entries(config.llm.models).map(([name, model]) => [
+          name,
+          { ...model, apiKey: key(model.apiKey) },
+        ]),
+      ),
+    },
   };
 }

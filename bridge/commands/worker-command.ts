@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../runtime/errors.js';
-import { createRunTaskHandler } from '../../runtime/queue/run-task-handler.js';
 import { agentsFromConfig } from '../agents-from-config.js';
 import { composeBridge } from '../compose-bridge.js';
-import { composeRuntime } from '../compose-runtime.js';
+import { composeTasks } from '../compose-tasks.js';
 import { commandContext } from '../context.js';
-import { queueFromConfig } from '../queue-from-config.js';
 import { openSqlFromConfig } from '../sql-from-config.js';
 import { nextSignal } from './next-signal.js';
 
@@ -50,23 +48,20 @@ export function registerWorkerCommand(program: Command): void {
       }
       const bridge = await composeBridge({ config, file, logger });
       const ownSql = bridge.sql ? undefined : await openSqlFromConfig(config, logger);
-      const sql = bridge.sql ?? ownSql!;
-      const runs = composeRuntime({ config, bridge, sql, agents, logger });
-      const queue = queueFromConfig(config, { agents: agents.map((agent) => agent.name), logger });
+      const work = composeTasks({
+        config,
+        bridge,
+        sql: bridge.sql ?? ownSql!,
+        logger,
+        worker: { concurrency, ...(only ? { agents: only } : {}) },
+      });
       try {
-        await bridge.ready;
-        await runs.start();
-        const worker = queue.process(createRunTaskHandler(runs, logger), {
-          concurrency,
-          ...(only ? { agents: only } : {}),
-        });
-        logger.info({ concurrency, agents: only ?? 'all', owner: runs.owner }, 'worker started');
+        await work.start();
+        logger.info({ concurrency, agents: only ?? 'all', owner: work.runs.owner }, 'worker started');
         const signal = await nextSignal();
         logger.info({ signal }, 'worker stopping: handing active tasks back');
-        await worker.close({ drain: false });
       } finally {
-        await runs.close();
-        await queue.close();
+        await work.close();
         await bridge.close();
         await ownSql?.close();
       }

@@ -45,7 +45,19 @@ export const ConfigSchema = z.strictObject({
         .default('public'),
     })
     .prefault({}),
-  redis: z.strictObject({ url: url.optional() }).prefault({}),
+  redis: z
+    .strictObject({
+      /** Env: REDIS_URL. Absent = the inline queue in the bridge's process. */
+      url: url.optional(),
+      /** Namespaces the queue's and the event relay's keys, so clusters can share a Redis. Env: SWITCHYARD_REDIS_PREFIX. */
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected a prefix of letters, digits, _ . -')
+        .default('switchyard'),
+      /** How long a worker's hold on a task lasts without renewal: a killed worker's tasks move after this. */
+      lockDurationMs: z.int().min(1_000).default(30_000),
+    })
+    .prefault({}),
   vector: z
     .strictObject({
       backend: z.enum(VECTOR_BACKENDS).default('pgvector'),

@@ -55,6 +55,11 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'SWITCHYARD_DB_SCHEMA', path: ['database', 'schema'], description: 'schema for Switchyard tables' },
   { name: 'REDIS_URL', path: ['redis', 'url'], description: 'Redis URL for the task queue' },
   {
+    name: 'SWITCHYARD_REDIS_PREFIX',
+    path: ['redis', 'prefix'],
+    description: 'prefix of the queue keys in Redis',
+  },
+  {
     name: 'SWITCHYARD_VECTOR_BACKEND',
     path: ['vector', 'backend'],
     description: 'pgvector | faiss | chroma | qdrant | memory',

@@ -3,29 +3,15 @@ import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModelRateLimitedError } from '../../../../runtime/llm/model-errors.js';
 import { BullMqTaskQueue, type BullMqTaskQueueOptions } from '../../../../runtime/queue/bullmq-task-queue.js';
+import { REDIS_URL, redisAnswers } from '../../../support/redis.js';
 import { describeTaskQueueContract } from '../../../support/task-queue-contract.js';
 import type { TaskHandler, TaskJob, TaskWorker } from '../../../../runtime/queue/task-queue.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TSX = import.meta.resolve('tsx');
 const CHILD = join(import.meta.dirname, '../../../support/queue-worker-child.ts');
-
-async function redisAnswers(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0 });
-  probe.on('error', () => {}); // the failed connect is reported by connect() below
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 
 const REDIS_UP = await redisAnswers();
 if (!REDIS_UP) {

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { LiveRunEvent, RunEventBus } from '../actors/run-event-bus.js';
+import { type Logger, silentLogger } from '../logger.js';
+
+export interface RedisRunEventRelayOptions {
+  /** A Redis URL. */
+  connection: string;
+  /** The channel is `<prefix>:run-events`. @defaultValue 'switchyard' */
+  prefix?: string;
+  /** This process's bus: its events go out, other processes' events come in. */
+  bus: RunEventBus;
+  logger?: Logger;
+}
+
+const RelayedEventSchema = z.object({
+  origin: z.string(),
+  runId: z.string(),
+  agent: z.string(),
+  seq: z.number().int(),
+  type: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  at: z.string(),
+});
+
+/**
+ * Run events across processes over Redis pub/sub: every process publishes the events of the runs
+ * it hosts and delivers the others' into its own bus, so a bridge's WebSocket clients follow runs
+ * that workers execute. One publisher connection per process keeps each run's events in order
+ * (a run is hosted by one process at a time). Pub/sub is fire-and-forget: a subscriber that was
+ * down misses events, which stay in the run's event log (GET /v1/tasks/{id}?afterSeq=).
+ */
+export class RedisRunEventRelay {
+  private readonly origin = randomUUID();
+  private readonly channel: string;
+  private readonly logger: Logger;
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly relayed = new WeakSet<object>();
+  private stopLocal?: () => void;
+
+  constructor(private readonly options: RedisRunEventRelayOptions) {
+    this.channel = `${options.prefix ?? 'switchyard'}:run-events`;
+    this.logger = options.logger ?? silentLogger;
+    this.publisher = new Redis(options.connection, { lazyConnect: true });
+    this.subscriber = new Redis(options.connection, { lazyConnect: true });
+    for (const client of [this.publisher, this.subscriber]) {
+      client.on('error', (error) => this.logger.warn({ err: error }, 'run event relay: redis error'));
+    }
+  }
+
+  /** Connects, subscribes, and starts forwarding this process's events. */
+  async start(): Promise<void> {
+    await Promise.all([this.publisher.connect(), this.subscriber.connect()]);
+    this.subscriber.on('message', (_channel: string, message: string) => this.deliver(message));
+    await this.subscriber.subscribe(this.channel);
+    this.stopLocal = this.options.bus.subscribe((event) => {
+      if (this.relayed.has(event)) return; // came from another process: do not echo it back
+      const payload = { ...event, origin: this.origin, at: event.at.toISOString() };
+      this.publisher
+        .publish(this.channel, JSON.stringify(payload))
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error, runId: event.runId }, 'run event not relayed'),
+        );
+    });
+  }
+
+  async close(): Promise<void> {
+    this.stopLocal?.();
+    await Promise.allSettled([this.subscriber.quit(), this.publisher.quit()]);
+  }
+
+  private deliver(message: string): void {
+    let parsed: z.infer<typeof RelayedEventSchema>;
+    try {
+      parsed = RelayedEventSchema.parse(JSON.parse(message));
+    } catch (error) {
+      this.logger.warn({ err: error }, 'run event relay: a message that is not a run event was ignored');
+      return;
+    }
+    if (parsed.origin === this.origin) return;
+    const { origin: _origin, at, ...rest } = parsed;
+    const event: LiveRunEvent = { ...rest, at: new Date(at) };
+    this.relayed.add(event);
+    this.options.bus.publish(event);
+  }
+}
