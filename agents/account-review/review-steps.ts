@@ -139,7 +139,9 @@ export async function syncMemory(
   signal: AbortSignal,
 ): Promise<void> {
   const entityName = historyEntityName(input.accountId);
-  // create_entities leaves an existing entity alone; add_observations stores a text once.
+  // create_entities leaves an existing entity alone; add_observations stores a text once: both are
+  // safe to repeat after a crash (`idempotent: true`), though the server cannot promise it for
+  // every caller and so does not say so in its annotations.
   const created = await services.callTool(
     'memory/create_entity',
     'memory__create_entities',
@@ -152,7 +154,7 @@ export async function syncMemory(
         },
       ],
     },
-    { signal },
+    { signal, idempotent: true },
   );
   toolData(created, 'memory__create_entities');
   const added = await services.callTool(
@@ -176,7 +178,7 @@ export async function syncMemory(
         },
       ],
     },
-    { signal },
+    { signal, idempotent: true },
   );
   toolData(added, 'memory__add_observations');
 }

@@ -488,8 +488,14 @@ export class RunSupervisor {
     );
   }
 
-  /** Renews leases; picks up decisions and cancellations made by other processes. */
+  /** Renews leases; takes over orphans; picks up decisions and cancellations made by other processes. */
   private async onTick(): Promise<void> {
+    // A run whose owner died (its lease ran out) is taken over by whoever ticks next, whether a
+    // queue job still holds it or not (a job ends when its run parks; the run may go on after).
+    if (!this.options.exclusive) {
+      const resumed = await this.resumeOrphans();
+      if (resumed.length > 0) this.logger.info({ runs: resumed }, 'took over runs whose owner is gone');
+    }
     if (this.live.size === 0) return;
     await this.store.renewLeases(this.owner, this.leaseMs);
     for (const id of this.waiters.pendingIds()) {

@@ -1,0 +1,172 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { seedCrm } from '../../mcp-servers/crm/seed/seed-crm.js';
+import { BullMqTaskQueue } from '../../runtime/queue/bullmq-task-queue.js';
+import { migrate } from '../../stores/sql/migrate.js';
+import { MIGRATIONS } from '../../stores/sql/migrations.js';
+import { PgSql } from '../../stores/sql/pg-sql.js';
+import type { Sql } from '../../stores/sql/sql.js';
+import { SWITCHYARD_CLI } from '../support/mcp-server-process.js';
+import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres.js';
+import { REDIS_URL, redisAnswers } from '../support/redis.js';
+
+// Issue 6's check, scaled to this machine: Redis, PostgreSQL and two `switchyard worker`
+// processes; account-review tasks (approval granted by the agent's policy) all complete exactly
+// once while one worker is killed with -9 halfway; its runs resume on the other worker.
+
+const TSX = import.meta.resolve('tsx');
+const TASKS = 24;
+const REDIS_UP = await redisAnswers();
+if (!REDIS_UP) console.warn(`workers kill test skipped: no Redis answers at ${REDIS_URL}`);
+
+describe.skipIf(!REDIS_UP)('account-review tasks across two workers, one killed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-workers-'));
+  const schema = uniqueSchema('workers');
+  const prefix = `e2e-${randomUUID().slice(0, 8)}`;
+  const children: ChildProcess[] = [];
+  let sql: Sql | undefined;
+  let queue: BullMqTaskQueue | undefined;
+
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await queue?.obliterate().catch(() => {});
+    await queue?.close();
+    await sql?.close();
+    await dropSchema(schema);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const worker = (name: string) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        TSX,
+        SWITCHYARD_CLI,
+        '--config',
+        join(dir, 'switchyard.config.json'),
+        'worker',
+        '--concurrency',
+        '4',
+      ],
+      {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: dir,
+          SWITCHYARD_HOME: join(dir, name),
+          DATABASE_URL: TEST_DATABASE_URL,
+          SWITCHYARD_DB_SCHEMA: schema,
+          REDIS_URL,
+          SWITCHYARD_REDIS_PREFIX: prefix,
+          SWITCHYARD_VECTOR_BACKEND: 'memory',
+          SWITCHYARD_LOG_LEVEL: 'info',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    children.push(child);
+    let log = '';
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
+    const started = (async () => {
+      const deadline = Date.now() + 120_000;
+      while (!log.includes('"worker started"')) {
+        if (child.exitCode !== null || Date.now() > deadline)
+          throw new Error(`worker ${name} did not start:\n${log}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    return { child, started, log: () => log };
+  };
+
+  it(
+    'completes every task exactly once while a worker is killed with -9 halfway',
+    { timeout: 420_000 },
+    async () => {
+      sql = await new PgSql({ connectionString: TEST_DATABASE_URL, schema, maxConnections: 4 }).open();
+      await migrate(sql, MIGRATIONS);
+      await seedCrm(sql, { accounts: TASKS, seed: 7 });
+      const accounts = (await sql.query<{ id: string }>('SELECT id FROM crm_accounts ORDER BY id')).rows.map(
+        (r) => r.id,
+      );
+      writeFileSync(
+        join(dir, 'switchyard.config.json'),
+        JSON.stringify({
+          mcpServers: { crm: { builtin: 'crm' }, memory: { builtin: 'memory' } },
+          agents: { policies: { 'account-review': { autoApprove: true } } },
+          redis: { lockDurationMs: 2_000 },
+        }),
+      );
+      const a = worker('a');
+      const b = worker('b');
+      await Promise.all([a.started, b.started]);
+
+      queue = new BullMqTaskQueue({ connection: REDIS_URL, prefix });
+      const runIds: string[] = [];
+      for (const accountId of accounts) {
+        runIds.push(
+          (
+            await queue.submit({
+              agent: 'account-review',
+              input: { accountId },
+              idempotencyKey: `review-${accountId}`,
+            })
+          ).runId,
+        );
+      }
+      const finished = async () =>
+        (
+          await sql!.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM runs WHERE status IN ('completed', 'failed', 'cancelled', 'needs_attention')`,
+          )
+        ).rows[0]!.n;
+      const deadline = Date.now() + (process.env.E2E_QUICK ? 30_000 : 300_000);
+      while ((await finished()) < TASKS / 2 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      a.child.kill('SIGKILL');
+      await once(a.child, 'exit');
+      while ((await finished()) < TASKS && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 250));
+
+      const runs = (
+        await sql.query<{
+          id: string;
+          status: string;
+          output: { executed: Array<{ ok: boolean; action: string }> };
+        }>('SELECT id, status, output FROM runs ORDER BY id')
+      ).rows;
+      const failed = JSON.stringify((await queue.listFailed(3)).map((t) => t.failedReason));
+      const states = JSON.stringify(await Promise.all(runIds.slice(0, 3).map((id) => queue!.get(id))));
+      expect(
+        runs.map((r) => r.id).sort(),
+        `failed: ${failed}\nstates: ${states}\n${b.log().slice(-1500)}`,
+      ).toEqual([...runIds].sort());
+      expect(
+        runs.filter((r) => r.status !== 'completed'),
+        b.log().slice(-3000),
+      ).toEqual([]);
+      for (const run of runs) {
+        const written = run.output.executed.filter((e) => e.ok);
+        const { rows } = await sql.query<{ tasks: number; notes: number }>(
+          `SELECT (SELECT count(*)::int FROM crm_tasks WHERE idempotency_key LIKE $1) AS tasks,
+                (SELECT count(*)::int FROM crm_notes WHERE idempotency_key LIKE $1) AS notes`,
+          [`${run.id}/%`],
+        );
+        expect(rows[0]).toEqual({
+          tasks: written.filter((e) => e.action === 'create_task').length,
+          notes: written.filter((e) => e.action === 'add_note').length,
+        });
+        const started = await sql.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM run_events WHERE run_id = $1 AND type = 'run_started'`,
+          [run.id],
+        );
+        expect(started.rows[0]!.n).toBe(1); // started once; a takeover resumes, it does not start over
+      }
+    },
+  );
+});
