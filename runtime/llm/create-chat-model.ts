@@ -5,6 +5,8 @@ import { AnthropicChatModel } from './anthropic-chat-model.js';
 import type { ChatModel } from './chat-model.js';
 import { OpenAIChatModel } from './openai-chat-model.js';
 import { PriceTable, PricesSchema } from './price-table.js';
+import { rateLimitedChatModel } from './rate-limited-chat-model.js';
+import { MemoryRateLimiter, type RateBudget, type RateLimiter, RateLimitSchema } from './rate-limiter.js';
 import type { Sleep } from './retry-policy.js';
 
 /**
@@ -55,7 +57,7 @@ const modelName = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected a model name of letters, digits, _ . -');
 
-/** The `llm` section of the config file: named models, the default one, and prices. */
+/** The `llm` section of the config file: named models, the default one, prices and rate limits. */
 export const LlmConfigSchema = z
   .strictObject({
     /** The model agents use when they name none; must be a key of `models`. */
@@ -65,10 +67,40 @@ export const LlmConfigSchema = z
     prices: PricesSchema.default({}),
     /** Whether the built-in example prices (EXAMPLE_PRICES, check them) price models you did not. */
     examplePrices: z.boolean().default(true),
+    /**
+     * Requests allowed per window (`{ max, durationMs }`), keyed by
+     * - a provider (`openai`, `anthropic`, `openai-compatible`): one budget shared by every model
+     *   of that provider — an account's limit across its models; or
+     * - a model name from `models`: that model's own budget — the way to limit one
+     *   OpenAI-compatible server (each is its own server, unlike the shared `openai-compatible` key).
+     * A request takes a slot from each budget that applies (its provider's and its model's). The
+     * budget is shared by every agent and, with `redis.url`, every worker process (counted on
+     * Redis); without Redis, by this process. With no slot free a request waits in place up to its
+     * model's `maxRetryWaitMs`, else fails with model_rate_limited + retryAfterMs, as a 429 would.
+     */
+    rateLimits: z.record(z.string(), RateLimitSchema).default({}),
   })
   .refine((config) => config.default === undefined || config.default in config.models, {
     message: 'default must name one of models',
     path: ['default'],
+  })
+  .superRefine((config, context) => {
+    for (const key of Object.keys(config.rateLimits)) {
+      const isProvider = (LLM_PROVIDERS as readonly string[]).includes(key);
+      const isModel = Object.hasOwn(config.models, key);
+      if (isProvider && isModel)
+        context.addIssue({
+          code: 'custom',
+          path: ['rateLimits', key],
+          message: `'${key}' names both a provider and a model of models; rename the model to limit it alone`,
+        });
+      else if (!isProvider && !isModel)
+        context.addIssue({
+          code: 'custom',
+          path: ['rateLimits', key],
+          message: `'${key}' is neither a provider (${LLM_PROVIDERS.join(', ')}) nor a model of models (${Object.keys(config.models).join(', ') || 'none defined'})`,
+        });
+    }
   });
 export type LlmConfig = z.output<typeof LlmConfigSchema>;
 
@@ -78,8 +110,13 @@ export interface CreateChatModelDeps {
   logger?: Logger;
   /** Prices shared by every model (`llm.prices` + examples); the model's own `prices` are added in front. */
   priceTable?: PriceTable;
-  /** For tests: the wait before a retry. */
+  /** For tests: the wait before a retry (and before a rate limit slot frees). */
   sleep?: Sleep;
+  /**
+   * Where `llm.rateLimits` are counted: a Redis one makes the budgets shared by every process.
+   * @defaultValue a {@link MemoryRateLimiter} per {@link createChatModels} call (this process only)
+   */
+  rateLimiter?: RateLimiter;
 }
 
 const DEFAULT_KEY_ENV = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' } as const;
@@ -134,13 +171,45 @@ export function createChatModels(
 ): { models: Map<string, ChatModel>; defaultModel: ChatModel | undefined } {
   const parsed = LlmConfigSchema.safeParse(section);
   if (!parsed.success) throw new ConfigError(`llm: ${z.prettifyError(parsed.error)}`);
-  const { models, prices, examplePrices } = parsed.data;
+  const { models, prices, examplePrices, rateLimits } = parsed.data;
   const priceTable = deps.priceTable ?? new PriceTable(prices, { includeExamples: examplePrices });
+  const limiter = deps.rateLimiter ?? new MemoryRateLimiter();
   const built = new Map<string, ChatModel>();
-  for (const [name, config] of Object.entries(models))
-    built.set(name, createChatModel(config, name, { ...deps, priceTable }));
+  for (const [name, config] of Object.entries(models)) {
+    const model = createChatModel(config, name, { ...deps, priceTable });
+    const budgets = rateBudgetsOf(name, config.provider, rateLimits);
+    built.set(
+      name,
+      budgets.length === 0
+        ? model
+        : rateLimitedChatModel(model, {
+            limiter,
+            budgets,
+            maxRetryWaitMs: config.maxRetryWaitMs,
+            ...(deps.logger ? { logger: deps.logger.child({ llm: name }) } : {}),
+            ...(deps.sleep ? { sleep: deps.sleep } : {}),
+          }),
+    );
+  }
   const defaultName = parsed.data.default ?? (built.size === 1 ? [...built.keys()][0] : undefined);
   return { models: built, defaultModel: defaultName === undefined ? undefined : built.get(defaultName) };
+}
+
+/**
+ * The budgets of `llm.rateLimits` a model takes from: its provider's, then its own. Keys are
+ * namespaced (`provider:` / `model:`) so that the two kinds never share a counter.
+ */
+export function rateBudgetsOf(
+  name: string,
+  provider: ModelConfig['provider'],
+  rateLimits: LlmConfig['rateLimits'],
+): RateBudget[] {
+  const budgets: RateBudget[] = [];
+  const byProvider = rateLimits[provider];
+  if (byProvider) budgets.push({ key: `provider:${provider}`, limit: byProvider });
+  const byModel = Object.hasOwn(rateLimits, name) ? rateLimits[name] : undefined;
+  if (byModel && name !== provider) budgets.push({ key: `model:${name}`, limit: byModel });
+  return budgets;
 }
 
 function resolveApiKey(model: ModelConfig, name: string, env: CreateChatModelDeps['env']): string {
