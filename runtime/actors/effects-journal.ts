@@ -20,7 +20,8 @@ export interface EffectOutcome<T> {
  * - `completed` / `failed`: answer with the recorded value or error, without doing the work;
  * - `started` (the run stopped mid-effect, outcome unknown): repeat it when it is idempotent,
  *   else throw {@link OutcomeUnknownError} so the run is set aside for a person.
- * An aborted effect (the run was cancelled or stopped) stays `started`: its outcome is unknown.
+ * An effect that ends with an error `leaveOpen` accepts stays `started`: aborted (the run was
+ * cancelled or stopped; its outcome is unknown), or to be tried again later (a rate limit).
  */
 export async function runJournaledEffect<T>(
   store: RunStore,
@@ -28,7 +29,7 @@ export async function runJournaledEffect<T>(
   key: string,
   meta: EffectMeta,
   work: () => Promise<T>,
-  isAbort: (error: unknown) => boolean,
+  leaveOpen: (error: unknown) => boolean,
 ): Promise<EffectOutcome<T>> {
   const { effect, created } = await store.beginEffect({ runId, key, ...meta });
   if (!created) {
@@ -44,7 +45,7 @@ export async function runJournaledEffect<T>(
   try {
     value = await work();
   } catch (error) {
-    if (!isAbort(error)) {
+    if (!leaveOpen(error)) {
       const { code, message } = toErrorPayload(error);
       await store.finishEffect(runId, key, { status: 'failed', error: { code, message } });
     }

@@ -58,6 +58,8 @@ export class LiveRun {
   private readonly waits = new Map<string, { at?: number; approval: boolean }>();
   private readonly abort = new AbortController();
   private deadlineTimer?: TimerHandle;
+  /** Effects in flight (tool calls, model requests, other journaled work). */
+  private busy = 0;
 
   constructor(private readonly options: LiveRunOptions) {
     this.id = options.run.id;
@@ -180,6 +182,34 @@ export class LiveRun {
     if (!this.waits.delete(key)) return;
     this.checkpointDirty = true;
     this.queueFlush();
+  }
+
+  /** Brackets work in flight (a tool call, a model request, an effect): a busy run does not rest. */
+  beginWork(): void {
+    this.busy += 1;
+  }
+
+  endWork(): void {
+    this.busy -= 1;
+  }
+
+  /**
+   * Whether the run rests: live, nothing in flight, only durable waits pending (a sleep, a
+   * person's decision) — so it can leave this process and come back from its snapshot. Its value
+   * is when the run must be back (its first timed wait, or its deadline), null when only a
+   * decision wakes it; undefined when the run does not rest.
+   */
+  restingUntil(): number | null | undefined {
+    if (!this.isLive || this.busy > 0 || this.waits.size === 0) return undefined;
+    const times = [...this.waits.values()].map((w) => w.at).filter((at): at is number => at !== undefined);
+    const deadline = this.options.run.deadlineAt?.getTime();
+    if (deadline !== undefined) times.push(deadline);
+    return times.length > 0 ? Math.min(...times) : null;
+  }
+
+  /** Ids of the approvals the run waits for. */
+  get pendingApprovalIds(): string[] {
+    return [...this.waits.entries()].filter(([, wait]) => wait.approval).map(([id]) => id);
   }
 
   get awaitingApproval(): boolean {

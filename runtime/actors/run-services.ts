@@ -3,10 +3,12 @@ import picomatch from 'picomatch';
 import type { Clock } from '../clock.js';
 import { SwitchyardError } from '../errors.js';
 import type { ChatModel, ChatRequest, ChatResponse } from '../llm/chat-model.js';
+import { rateLimitRetryAfterMs } from '../llm/model-errors.js';
 import type {
   AgentPolicy,
   ApprovalOutcome,
   ApprovalRequest,
+  ChildRunSummary,
   RunServices,
   ToolCallRequestOptions,
 } from './agent-definition.js';
@@ -29,6 +31,10 @@ export interface RunServicesDeps {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Rate limits one model request sleeps through before the run fails with the last one. */
+const MAX_RATE_LIMIT_WAITS = 10;
+/** Children one read returns at most (a flow of this many is far past any agent's fan-out). */
+const MAX_CHILD_RUNS = 10_000;
 const PREVIEW_CHARS = 500;
 
 /** The services of one live run (see {@link RunServices}): every effect through the journal. */
@@ -122,14 +128,7 @@ export class JournaledRunServices implements RunServices {
     const { live, model } = this.deps;
     if (!model)
       throw new SwitchyardError('model_not_configured', `agent '${this.agent}' has no model configured`);
-    const outcome = await this.journal(
-      key,
-      { kind: 'model', name: `${model.provider}/${model.model}`, idempotent: true },
-      (signal) => {
-        live.assertBudget('model');
-        return model.chat({ ...request, signal });
-      },
-    );
+    const outcome = await this.chatThroughRateLimits(key, model, request);
     if (!outcome.replayed) {
       const { usage, costUsd, stopReason, attempts } = outcome.value;
       live.addUsage({
@@ -150,6 +149,35 @@ export class JournaledRunServices implements RunServices {
       });
     }
     return outcome.value;
+  }
+
+  /**
+   * A rate limit longer than the model waits out in place (`ModelRateLimitedError` with
+   * `retryAfterMs`) is a durable sleep of the run, not a failure: the request's journal entry
+   * stays open (a model request is idempotent), the run rests — and, on a queue worker, parks
+   * and comes back as a delayed job — then asks again under the same key.
+   */
+  private async chatThroughRateLimits(key: string, model: ChatModel, request: ChatRequest) {
+    const { live, clock } = this.deps;
+    for (let waited = 0; ; waited++) {
+      try {
+        return await this.journal(
+          key,
+          { kind: 'model', name: `${model.provider}/${model.model}`, idempotent: true },
+          (signal) => {
+            live.assertBudget('model');
+            return model.chat({ ...request, signal });
+          },
+          undefined,
+          (error) => rateLimitRetryAfterMs(error) !== undefined,
+        );
+      } catch (error) {
+        const retryAfterMs = rateLimitRetryAfterMs(error);
+        if (retryAfterMs === undefined || waited >= MAX_RATE_LIMIT_WAITS) throw error;
+        live.emit('model_rate_limited', { key, provider: model.provider, retryAfterMs, waited });
+        await this.sleepUntil(`${key}/rate-limited-${waited}`, clock.now() + retryAfterMs);
+      }
+    }
   }
 
   async requestApproval(key: string, request: ApprovalRequest): Promise<ApprovalOutcome> {
@@ -215,6 +243,26 @@ export class JournaledRunServices implements RunServices {
     return (await this.journal(key, meta, work)).value;
   }
 
+  async childRuns(key: string, options: { output?: boolean } = {}): Promise<ChildRunSummary[]> {
+    const withOutput = options.output ?? true;
+    const outcome = await this.journal(
+      key,
+      { kind: 'read', name: 'child_runs', idempotent: true },
+      async () => {
+        const runs = await this.deps.store.listRuns({ parentId: this.runId, limit: MAX_CHILD_RUNS });
+        // Oldest first, and JSON-safe: a replay reads this back from the journal as JSON.
+        return runs.reverse().map((run): ChildRunSummary => ({
+          id: run.id,
+          agent: run.agent,
+          status: run.status,
+          ...(withOutput && run.output !== undefined ? { output: run.output } : {}),
+          ...(run.error ? { error: { code: run.error.code, message: run.error.message } } : {}),
+        }));
+      },
+    );
+    return outcome.value;
+  }
+
   emit(type: string, data: Record<string, unknown>): void {
     this.deps.live.emit(type, data);
   }
@@ -228,8 +276,11 @@ export class JournaledRunServices implements RunServices {
     meta: { kind: string; name: string; idempotent: boolean },
     work: (signal: AbortSignal) => Promise<T>,
     signal?: AbortSignal,
+    /** Errors after which the effect is to be tried again later: its entry stays open. */
+    tryAgainLater?: (error: unknown) => boolean,
   ) {
     const combined = this.signalWith(signal);
+    this.deps.live.beginWork();
     try {
       return await runJournaledEffect(
         this.deps.store,
@@ -237,12 +288,14 @@ export class JournaledRunServices implements RunServices {
         key,
         meta,
         () => work(combined),
-        () => combined.aborted,
+        (error) => combined.aborted || (tryAgainLater?.(error) ?? false),
       );
     } catch (error) {
       // An unknown outcome is the run's problem, not the step's: set the run aside for a person.
       if (error instanceof OutcomeUnknownError) this.deps.live.needsAttention(error);
       throw error;
+    } finally {
+      this.deps.live.endWork();
     }
   }
 

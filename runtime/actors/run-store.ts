@@ -9,6 +9,12 @@ import type {
   RunUsage,
 } from './run-records.js';
 
+/** `runs.owner` of a parked run: at rest (asleep, or waiting for a person), in no process. */
+export const PARKED_OWNER = 'parked';
+
+/** How long after its wake time a parked run waits for its wake-up before orphan claims take it. */
+export const PARKED_GRACE_MS = 60_000;
+
 export interface NewRun {
   id: string;
   agent: string;
@@ -64,7 +70,8 @@ export interface StoredSnapshot {
  * Writes by a supervisor that lost its lease fail with `LeaseLostError` instead of overwriting.
  */
 export interface RunStore {
-  createRun(run: NewRun): Promise<RunRecord>;
+  /** Inserts a new run; undefined (and nothing written) when a run with its id exists. */
+  createRun(run: NewRun): Promise<RunRecord | undefined>;
   getRun(id: string): Promise<RunRecord | undefined>;
   loadSnapshot(id: string): Promise<StoredSnapshot | undefined>;
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
@@ -87,8 +94,14 @@ export interface RunStore {
     leaseMs: number,
     options?: { limit?: number; all?: boolean },
   ): Promise<string[]>;
-  /** Takes one run if it is not final and free (or already ours); false otherwise. */
+  /** Takes one run if it is not final and free (parked, or already ours); false otherwise. */
   claimRun(id: string, owner: string, leaseMs: number, options?: { force?: boolean }): Promise<boolean>;
+  /**
+   * Parks a run this owner holds: nobody holds it ({@link PARKED_OWNER}) until `until` (null:
+   * until something resumes it), and orphan claims leave it alone until {@link PARKED_GRACE_MS}
+   * after that, so the wake-up scheduled for it comes first. False when the owner lost it.
+   */
+  park(id: string, owner: string, until: Date | null): Promise<boolean>;
   renewLeases(owner: string, leaseMs: number): Promise<number>;
   /** Ids of the unfinished runs this owner holds. */
   ownedRunIds(owner: string): Promise<string[]>;

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock, type TimerHandle } from '../clock.js';
-import { NotFoundError, SwitchyardError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, SwitchyardError, ValidationError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { ChatModel } from '../llm/chat-model.js';
 import {
@@ -24,7 +24,7 @@ import {
   type RunStatus,
 } from './run-records.js';
 import { JournaledRunServices } from './run-services.js';
-import type { RunFilter, RunStore } from './run-store.js';
+import { PARKED_OWNER, type RunFilter, type RunStore } from './run-store.js';
 import type { ToolCatalog } from './tool-catalog.js';
 
 export interface RunSupervisorOptions {
@@ -50,7 +50,21 @@ export interface RunSupervisorOptions {
   exclusive?: boolean;
   /** Per-agent policy overrides from config (`agents.policies`), by agent name. */
   policies?: Record<string, AgentPolicyInput>;
+  /**
+   * Hands a run that must go on to the task queue: a parked run whose approval was decided (at
+   * once), or whose rest ends (at `at`). With it, resting runs can {@link RunSupervisor.park};
+   * without it, a decided run resumes in this process and runs never park. @defaultValue none
+   */
+  continueRun?: (run: { id: string; agent: string }, at?: Date) => Promise<void>;
+  /**
+   * Take over runs whose owner died at every lease tick. A bridge that leaves running to queue
+   * workers turns it off, so agent work never lands on it. @defaultValue true
+   */
+  adoptOrphans?: boolean;
 }
+
+/** A rest shorter than this keeps the run in its process: parking would cost more than it saves. */
+export const PARK_MIN_MS = 2_000;
 
 export interface StartRunOptions {
   requestedBy?: string;
@@ -109,6 +123,20 @@ export class RunSupervisor {
   }
 
   async startRun(agentName: string, input: unknown, options: StartRunOptions = {}): Promise<RunRecord> {
+    const run = await this.startRunIfNew(agentName, input, options);
+    if (!run) throw new ConflictError(`run '${options.id}' exists already`, { runId: options.id });
+    return run;
+  }
+
+  /**
+   * {@link startRun}, except that a run with `options.id` that exists already is left as it is
+   * (undefined): one statement decides, so a queue worker needs no read before it starts a task.
+   */
+  async startRunIfNew(
+    agentName: string,
+    input: unknown,
+    options: StartRunOptions = {},
+  ): Promise<RunRecord | undefined> {
     this.assertOpen();
     const definition = this.agentNamed(agentName);
     const parsed = definition.parseInput ? definition.parseInput(input) : input;
@@ -124,7 +152,11 @@ export class RunSupervisor {
       ...(options.parentId ? { parentId: options.parentId } : {}),
       ...(options.requestedBy ? { requestedBy: options.requestedBy } : {}),
     });
-    this.launch(run, definition, undefined, 0, { type: 'run_started', data: { input: run.input } });
+    if (!run) return undefined;
+    this.launch(run, definition, undefined, 0, {
+      type: 'run_started',
+      data: { input: run.input, owner: this.owner },
+    });
     return run;
   }
 
@@ -200,7 +232,7 @@ export class RunSupervisor {
       'approval decided',
     );
     if (!this.waiters.settle(approval) && !this.closed) {
-      await this.resumeRun(approval.runId).catch((error: unknown) =>
+      await this.continueDecided(approval.runId).catch((error: unknown) =>
         this.logger.warn(
           { err: error, runId: approval.runId },
           'could not resume the run after its approval',
@@ -208,6 +240,18 @@ export class RunSupervisor {
       );
     }
     return approval;
+  }
+
+  /** A decided run not waiting here goes on through the queue when there is one, else here. */
+  private async continueDecided(runId: string): Promise<void> {
+    const { continueRun } = this.options;
+    if (!continueRun) {
+      await this.resumeRun(runId);
+      return;
+    }
+    const run = await this.getRun(runId);
+    // Live elsewhere: its owner picks the decision up at its next lease tick.
+    if (run.owner === PARKED_OWNER || run.owner === undefined) await continueRun(run);
   }
 
   /** Decides the one pending approval of a run (the common case for CLIs and APIs). */
@@ -263,10 +307,13 @@ export class RunSupervisor {
     );
   }
 
-  /** Resolves once the run's status satisfies `done` (checked on its events), or rejects at the timeout. */
+  /**
+   * Resolves once the run's status satisfies `done` (checked on its events), or rejects at the
+   * timeout. `resting` tells whether the run, live here, rests long enough to {@link park}.
+   */
   async waitFor(
     runId: string,
-    done: (status: RunStatus) => boolean,
+    done: (status: RunStatus, resting: boolean) => boolean,
     timeoutMs = 60_000,
     signal?: AbortSignal,
   ): Promise<RunRecord> {
@@ -274,7 +321,7 @@ export class RunSupervisor {
       const live = this.live.get(runId);
       if (live) await live.flushed();
       const run = await this.getRun(runId);
-      return done(run.status) ? run : undefined;
+      return done(run.status, this.restsLongEnough(runId)) ? run : undefined;
     };
     const first = await check();
     if (first) return first;
@@ -314,7 +361,7 @@ export class RunSupervisor {
             timeoutMs,
           );
       const onStatus = (id: string, status: RunStatus) => {
-        if (id !== runId || !done(status)) return;
+        if (id !== runId || !done(status, this.restsLongEnough(runId))) return;
         this.getRun(runId).then(
           (run) => finish(run),
           (error: unknown) => finish(undefined, error),
@@ -345,6 +392,52 @@ export class RunSupervisor {
         this.statuses.off('status', onStatus);
       };
     });
+  }
+
+  /** Whether runs can park here (a queue takes them back: `continueRun`). */
+  get parks(): boolean {
+    return this.options.continueRun !== undefined;
+  }
+
+  /**
+   * Parks a run that rests (nothing in flight; only a sleep or a person's decision pending): its
+   * actor stops here, its snapshot stays in the store under {@link PARKED_OWNER}, and `continueRun`
+   * is asked to bring it back when its rest ends. A decision brings it back earlier (`decide`).
+   * Returns when it must be back (null: only a decision brings it back), or undefined when the run
+   * does not rest long enough here (or parking is off).
+   */
+  async park(runId: string): Promise<{ until: Date | null } | undefined> {
+    const live = this.live.get(runId);
+    const continueRun = this.options.continueRun;
+    if (!live || !continueRun) return undefined;
+    await live.flushed();
+    // No await between this check and the detach: nothing can start in between.
+    if (!this.restsLongEnough(runId)) return undefined;
+    const restUntil = live.restingUntil();
+    const until = restUntil === null || restUntil === undefined ? null : new Date(restUntil);
+    const approvals = live.pendingApprovalIds;
+    live.emit('run_parked', { until: until?.toISOString() ?? null, approvals });
+    live.detach();
+    await live.flushed();
+    if (!(await this.store.park(runId, this.owner, until))) return undefined; // taken meanwhile
+    const run = { id: runId, agent: live.agent };
+    if (until) await continueRun(run, until);
+    // A decision taken elsewhere while this process still held the run found nobody to wake.
+    for (const id of approvals) {
+      const approval = await this.store.getApproval(id);
+      if (approval && approval.state !== 'pending') {
+        await continueRun(run);
+        break;
+      }
+    }
+    this.logger.debug({ runId, until }, 'run parked');
+    return { until };
+  }
+
+  private restsLongEnough(runId: string): boolean {
+    if (!this.parks) return false;
+    const until = this.live.get(runId)?.restingUntil();
+    return until === null || (until !== undefined && until - this.clock.now() >= PARK_MIN_MS);
   }
 
   /**
@@ -492,7 +585,7 @@ export class RunSupervisor {
   private async onTick(): Promise<void> {
     // A run whose owner died (its lease ran out) is taken over by whoever ticks next, whether a
     // queue job still holds it or not (a job ends when its run parks; the run may go on after).
-    if (!this.options.exclusive) {
+    if (!this.options.exclusive && (this.options.adoptOrphans ?? true)) {
       const resumed = await this.resumeOrphans();
       if (resumed.length > 0) this.logger.info({ runs: resumed }, 'took over runs whose owner is gone');
     }

@@ -11,7 +11,16 @@ import {
   type RunRecord,
   type RunStatus,
 } from './run-records.js';
-import type { NewApproval, NewRun, RunCheckpoint, RunFilter, RunStore, StoredSnapshot } from './run-store.js';
+import {
+  type NewApproval,
+  type NewRun,
+  PARKED_GRACE_MS,
+  PARKED_OWNER,
+  type RunCheckpoint,
+  type RunFilter,
+  type RunStore,
+  type StoredSnapshot,
+} from './run-store.js';
 
 const LIVE = `status IN ('running', 'awaiting_approval')`;
 const FINAL = `status IN ('completed', 'failed', 'cancelled')`;
@@ -87,11 +96,12 @@ function toApproval(row: Row): ApprovalRecord {
 export class SqlRunStore implements RunStore {
   constructor(private readonly sql: Sql) {}
 
-  async createRun(run: NewRun): Promise<RunRecord> {
+  async createRun(run: NewRun): Promise<RunRecord | undefined> {
     const { rows } = await this.sql.query(
       `INSERT INTO runs (id, agent, agent_version, status, input, parent_id, requested_by, owner,
          lease_until, deadline_at)
        VALUES ($1, $2, $3, 'running', $4::jsonb, $5, $6, $7, now() + $8 * interval '1 millisecond', $9)
+       ON CONFLICT (id) DO NOTHING
        RETURNING ${RUN_COLUMNS}`,
       [
         run.id,
@@ -105,7 +115,7 @@ export class SqlRunStore implements RunStore {
         run.deadlineAt ?? null,
       ],
     );
-    return toRun(rows[0]!);
+    return rows[0] ? toRun(rows[0]) : undefined;
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
@@ -214,10 +224,11 @@ export class SqlRunStore implements RunStore {
       `UPDATE runs SET owner = $1, lease_until = now() + $2 * interval '1 millisecond'
        WHERE id IN (
          SELECT id FROM runs
-         WHERE ${LIVE} AND ($4 OR owner IS NULL OR lease_until IS NULL OR lease_until < now())
+         WHERE ${LIVE} AND ($4 OR owner IS NULL OR lease_until IS NULL
+           OR lease_until < now() - CASE WHEN owner = $5 THEN $6 * interval '1 millisecond' ELSE interval '0' END)
          ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
        RETURNING id, created_at`,
-      [owner, leaseMs, options.limit ?? 1000, options.all ?? false],
+      [owner, leaseMs, options.limit ?? 1000, options.all ?? false, PARKED_OWNER, PARKED_GRACE_MS],
     );
     return rows.map((r) => r.id);
   }
@@ -231,8 +242,18 @@ export class SqlRunStore implements RunStore {
     const { rowCount } = await this.sql.query(
       `UPDATE runs SET owner = $2, lease_until = now() + $3 * interval '1 millisecond'
        WHERE id = $1 AND status IN ('running', 'awaiting_approval', 'needs_attention')
-         AND ($4 OR owner IS NULL OR owner = $2 OR lease_until IS NULL OR lease_until < now())`,
-      [id, owner, leaseMs, options.force ?? false],
+         AND ($4 OR owner IS NULL OR owner = $2 OR owner = $5 OR lease_until IS NULL OR lease_until < now())`,
+      [id, owner, leaseMs, options.force ?? false, PARKED_OWNER],
+    );
+    return rowCount > 0;
+  }
+
+  async park(id: string, owner: string, until: Date | null): Promise<boolean> {
+    // 'infinity': a run waiting for a person with no expiry is never an orphan while parked.
+    const { rowCount } = await this.sql.query(
+      `UPDATE runs SET owner = $3, lease_until = COALESCE($4::timestamptz, 'infinity'::timestamptz)
+       WHERE id = $1 AND owner = $2 AND ${LIVE}`,
+      [id, owner, PARKED_OWNER, until],
     );
     return rowCount > 0;
   }

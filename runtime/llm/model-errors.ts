@@ -75,6 +75,18 @@ export class ModelRateLimitedError extends ModelError {
   }
 }
 
+/**
+ * The wait a rate limit asked for (`ModelRateLimitedError`, or the same payload after crossing a
+ * process boundary), or undefined for any other error.
+ */
+export function rateLimitRetryAfterMs(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, details } = error as { code?: unknown; details?: { retryAfterMs?: unknown } };
+  if (code !== 'model_rate_limited') return undefined;
+  const wait = details?.retryAfterMs;
+  return typeof wait === 'number' && Number.isFinite(wait) && wait >= 0 ? wait : undefined;
+}
+
 /** The provider failed (5xx, overloaded, connection refused or reset). */
 export class ModelUnavailableError extends ModelError {
   readonly retryable: boolean;

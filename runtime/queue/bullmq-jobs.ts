@@ -17,9 +17,11 @@ export const BULLMQ_PRIORITY_LIMIT = 2 ** 21 - 1;
 export const KEEP_COMPLETED = { count: 1_000, age: 24 * 3600 } as const;
 
 /** The payload stored on every job: the spec as submitted (validated again when a worker takes it). */
-export const TaskJobDataSchema = z.object({ spec: z.unknown() });
+export const TaskJobDataSchema = z.object({ spec: z.unknown(), resumes: z.string().min(1).optional() });
 export interface TaskJobData {
   spec: TaskSpec;
+  /** Set on a wake-up of a parked run: that run's id (the job's own id is the wake-up's). */
+  resumes?: string;
 }
 
 export type TaskBullJob = Job<TaskJobData, TaskJobResult, string>;
@@ -38,7 +40,8 @@ export function agentQueueName(agent: string): string {
 export function readJobData(data: unknown): TaskJobData {
   const parsed = TaskJobDataSchema.safeParse(data);
   if (!parsed.success) throw new ValidationError('job data is not a task payload', { field: 'spec' });
-  return { spec: parseTaskSpec(parsed.data.spec) };
+  const { resumes } = parsed.data;
+  return { spec: parseTaskSpec(parsed.data.spec), ...(resumes === undefined ? {} : { resumes }) };
 }
 
 /**
@@ -56,6 +59,22 @@ export function jobOptions(runId: string, spec: TaskSpec): JobsOptions {
     backoff: { type: backoff.type, delay: backoff.delayMs },
     removeOnComplete: KEEP_COMPLETED,
     // Dead letters: a job that failed its last attempt stays in the failed set until retried.
+    removeOnFail: false,
+  };
+}
+
+/**
+ * A wake-up of a parked run: ahead of new tasks (BullMQ takes priority 0 before any prioritized
+ * job), gone once done (nobody looks it up), kept when it failed every attempt (a dead letter).
+ */
+export function resumeJobOptions(jobId: string, delayMs: number): JobsOptions {
+  return {
+    jobId,
+    priority: 0,
+    delay: delayMs,
+    attempts: DEFAULT_TASK_ATTEMPTS,
+    backoff: { type: DEFAULT_TASK_BACKOFF.type, delay: DEFAULT_TASK_BACKOFF.delayMs },
+    removeOnComplete: true,
     removeOnFail: false,
   };
 }
@@ -81,7 +100,7 @@ export async function toTaskInfo(job: TaskBullJob, state?: TaskState): Promise<T
   const spec = job.data.spec;
   const current = state ?? taskState(await job.getState());
   return {
-    runId: job.id ?? '',
+    runId: job.data.resumes ?? job.id ?? '',
     agent: spec.agent,
     state: current,
     // BullMQ counts an attempt when it ends; the running one has started too.

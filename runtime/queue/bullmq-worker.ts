@@ -1,7 +1,9 @@
-import { DelayedError, UnrecoverableError, WaitingError, Worker, type ConnectionOptions } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError } from 'bullmq';
 
 import { SwitchyardError, ValidationError } from '../errors.js';
+import { rateLimitRetryAfterMs } from '../llm/model-errors.js';
 import type { Logger } from '../logger.js';
+import { openAgentWorker, type AgentWorker, type BullMqBackend } from './bullmq-backend.js';
 import { agentQueueName, readJobData, type TaskBullJob, type TaskJobResult } from './bullmq-jobs.js';
 import type { TaskHandler, TaskWorker, TaskWorkerOptions } from './task-queue.js';
 
@@ -28,8 +30,8 @@ export interface AgentRateLimit {
 }
 
 export interface BullMqWorkerSettings {
-  connection: ConnectionOptions;
-  prefix: string;
+  /** Redis (with its prefix) or BullMQ's PostgreSQL backend. */
+  backend: BullMqBackend;
   logger: Logger;
   limits: Readonly<Record<string, AgentRateLimit>>;
   lockDurationMs: number;
@@ -47,18 +49,6 @@ interface ActiveTask {
 }
 
 /**
- * A 429 the handler let through (`ModelRateLimitedError`, or the same payload after crossing a
- * process boundary): the wait the provider asked for, or undefined for any other error.
- */
-export function rateLimitWaitMs(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code, details } = error as { code?: unknown; details?: { retryAfterMs?: unknown } };
-  if (code !== 'model_rate_limited') return undefined;
-  const wait = details?.retryAfterMs;
-  return typeof wait === 'number' && Number.isFinite(wait) && wait >= 0 ? wait : undefined;
-}
-
-/**
  * The {@link TaskWorker} of {@link BullMqTaskQueue}: one BullMQ `Worker` per agent queue it consumes.
  * With `agents` it consumes exactly those; without, it consumes every agent the queue has seen a
  * submit for (the registry set in Redis), looking for new ones every `discoverIntervalMs`.
@@ -67,7 +57,7 @@ export class BullMqTaskWorker implements TaskWorker {
   readonly #handler: TaskHandler;
   readonly #settings: BullMqWorkerSettings;
   readonly #concurrency: number;
-  readonly #workers = new Map<string, Worker<TaskBullJob['data'], TaskJobResult>>();
+  readonly #workers = new Map<string, AgentWorker>();
   readonly #active = new Map<string, ActiveTask>();
   /** Runs handed back by `close({ drain: false })`: their handler's late result is dropped. */
   readonly #handedBack = new Set<string>();
@@ -110,15 +100,14 @@ export class BullMqTaskWorker implements TaskWorker {
 
   #consume(agent: string): void {
     if (this.#closing || this.#workers.has(agent)) return;
-    const { connection, prefix, limits, logger } = this.#settings;
+    const { backend, limits, logger } = this.#settings;
     const limit = limits[agent];
-    const worker = new Worker<TaskBullJob['data'], TaskJobResult>(
+    const worker = openAgentWorker(
+      backend,
       agentQueueName(agent),
       // Three parameters: BullMQ hands a signal only to processors that declare one.
       (job, token, signal) => this.#run(job, token, signal),
       {
-        connection,
-        prefix,
         concurrency: this.#concurrency,
         lockDuration: this.#settings.lockDurationMs,
         stalledInterval: this.#settings.stalledIntervalMs,
@@ -132,17 +121,19 @@ export class BullMqTaskWorker implements TaskWorker {
   }
 
   async #run(job: TaskBullJob, token: string | undefined, bullSignal?: AbortSignal): Promise<TaskJobResult> {
-    const runId = job.id ?? '';
-    let spec;
+    const jobId = job.id ?? '';
+    let data;
     try {
-      spec = readJobData(job.data).spec;
+      data = readJobData(job.data);
     } catch (error) {
       // A payload that does not validate will not validate on the next attempt either.
       throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
     }
+    const { spec } = data;
+    const runId = data.resumes ?? jobId;
     const controller = new AbortController();
     bullSignal?.addEventListener('abort', () => controller.abort(bullSignal.reason), { once: true });
-    if (token) this.#active.set(runId, { job, token, controller });
+    if (token) this.#active.set(jobId, { job, token, controller });
     let timer: NodeJS.Timeout | undefined;
     try {
       const attempt = this.#handler({
@@ -150,6 +141,7 @@ export class BullMqTaskWorker implements TaskWorker {
         spec,
         attempt: job.attemptsMade + 1,
         signal: controller.signal,
+        ...(data.resumes === undefined ? {} : { resume: true }),
       });
       const { timeoutMs } = spec;
       const outcome =
@@ -165,11 +157,11 @@ export class BullMqTaskWorker implements TaskWorker {
                 }, timeoutMs);
               }),
             ]);
-      if (this.#handedBack.has(runId)) throw new WaitingError();
+      if (this.#handedBack.has(jobId)) throw new WaitingError();
       return { status: outcome.status };
     } catch (error) {
-      if (this.#handedBack.has(runId)) throw new WaitingError();
-      const waitMs = rateLimitWaitMs(error);
+      if (this.#handedBack.has(jobId)) throw new WaitingError();
+      const waitMs = rateLimitRetryAfterMs(error);
       if (waitMs !== undefined && token) {
         // The provider said when to come back: wait in the delayed set, without spending an attempt.
         await job.moveToDelayed(Date.now() + waitMs, token);
@@ -179,8 +171,8 @@ export class BullMqTaskWorker implements TaskWorker {
       throw error instanceof Error ? error : new Error(String(error));
     } finally {
       clearTimeout(timer);
-      this.#active.delete(runId);
-      this.#handedBack.delete(runId);
+      this.#active.delete(jobId);
+      this.#handedBack.delete(jobId);
     }
   }
 
@@ -206,14 +198,14 @@ export class BullMqTaskWorker implements TaskWorker {
     // Pause first so no worker takes a new task while the active ones are handed back.
     await Promise.all(workers.map((worker) => worker.pause(true)));
     await Promise.all(
-      [...this.#active.entries()].map(async ([runId, { job, token, controller }]) => {
-        this.#handedBack.add(runId);
+      [...this.#active.entries()].map(async ([jobId, { job, token, controller }]) => {
+        this.#handedBack.add(jobId);
         controller.abort(new WorkerClosingError());
         try {
           await job.moveToWait(token);
         } catch (error) {
           this.#settings.logger.warn(
-            { err: error, runId },
+            { err: error, jobId },
             'task worker: hand-back failed; the stalled check will recover the task',
           );
         }

@@ -3,18 +3,19 @@ import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock, type TimerHandle } from '../clock.js';
 import { ConflictError, NotFoundError, SwitchyardError, ValidationError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
-import type {
-  ChildFailurePolicy,
-  SubmittedTask,
-  TaskHandler,
-  TaskInfo,
-  TaskJob,
-  TaskOutcome,
-  TaskQueue,
-  TaskSpec,
-  TaskState,
-  TaskWorker,
-  TaskWorkerOptions,
+import {
+  resumeTaskId,
+  type ChildFailurePolicy,
+  type SubmittedTask,
+  type TaskHandler,
+  type TaskInfo,
+  type TaskJob,
+  type TaskOutcome,
+  type TaskQueue,
+  type TaskSpec,
+  type TaskState,
+  type TaskWorker,
+  type TaskWorkerOptions,
 } from './task-queue.js';
 import {
   backoffDelayMs,
@@ -59,6 +60,8 @@ interface Entry {
   flow?: { children: string[]; pending: Set<string>; onChildFailure: ChildFailurePolicy };
   /** The parent waiting on this child, if any. */
   parentRunId?: string;
+  /** A wake-up of this parked run (see `resume`); its own id is only the entry's. */
+  resumes?: string;
 }
 
 interface InlineWorker extends TaskWorker {
@@ -194,6 +197,16 @@ export class InlineTaskQueue implements TaskQueue {
       parent: { runId: parentId, created: true },
       children: childIds.map((runId) => ({ runId, created: true })),
     };
+  }
+
+  async resume(run: { runId: string; agent: string }, options: { at?: Date } = {}): Promise<void> {
+    this.assertOpen();
+    const id = resumeTaskId(run.runId, options.at ?? new Date(this.clock.now()));
+    if (this.entries.has(id)) return;
+    const delayMs = Math.max(0, (options.at?.getTime() ?? 0) - this.clock.now());
+    const entry = this.add({ agent: run.agent, input: null, priority: 0, delayMs }, id);
+    entry.resumes = run.runId;
+    this.schedule(entry);
   }
 
   async get(runId: string): Promise<TaskInfo | undefined> {
@@ -372,10 +385,11 @@ export class InlineTaskQueue implements TaskQueue {
     entry.attemptsMade += 1;
     entry.active = { worker, controller };
     const job: TaskJob = {
-      runId: entry.runId,
+      runId: entry.resumes ?? entry.runId,
       spec: entry.spec,
       attempt: entry.attemptsMade,
       signal: controller.signal,
+      ...(entry.resumes === undefined ? {} : { resume: true }),
     };
     const running = this.attempt(worker, job, controller)
       .then(
@@ -430,6 +444,10 @@ export class InlineTaskQueue implements TaskQueue {
       entry.finishedAt = new Date(this.clock.now());
       entry.finishSeq = this.nextSeq++;
       this.logger.debug({ runId: entry.runId, status: outcome.status }, 'task completed');
+      if (entry.resumes !== undefined) {
+        this.forget(entry); // a wake-up leaves nothing to look up
+        return;
+      }
       this.trim('completed', this.retainCompleted);
       this.childEnded(entry, false);
       return;

@@ -5,14 +5,8 @@ import { isFinalStatus, type RunStatus } from '../actors/run-records.js';
 import type { RunSupervisor } from '../actors/run-supervisor.js';
 import type { TaskHandler, TaskJob, TaskOutcome } from './task-queue.js';
 
-/** Statuses at which a worker's attempt ends: the run is over, or waits for a person. */
-const STOPS: readonly RunStatus[] = [
-  'completed',
-  'failed',
-  'cancelled',
-  'awaiting_approval',
-  'needs_attention',
-];
+/** Statuses at which a worker's attempt ends: the run is over, or set aside for a person. */
+const ENDS: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'needs_attention'];
 
 /** A task whose run ended `failed`: the queue keeps it as a dead letter (its attempts are not a retry of the run). */
 export class RunFailedError extends SwitchyardError {
@@ -25,30 +19,58 @@ export class RunFailedError extends SwitchyardError {
 
 /**
  * How a worker runs a task: start the run (or, when the run exists — a stalled job handed over
- * from a dead worker, a retry, a resume after approval — take it over and restore it from its
- * snapshot), then wait until it stops. Completed and parked runs end the attempt normally; a
- * failed run fails it. The job holds BullMQ's lock, so taking the run over ignores its lease.
+ * from a dead worker, a retry — take it over and restore it from its snapshot), then wait until it
+ * ends or rests. The job holds BullMQ's lock, so taking the run over ignores its lease.
+ *
+ * A run that rests (asleep, or waiting for a person) is parked when the supervisor can hand it to
+ * the queue again: the attempt ends, the worker's slot frees, and a wake-up task (`resume`) brings
+ * the run back at its wake time or when its approval is decided. Such a wake-up takes the run only
+ * if nobody holds it (parked, or its owner died): a run live elsewhere goes on there. Without
+ * parking (no queue to come back through) a run waiting for a person ends the attempt and stays
+ * live in this process.
  */
 export function createRunTaskHandler(supervisor: RunSupervisor, logger: Logger = silentLogger): TaskHandler {
   return async (job: TaskJob): Promise<TaskOutcome> => {
     const { runId, spec, signal } = job;
-    const existing = await supervisor.findRun(runId);
-    if (existing && isFinalStatus(existing.status)) return finish(existing.status, existing.error);
-    if (!existing) {
-      await supervisor.startRun(spec.agent, spec.input, {
+    // The common case — a new task — is one INSERT; only a run that exists is read first.
+    const started =
+      !job.resume &&
+      (await supervisor.startRunIfNew(spec.agent, spec.input, {
         id: runId,
         ...(spec.requestedBy ? { requestedBy: spec.requestedBy } : {}),
         ...(spec.parentRunId ? { parentId: spec.parentRunId } : {}),
-      });
-    } else if (!(await supervisor.resumeRun(runId, { force: true }))) {
-      // Not resumable here (needs attention, another version): the run says why.
-      const run = await supervisor.getRun(runId);
-      return { status: run.status };
-    } else {
-      logger.info({ runId, attempt: job.attempt, status: existing.status }, 'resumed the run of a task');
+      }));
+    if (!started) {
+      const existing = await supervisor.findRun(runId);
+      if (existing && isFinalStatus(existing.status)) return finish(existing.status, existing.error);
+      if (job.resume) {
+        if (!existing || !(await supervisor.resumeRun(runId))) {
+          // Gone, or live elsewhere (its owner goes on with it): nothing to do here.
+          return { status: existing?.status ?? 'unknown' };
+        }
+        logger.debug({ runId }, 'woke a parked run');
+      } else if (!(await supervisor.resumeRun(runId, { force: true }))) {
+        // Not resumable here (needs attention, another version): the run says why.
+        const run = await supervisor.getRun(runId);
+        return { status: run.status };
+      } else {
+        logger.info({ runId, attempt: job.attempt, status: existing?.status }, 'resumed the run of a task');
+      }
     }
-    const stopped = await supervisor.waitFor(runId, (status) => STOPS.includes(status), Infinity, signal);
-    return finish(stopped.status, stopped.error);
+    const parks = supervisor.parks;
+    for (;;) {
+      const stopped = await supervisor.waitFor(
+        runId,
+        (status, resting) => ENDS.includes(status) || resting || (!parks && status === 'awaiting_approval'),
+        Infinity,
+        signal,
+      );
+      if (ENDS.includes(stopped.status) || !parks) return finish(stopped.status, stopped.error);
+      const parked = await supervisor.park(runId);
+      if (parked) return { status: stopped.status, parkedUntil: parked.until };
+      // It went back to work between the two looks: wait again.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
 
     function finish(status: RunStatus, error?: { code: string; message: string }): TaskOutcome {
       if (status === 'failed') throw new RunFailedError(runId, error);

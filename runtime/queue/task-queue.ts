@@ -57,6 +57,8 @@ export interface TaskJob {
   spec: TaskSpec;
   /** 1 on the first attempt. */
   attempt: number;
+  /** This task brings a parked run back (see {@link TaskQueue.resume}) instead of starting one. */
+  resume?: boolean;
   /** Aborted when the task is cancelled or its worker shuts down. */
   signal: AbortSignal;
 }
@@ -65,6 +67,8 @@ export interface TaskJob {
 export interface TaskOutcome {
   /** The run's status when the attempt stopped (`completed`, `awaiting_approval`, …). */
   status: string;
+  /** The run rests parked until then (null: until a decision); a wake-up task is queued for it. */
+  parkedUntil?: Date | null;
 }
 
 export type TaskHandler = (job: TaskJob) => Promise<TaskOutcome>;
@@ -88,7 +92,7 @@ export interface TaskWorker {
 export type ChildFailurePolicy = 'fail-parent' | 'continue';
 
 export interface TaskQueue {
-  /** `redis` (BullMQ) or `inline`. */
+  /** `redis` or `postgres` (BullMQ on that engine), or `inline`. */
   readonly kind: string;
   submit(spec: TaskSpec): Promise<SubmittedTask>;
   /**
@@ -100,6 +104,12 @@ export interface TaskQueue {
     children: TaskSpec[],
     options?: { onChildFailure?: ChildFailurePolicy },
   ): Promise<{ parent: SubmittedTask; children: SubmittedTask[] }>;
+  /**
+   * Brings a parked run back: a task on its agent's queue, taken at `at` (at once without it), whose
+   * worker resumes the run from its snapshot. The same wake-up asked twice is queued once. These
+   * tasks go before new ones; `get(runId)` keeps showing the run's own task.
+   */
+  resume(run: { runId: string; agent: string }, options?: { at?: Date }): Promise<void>;
   get(runId: string): Promise<TaskInfo | undefined>;
   /** Removes a task that has not started; true if it was removed. An active one is cancelled through its run. */
   remove(runId: string): Promise<boolean>;
@@ -109,4 +119,9 @@ export interface TaskQueue {
   retry(runId: string): Promise<void>;
   process(handler: TaskHandler, options?: TaskWorkerOptions): TaskWorker;
   close(): Promise<void>;
+}
+
+/** The task id of a wake-up of a parked run (BullMQ ids may not contain ':'). */
+export function resumeTaskId(runId: string, at: Date): string {
+  return `${runId}.resume.${at.getTime()}`;
 }

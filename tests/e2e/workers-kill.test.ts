@@ -15,12 +15,14 @@ import { SWITCHYARD_CLI } from '../support/mcp-server-process.js';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../support/postgres.js';
 import { REDIS_URL, redisAnswers } from '../support/redis.js';
 
-// Issue 6's check, scaled to this machine: Redis, PostgreSQL and two `switchyard worker`
-// processes; account-review tasks (approval granted by the agent's policy) all complete exactly
-// once while one worker is killed with -9 halfway; its runs resume on the other worker.
+// Issue 6's check: Redis, PostgreSQL, a bridge (`switchyard start`, which submits and never runs
+// agent work) and two `switchyard worker` processes; 200 account-review tasks submitted over the
+// bridge's HTTP API (approval granted by the agent's policy) all complete exactly once while one
+// worker is killed with -9 halfway; its runs resume on the other worker from their snapshots.
+// E2E_TASKS sets another count (a quick local run).
 
 const TSX = import.meta.resolve('tsx');
-const TASKS = 24;
+const TASKS = Number(process.env.E2E_TASKS ?? 200);
 const REDIS_UP = await redisAnswers();
 if (!REDIS_UP) console.warn(`workers kill test skipped: no Redis answers at ${REDIS_URL}`);
 
@@ -41,19 +43,11 @@ describe.skipIf(!REDIS_UP)('account-review tasks across two workers, one killed'
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const worker = (name: string) => {
+  /** A `switchyard` process (`worker …` or `start`) on the test's Redis, Postgres and config. */
+  const switchyard = (name: string, args: string[], ready: RegExp) => {
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        TSX,
-        SWITCHYARD_CLI,
-        '--config',
-        join(dir, 'switchyard.config.json'),
-        'worker',
-        '--concurrency',
-        '4',
-      ],
+      ['--import', TSX, SWITCHYARD_CLI, '--config', join(dir, 'switchyard.config.json'), ...args],
       {
         cwd: dir,
         env: {
@@ -75,14 +69,17 @@ describe.skipIf(!REDIS_UP)('account-review tasks across two workers, one killed'
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
     const started = (async () => {
       const deadline = Date.now() + 120_000;
-      while (!log.includes('"worker started"')) {
+      let match: RegExpExecArray | null;
+      while (!(match = ready.exec(log))) {
         if (child.exitCode !== null || Date.now() > deadline)
-          throw new Error(`worker ${name} did not start:\n${log}`);
+          throw new Error(`${name} did not start:\n${log}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
+      return match;
     })();
     return { child, started, log: () => log };
   };
+  const worker = (name: string) => switchyard(name, ['worker', '--concurrency', '4'], /"worker started"/);
 
   it(
     'completes every task exactly once while a worker is killed with -9 halfway',
@@ -100,24 +97,29 @@ describe.skipIf(!REDIS_UP)('account-review tasks across two workers, one killed'
           mcpServers: { crm: { builtin: 'crm' }, memory: { builtin: 'memory' } },
           agents: { policies: { 'account-review': { autoApprove: true } } },
           redis: { lockDurationMs: 2_000 },
+          api: { port: 0 },
         }),
       );
+      const bridge = switchyard('bridge', ['start'], /"url":"(http:[^"]+)"/);
       const a = worker('a');
       const b = worker('b');
-      await Promise.all([a.started, b.started]);
+      const [listening] = await Promise.all([bridge.started, a.started, b.started]);
+      const url = listening[1]!;
 
       queue = new BullMqTaskQueue({ connection: REDIS_URL, prefix });
       const runIds: string[] = [];
       for (const accountId of accounts) {
-        runIds.push(
-          (
-            await queue.submit({
-              agent: 'account-review',
-              input: { accountId },
-              idempotencyKey: `review-${accountId}`,
-            })
-          ).runId,
-        );
+        const response = await fetch(`${url}/v1/tasks`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            agent: 'account-review',
+            input: { accountId },
+            idempotencyKey: `review-${accountId}`,
+          }),
+        });
+        expect(response.status, await response.clone().text()).toBe(202);
+        runIds.push(((await response.json()) as { runId: string }).runId);
       }
       const finished = async () =>
         (
@@ -172,6 +174,17 @@ describe.skipIf(!REDIS_UP)('account-review tasks across two workers, one killed'
         `SELECT count(DISTINCT run_id)::int AS n FROM run_events WHERE type = 'run_resumed'`,
       );
       expect(resumed.rows[0]!.n).toBeGreaterThan(0);
+      // Runs ran on the workers only (owners are host:pid:random): the bridge hosted none.
+      const owners = (
+        await sql.query<{ owner: string }>(
+          `SELECT DISTINCT data->>'owner' AS owner FROM run_events WHERE type IN ('run_started', 'run_resumed')`,
+        )
+      ).rows.map((r) => r.owner.split(':')[1]);
+      expect(owners.length).toBeGreaterThan(0);
+      expect(new Set(owners)).toEqual(new Set([String(a.child.pid), String(b.child.pid)]));
+      // The bridge answers for a task its workers ran.
+      const task = (await (await fetch(`${url}/v1/tasks/${runIds[0]}`)).json()) as Record<string, unknown>;
+      expect(task).toMatchObject({ runId: runIds[0], status: 'completed', state: 'completed' });
     },
   );
 });

@@ -169,3 +169,27 @@ export function gatedAgent(
       }),
   };
 }
+
+/** Sleeps until `input.at` (durably), then ends. */
+export const sleeperAgent: AgentDefinition = {
+  name: 'sleeper',
+  description: 'waits until a time',
+  capabilities: [],
+  version: '1',
+  createMachine: (services: RunServices) =>
+    setup({
+      types: {} as { input: { at: number }; context: { at: number } },
+      actors: {
+        sleep: fromPromise(async ({ input, signal }: { input: { at: number }; signal: AbortSignal }) =>
+          services.sleepUntil('sleep-1', input.at, signal),
+        ),
+      },
+    }).createMachine({
+      context: ({ input }) => ({ at: input.at }),
+      initial: 'sleeping',
+      states: {
+        sleeping: { invoke: { src: 'sleep', input: ({ context }) => ({ at: context.at }), onDone: 'done' } },
+        done: { type: 'final' },
+      },
+    }),
+};

@@ -1,43 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assign, fromPromise, setup } from 'xstate';
-import type {
-  AgentDefinition,
-  AgentPolicyInput,
-  RunServices,
-} from '../../../../runtime/actors/agent-definition.js';
+import type { AgentDefinition, AgentPolicyInput } from '../../../../runtime/actors/agent-definition.js';
 import { RunSupervisor } from '../../../../runtime/actors/run-supervisor.js';
 import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
 import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
 import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
-import { connectToolServer, gatedAgent } from '../../../support/actor-test-kit.js';
+import { connectToolServer, gatedAgent, sleeperAgent } from '../../../support/actor-test-kit.js';
 
 type Kit = Awaited<ReturnType<typeof connectToolServer>>;
-
-/** Sleeps until `input.at` (durably), then ends. */
-const sleeperAgent: AgentDefinition = {
-  name: 'sleeper',
-  description: 'waits until a time',
-  capabilities: [],
-  version: '1',
-  createMachine: (services: RunServices) =>
-    setup({
-      types: {} as { input: { at: number }; context: { at: number } },
-      actors: {
-        sleep: fromPromise(async ({ input, signal }: { input: { at: number }; signal: AbortSignal }) =>
-          services.sleepUntil('sleep-1', input.at, signal),
-        ),
-      },
-    }).createMachine({
-      context: ({ input }) => ({ at: input.at }),
-      initial: 'sleeping',
-      states: {
-        sleeping: { invoke: { src: 'sleep', input: ({ context }) => ({ at: context.at }), onDone: 'done' } },
-        done: { type: 'final' },
-      },
-    }),
-};
 
 let crashesLeft = 0;
 /**

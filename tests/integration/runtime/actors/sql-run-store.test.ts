@@ -3,6 +3,7 @@ import { runJournaledEffect } from '../../../../runtime/actors/effects-journal.j
 import { LeaseLostError, OutcomeUnknownError } from '../../../../runtime/actors/run-errors.js';
 import { EMPTY_USAGE } from '../../../../runtime/actors/run-records.js';
 import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
+import { PARKED_OWNER } from '../../../../runtime/actors/run-store.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
 import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
@@ -22,8 +23,18 @@ describe.each(SQL_TARGETS)('SqlRunStore on $name', { timeout: 60_000 }, (target)
   let store: SqlRunStore;
   const schema = uniqueSchema('runs');
   let n = 0;
-  const newRun = (owner: string, leaseMs = 60_000) =>
-    store.createRun({ id: `run-${++n}`, agent: 'a', agentVersion: '1', input: { n }, owner, leaseMs });
+  const newRun = async (owner: string, leaseMs = 60_000) => {
+    const run = await store.createRun({
+      id: `run-${++n}`,
+      agent: 'a',
+      agentVersion: '1',
+      input: { n },
+      owner,
+      leaseMs,
+    });
+    if (!run) throw new Error(`run-${n} exists already`);
+    return run;
+  };
 
   beforeAll(async () => {
     sql = await target.open(schema);
@@ -49,6 +60,36 @@ describe.each(SQL_TARGETS)('SqlRunStore on $name', { timeout: 60_000 }, (target)
     expect(done).toMatchObject({ status: 'completed', owner: undefined });
     // A finished run takes no more checkpoints, even from its last owner.
     await expect(store.checkpoint(run.id, 'A', checkpointOf())).rejects.toBeInstanceOf(LeaseLostError);
+  });
+
+  it('creates a run once: a second create with the same id writes nothing', async () => {
+    const run = await newRun('A');
+    const again = await store.createRun({
+      id: run.id,
+      agent: 'b',
+      agentVersion: '2',
+      input: { other: true },
+      owner: 'B',
+      leaseMs: 1,
+    });
+    expect(again).toBeUndefined();
+    expect(await store.getRun(run.id)).toMatchObject({ agent: 'a', owner: 'A', input: run.input });
+  });
+
+  it('parks a run: no orphan claim takes it before its wake time and grace; a claim of it does', async () => {
+    const run = await newRun('A');
+    expect(await store.park(run.id, 'B', null)).toBe(false); // only its owner parks it
+    expect(await store.park(run.id, 'A', new Date(Date.now() - 1_000))).toBe(true);
+    expect((await store.getRun(run.id))?.owner).toBe(PARKED_OWNER);
+    // Its wake time passed, but the wake-up job gets PARKED_GRACE_MS before orphan claims step in.
+    expect(await store.claimOrphans('C', 60_000)).not.toContain(run.id);
+    expect(await store.claimRun(run.id, 'D', 60_000)).toBe(true);
+    expect((await store.getRun(run.id))?.owner).toBe('D');
+
+    const waiting = await newRun('A');
+    expect(await store.park(waiting.id, 'A', null)).toBe(true); // until a decision: never an orphan
+    expect(await store.claimOrphans('C', 60_000)).not.toContain(waiting.id);
+    expect(await store.claimRun(waiting.id, 'C', 60_000)).toBe(true);
   });
 
   it('hands out only runs whose lease ran out, each to one claimer', async () => {
