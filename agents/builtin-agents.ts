@@ -1,5 +1,6 @@
 import type { AgentDefinition } from '../runtime/actors/agent-definition.js';
 import { accountReviewAgent } from './account-review/account-review-agent.js';
+import { accountReviewBatchAgent } from './account-review-batch/account-review-batch-agent.js';
 import { bizdevAgent } from './bizdev/bizdev-agent.js';
 import { codingAgent } from './coding/coding-agent.js';
 import { marketingAgent } from './marketing/marketing-agent.js';
@@ -10,5 +11,12 @@ import { securityAgent } from './security/security-agent.js';
  * one is a declarative definition file (see load-agents.ts).
  */
 export function builtinAgents(): AgentDefinition[] {
-  return [accountReviewAgent, codingAgent, bizdevAgent, securityAgent, marketingAgent];
+  return [
+    accountReviewAgent,
+    accountReviewBatchAgent,
+    codingAgent,
+    bizdevAgent,
+    securityAgent,
+    marketingAgent,
+  ];
 }

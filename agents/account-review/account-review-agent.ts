@@ -32,10 +32,13 @@ import { errorInfo, type ErrorInfo } from '../agent-steps.js';
  * gate (outcome `nothing_to_apply`).
  */
 
+/** A crm account id as a review takes it (account-review-batch checks its list with it too). */
+export const AccountIdSchema = z
+  .string()
+  .regex(/^acc_[A-Za-z0-9_-]{1,100}$/, { message: 'expected a crm account id such as acc_s42_000007' });
+
 const InputSchema = z.strictObject({
-  accountId: z
-    .string()
-    .regex(/^acc_[A-Za-z0-9_-]{1,100}$/, { message: 'expected a crm account id such as acc_s42_000007' }),
+  accountId: AccountIdSchema,
   requestedBy: z.string().min(1).max(200).optional(),
 });
 export type AccountReviewInput = z.infer<typeof InputSchema>;

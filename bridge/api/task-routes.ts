@@ -5,7 +5,7 @@ import { RUN_STATUSES, type RunEvent, type RunRecord } from '../../runtime/actor
 import { SwitchyardError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import { TaskSpecSchema } from '../../runtime/queue/task-spec-schema.js';
-import type { TaskService, TaskStatus } from '../tasks/task-service.js';
+import type { DeadLetter, TaskService, TaskStatus } from '../tasks/task-service.js';
 import { ERROR_BODY_SCHEMA, sendError } from './error-replies.js';
 
 /** The body of approve / reject. */
@@ -35,6 +35,10 @@ const TaskQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 
+const FailedQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
 const CancelBodySchema = z.strictObject({ reason: z.string().min(1).max(2000).optional() });
 
 const errors = (...statuses: number[]) =>
@@ -52,7 +56,8 @@ function sendServiceError(reply: FastifyReply, error: unknown): FastifyReply {
     if (error.code === 'validation_failed')
       return sendError(reply, 400, 'bad_request', error.message, details);
     if (error.code === 'not_found') return sendError(reply, 404, 'not_found', error.message, details);
-    if (error.code === 'run_state_invalid') return sendError(reply, 409, 'conflict', error.message, details);
+    if (error.code === 'run_state_invalid' || error.code === 'conflict')
+      return sendError(reply, 409, 'conflict', error.message, details);
   }
   throw error;
 }
@@ -114,6 +119,19 @@ export function taskView(status: TaskStatus) {
   };
 }
 
+/** A dead letter in GET /v1/tasks/failed: the queue's record, and its run's status and error. */
+const deadLetterView = ({ task, run }: DeadLetter) => ({
+  runId: task.runId,
+  agent: task.agent,
+  attemptsMade: task.attemptsMade,
+  failedReason: task.failedReason ?? null,
+  submittedAt: task.submittedAt.toISOString(),
+  finishedAt: task.finishedAt?.toISOString() ?? null,
+  /** The run's status, null when the task failed before its run started. */
+  status: run?.status ?? null,
+  error: run?.error ?? null,
+});
+
 const agentView = (agent: AgentDefinition) => ({
   name: agent.name,
   description: agent.description,
@@ -123,8 +141,8 @@ const agentView = (agent: AgentDefinition) => ({
 });
 
 /**
- * The agent-work routes over a {@link TaskService}. Scopes: `read` for every GET, `call` to submit
- * and cancel tasks, `admin` to approve or reject (a decision lets a run do what its policy gates,
+ * The agent-work routes over a {@link TaskService}. Scopes: `read` for every GET, `call` to submit,
+ * cancel and retry tasks, `admin` to approve or reject (a decision lets a run do what its policy gates,
  * so it takes more than the right to start one).
  */
 export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, log: Logger): void {
@@ -137,7 +155,8 @@ export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, log
         description:
           'Answers 202 {runId, created, status} at once; `status` is the URL to poll. A task with an ' +
           'idempotencyKey already submitted answers the same runId with created: false. `requestedBy` ' +
-          'is the API key’s name.',
+          'is the API key’s name. An agent that fans out (account-review-batch) also answers `children`, ' +
+          'the run ids of the child runs it queued first.',
         tags: ['tasks'],
         body: openapi(TaskSpecSchema.omit({ requestedBy: true })),
         response: {
@@ -147,6 +166,8 @@ export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, log
               runId: { type: 'string' },
               created: { type: 'boolean' },
               status: { type: 'string' },
+              // Only for an agent that fans out (account-review-batch): its children's run ids.
+              children: { type: 'array', items: { type: 'string' } },
             },
           },
           ...errors(400, 401, 403, 404, 413, 429),
@@ -188,6 +209,57 @@ export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, log
           .code(202)
           .header('location', status)
           .send({ ...submitted, status });
+      } catch (error) {
+        return sendServiceError(reply, error);
+      }
+    },
+  );
+
+  // A static path: find-my-way matches it before the parametric /v1/tasks/:id below.
+  app.get(
+    '/v1/tasks/failed',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: 'Dead letters: tasks that failed every attempt, newest first',
+        description:
+          'At most `limit` (1..1000, default 100). Each names its agent, attempts, the last failure ' +
+          '(`failedReason`) and, when its run started, the run’s `status` and `error` (null otherwise: ' +
+          'the task failed before its run started).',
+        tags: ['tasks'],
+        querystring: openapi(FailedQuerySchema),
+        response: errors(400, 401, 403),
+      },
+    },
+    async (request, reply) => {
+      const query = FailedQuerySchema.safeParse(request.query);
+      if (!query.success) return sendInvalid(reply, 'query', query.error);
+      return { tasks: (await tasks.listFailed(query.data.limit)).map(deadLetterView) };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/tasks/:id/retry',
+    {
+      config: { scope: 'call' },
+      schema: {
+        summary: 'Retry a dead letter: run a failed task again',
+        description:
+          'Answers 202 with the task as GET does; its attempts start over. A task that failed before ' +
+          'its run started starts it; a run that is not final (its attempts timed out or stalled) ' +
+          'resumes from its snapshot. 409 when the task is not a dead letter, or when its run is final ' +
+          '(a failed run would only fail again: submit the task anew). 404 when no such task or run exists.',
+        tags: ['tasks'],
+        params: idParam,
+        response: errors(401, 403, 404, 409),
+      },
+    },
+    async (request, reply) => {
+      const runId = request.params.id;
+      try {
+        const status = await tasks.retry(runId, actor(request));
+        log.info({ runId, key: request.apiKey?.name }, 'task retried');
+        return await reply.code(202).send(taskView(status));
       } catch (error) {
         return sendServiceError(reply, error);
       }

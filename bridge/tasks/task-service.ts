@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import type { AgentDefinition } from '../../runtime/actors/agent-definition.js';
 import type { LiveRunEvent, RunEventFilter } from '../../runtime/actors/run-event-bus.js';
 import {
@@ -9,9 +11,13 @@ import {
   type RunStatus,
 } from '../../runtime/actors/run-records.js';
 import type { RunSupervisor } from '../../runtime/actors/run-supervisor.js';
-import { NotFoundError, SwitchyardError } from '../../runtime/errors.js';
+import { ConflictError, NotFoundError, SwitchyardError, ValidationError } from '../../runtime/errors.js';
+import { type Logger, silentLogger } from '../../runtime/logger.js';
 import { parseTaskSpec } from '../../runtime/queue/task-spec-schema.js';
 import type { SubmittedTask, TaskInfo, TaskQueue, TaskSpec } from '../../runtime/queue/task-queue.js';
+
+/** TaskSpecSchema's bound on `idempotencyKey`. */
+const MAX_IDEMPOTENCY_KEY = 200;
 
 export interface TaskStatus {
   runId: string;
@@ -22,6 +28,19 @@ export interface TaskStatus {
   events: RunEvent[];
 }
 
+/** What a submit answers: the task's run, and for an agent that fans out, its children's runs. */
+export interface SubmittedTaskView extends SubmittedTask {
+  /** The children's run ids, in the order the agent's `fanOut` named them (fan-out agents only). */
+  children?: string[];
+}
+
+/** A dead letter: a task that failed every attempt, and its run when one was started. */
+export interface DeadLetter {
+  task: TaskInfo;
+  /** Absent when the task failed before its run started (an agent its worker lacks, a bad input). */
+  run?: RunRecord;
+}
+
 export interface Decision {
   decidedBy: string;
   reason?: string;
@@ -29,14 +48,20 @@ export interface Decision {
 
 /**
  * What every front (HTTP, WebSocket, MCP tools, CLI through the API) does with agent work, in one
- * place: submit to the queue, read a task's state from the queue and its run, cancel, decide
- * approvals, list agents, runs and approvals, follow events.
+ * place: submit to the queue, read a task's state from the queue and its run, cancel, list and
+ * retry dead letters, decide approvals, list agents, runs and approvals, follow events.
  */
 export class TaskService {
+  private readonly logger: Logger;
+
+  /** `options.logger` records who retried a dead letter. @defaultValue silentLogger */
   constructor(
     private readonly queue: TaskQueue,
     private readonly runs: RunSupervisor,
-  ) {}
+    options: { logger?: Logger } = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
+  }
 
   get queueKind(): string {
     return this.queue.kind;
@@ -46,13 +71,64 @@ export class TaskService {
     return this.runs.listAgents();
   }
 
-  /** Validates the spec (errors name the field) and the agent, then queues it; returns at once. */
-  async submit(spec: unknown, requestedBy?: string): Promise<SubmittedTask> {
+  /**
+   * Validates the spec (errors name the field) and the agent, then queues it; returns at once.
+   * An agent with `fanOut` is submitted as a flow: its input and every child's are validated
+   * here (a bad child is a ValidationError naming its index, and nothing is queued).
+   */
+  async submit(spec: unknown, requestedBy?: string): Promise<SubmittedTaskView> {
     const parsed: TaskSpec = parseTaskSpec(spec);
-    if (!this.runs.listAgents().some((agent) => agent.name === parsed.agent)) {
-      throw new NotFoundError('agent', parsed.agent);
-    }
-    return this.queue.submit({ ...parsed, ...(requestedBy && !parsed.requestedBy ? { requestedBy } : {}) });
+    const definition = this.agentNamed(parsed.agent);
+    if (!definition) throw new NotFoundError('agent', parsed.agent);
+    const task = { ...parsed, ...(requestedBy && !parsed.requestedBy ? { requestedBy } : {}) };
+    if (definition.fanOut) return this.submitFanOut(definition, task);
+    return this.queue.submit(task);
+  }
+
+  /**
+   * Children inherit who asked and the priority. With a parent idempotency key each child gets one
+   * derived from it and its index (BullMQ claims every run id by key, so a resubmit answers the
+   * same children); the inline queue deduplicates the whole flow by the parent's key and refuses
+   * keys on children.
+   */
+  private async submitFanOut(definition: AgentDefinition, task: TaskSpec): Promise<SubmittedTaskView> {
+    const input = definition.parseInput ? definition.parseInput(task.input) : task.input;
+    const plan = definition.fanOut!(input);
+    const childKeys = task.idempotencyKey !== undefined && this.queue.kind !== 'inline';
+    const children: TaskSpec[] = plan.children.map((child, index) => {
+      const agent = this.agentNamed(child.agent);
+      if (!agent)
+        throw new ValidationError(`children[${index}]: agent '${child.agent}' is not defined`, {
+          field: `children.${index}.agent`,
+        });
+      let childInput: unknown;
+      try {
+        childInput = agent.parseInput ? agent.parseInput(child.input) : child.input;
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        const field = typeof error.details.field === 'string' ? `.${error.details.field}` : '';
+        throw new ValidationError(
+          `children[${index}]: ${error.message}`,
+          { ...error.details, field: `children.${index}${field}` },
+          error,
+        );
+      }
+      return {
+        agent: agent.name,
+        input: childInput,
+        ...(task.requestedBy ? { requestedBy: task.requestedBy } : {}),
+        ...(task.priority !== undefined ? { priority: task.priority } : {}),
+        ...(childKeys ? { idempotencyKey: childKey(task.idempotencyKey!, index) } : {}),
+      };
+    });
+    const { parent, children: submitted } = await this.queue.submitFlow({ ...task, input }, children, {
+      ...(plan.onChildFailure ? { onChildFailure: plan.onChildFailure } : {}),
+    });
+    return { ...parent, children: submitted.map((child) => child.runId) };
+  }
+
+  private agentNamed(name: string): AgentDefinition | undefined {
+    return this.runs.listAgents().find((agent) => agent.name === name);
   }
 
   /** The task's and its run's state with the run's events after `afterSeq`; NotFoundError if neither exists. */
@@ -72,6 +148,81 @@ export class TaskService {
     const run = await this.runs.findRun(runId);
     if (run && !isFinalStatus(run.status)) await this.runs.cancel(runId, by, reason);
     else if (!removed && !run) throw new NotFoundError('task', runId);
+    return this.status(runId);
+  }
+
+  /** Dead letters, newest first, at most `limit`, each with its run when one exists. */
+  async listFailed(limit = 100): Promise<DeadLetter[]> {
+    const tasks = await this.queue.listFailed(limit);
+    const runs = await Promise.all(tasks.map((task) => this.runs.findRun(task.runId)));
+    return tasks.map((task, i) => {
+      const run = runs[i];
+      return run ? { task, run } : { task };
+    });
+  }
+
+  /**
+   * Runs a dead letter again (its attempts start over) and answers the task's state.
+   *
+   * Only a task whose run can still make progress is worth it:
+   * - No run: the task failed before its run started (the workers lacked the agent, the input
+   *   did not parse, ...). The retry starts the run, now that the cause may be fixed.
+   * - A run that is not final: the attempts timed out or stalled while the run itself stayed
+   *   resumable. The retry resumes it from its snapshot.
+   * - A final run (its statechart reached a failed end, a limit stopped it, or it ended otherwise):
+   *   a retry would only find that run again, so it is refused with a ConflictError that names
+   *   the run's error; submit the task again (`POST /v1/tasks`) for a new run.
+   *
+   * NotFoundError when neither the queue nor the store knows `runId`; ConflictError when the task
+   * is not a dead letter (waiting, active, completed, or forgotten by the queue).
+   */
+  async retry(runId: string, by: string): Promise<TaskStatus> {
+    const [task, run] = await Promise.all([this.queue.get(runId), this.runs.findRun(runId)]);
+    if (!task && !run) throw new NotFoundError('task', runId);
+    if (!task)
+      throw new ConflictError(
+        `task '${runId}' is not a dead letter: the queue no longer holds it (its run is ${run!.status})`,
+        { runId, runStatus: run!.status },
+      );
+    if (task.state !== 'failed')
+      throw new ConflictError(
+        `task '${runId}' is ${task.state}, not a dead letter: only a task that failed every attempt can be retried`,
+        { runId, state: task.state },
+      );
+    if (run && isFinalStatus(run.status)) {
+      const why = run.error ? `${run.error.code}: ${run.error.message}` : 'no error recorded';
+      const message =
+        run.status === 'failed'
+          ? `run '${runId}' failed (${why}); a retry would only find the failed run again: submit the task again (POST /v1/tasks) for a new run`
+          : `run '${runId}' is already ${run.status}; a retry would only find it again: submit the task again (POST /v1/tasks) for a new run`;
+      throw new ConflictError(message, {
+        runId,
+        runStatus: run.status,
+        ...(run.error ? { runError: { code: run.error.code, message: run.error.message } } : {}),
+      });
+    }
+    try {
+      await this.queue.retry(runId);
+    } catch (error) {
+      // Retried, removed or trimmed by someone else between the look and the retry.
+      if (
+        error instanceof SwitchyardError &&
+        ['validation_failed', 'conflict', 'not_found'].includes(error.code)
+      )
+        throw new ConflictError(`task '${runId}' is no longer a dead letter: ${error.message}`, { runId });
+      throw error;
+    }
+    this.logger.info(
+      {
+        runId,
+        agent: task.agent,
+        by,
+        attemptsMade: task.attemptsMade,
+        failedReason: task.failedReason,
+        run: run?.status ?? null,
+      },
+      'dead letter retried',
+    );
     return this.status(runId);
   }
 
@@ -124,4 +275,11 @@ export class TaskService {
   subscribe(listener: (event: LiveRunEvent) => void, filter?: RunEventFilter): () => void {
     return this.runs.subscribe(listener, filter);
   }
+}
+
+/** A child's idempotency key: the parent's and the child's index, hashed when that would be too long. */
+function childKey(parentKey: string, index: number): string {
+  const key = `${parentKey}/child-${index}`;
+  if (key.length <= MAX_IDEMPOTENCY_KEY) return key;
+  return `${createHash('sha256').update(parentKey).digest('hex')}/child-${index}`;
 }

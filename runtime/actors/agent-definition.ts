@@ -1,6 +1,7 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AnyStateMachine } from 'xstate';
 import type { ChatRequest, ChatResponse } from '../llm/chat-model.js';
+import type { RunStatus } from './run-records.js';
 import type { ToolProgress } from './tool-catalog.js';
 
 export interface AgentLimits {
@@ -78,6 +79,33 @@ export interface ToolCallRequestOptions {
   timeoutMs?: number;
 }
 
+/** One run an agent's {@link AgentDefinition.fanOut} asks for: a child of the submitted run. */
+export interface FanOutChild {
+  agent: string;
+  input: unknown;
+}
+
+/**
+ * The children a run is submitted with (a flow of the task queue): they run first, in parallel;
+ * the parent starts once each of them stopped (final, or parked for a person) and finds their run
+ * ids in its input's `children`. `onChildFailure` is the queue's `ChildFailurePolicy`: fail the
+ * parent at once when a child fails, or let it run with the rest. @defaultValue 'fail-parent'
+ */
+export interface FanOut {
+  children: FanOutChild[];
+  onChildFailure?: 'fail-parent' | 'continue';
+}
+
+/** A child run as its parent reads it ({@link RunServices.childRuns}); JSON-safe. */
+export interface ChildRunSummary {
+  id: string;
+  agent: string;
+  status: RunStatus;
+  /** The child's output (absent while it runs, or when read with `output: false`). */
+  output?: unknown;
+  error?: { code: string; message: string };
+}
+
 /**
  * What a run's statechart may do to the world. Every method takes a `key` that names the effect
  * within the run (`step-3/call-1`): the same key after a restart means the same effect, so a
@@ -116,6 +144,12 @@ export interface RunServices {
     meta: { kind: string; name: string; idempotent: boolean },
     work: (signal: AbortSignal) => Promise<T>,
   ): Promise<T>;
+  /**
+   * The runs whose parent is this run (a flow's children), read once per key: a replay after a
+   * restart answers with what the first read saw. `output: false` leaves the outputs out (a cheap
+   * status poll). @defaultValue output: true
+   */
+  childRuns(key: string, options?: { output?: boolean }): Promise<ChildRunSummary[]>;
   /** Appends an event of the agent's own to the run's log (and to live subscribers). */
   emit(type: string, data: Record<string, unknown>): void;
   /** The clock the run uses (injectable in tests). */
@@ -138,6 +172,12 @@ export interface AgentDefinition {
   model?: string;
   /** Validates and normalizes a run's input; throws ValidationError with the bad field. */
   parseInput?(input: unknown): unknown;
+  /**
+   * Makes every submit of this agent a fan-out: called on the parsed input at submit, it names the
+   * child runs to start first (see {@link FanOut}). Throws ValidationError for an input it cannot
+   * split. A run started without the queue (no children) must say so rather than wait.
+   */
+  fanOut?(input: unknown): FanOut;
   /**
    * The run's statechart, closed over its services. Final states tagged `failed` end the run as
    * failed; states tagged `awaiting_approval` report that status. The machine's output is the

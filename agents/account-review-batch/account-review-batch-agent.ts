@@ -1,0 +1,265 @@
+import { assign, fromPromise, setup } from 'xstate';
+import { z } from 'zod';
+import { AccountIdSchema } from '../account-review/account-review-agent.js';
+import type { AgentDefinition, FanOut, RunServices } from '../../runtime/actors/agent-definition.js';
+import { ValidationError } from '../../runtime/errors.js';
+import { errorInfo, type ErrorInfo } from '../agent-steps.js';
+import {
+  type AccountReviewBatchOutput,
+  type BatchProgress,
+  progressOf,
+  summarizeBatch,
+} from './batch-summary.js';
+
+/**
+ * account-review-batch: "review these 100 accounts". A submit fans out (a flow of the task queue)
+ * into one `account-review` child run per account; the batch run itself starts once every child's
+ * queue job ended, i.e. once each review is final *or parked* (waiting for a person's approval).
+ *
+ * READING_CHILDREN reads the children's runs (`childRuns`, journaled per round) → all final:
+ * SUMMARIZING; else WAITING (a durable `sleepUntil`, 2 s at first, growing to 30 s) → READING
+ * again; each round emits `batch_progress {done, total, round}`. SUMMARIZING reads the children
+ * once more with their outputs → COMPLETED with counts by child status and by review outcome,
+ * the crm writes executed, and the failed or cancelled accounts with their error codes.
+ *
+ * `onChildFailure: 'continue'`: one bad account (unknown id, a crm error) must not sink the
+ * batch — its review fails on its own, the others go on, and the summary lists it as failed.
+ * The batch stops waiting before its wall-time limit (or step limit) would fail it, and then
+ * completes with `complete: false` and the reviews still going listed as `pending`.
+ */
+
+/** The largest batch: a submit validates and queues every child at once. */
+export const MAX_BATCH_ACCOUNTS = 500;
+
+/** Poll schedule: a parked review takes a person, so the interval grows from seconds to a half minute. */
+export const BATCH_POLL = { firstMs: 2_000, factor: 1.5, maxMs: 30_000 } as const;
+
+/** Room kept before the run's wall-time limit: the last read and the summary happen inside it. */
+const DEADLINE_MARGIN_MS = 10_000;
+
+/** Steps a round takes (read, wait) and the steps outside rounds (start, summary, final). */
+const STEPS_PER_ROUND = 2;
+const STEPS_RESERVED = 8;
+
+const InputSchema = z.strictObject({
+  accountIds: z
+    .array(AccountIdSchema)
+    .min(1, { message: 'expected at least 1 account id' })
+    .max(MAX_BATCH_ACCOUNTS, {
+      message: `expected at most ${MAX_BATCH_ACCOUNTS} account ids; split the batch`,
+    })
+    .superRefine((ids, ctx) => {
+      const first = new Map<string, number>();
+      ids.forEach((id, index) => {
+        const earlier = first.get(id);
+        if (earlier === undefined) first.set(id, index);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            path: [index],
+            message: `duplicate of accountIds.${earlier} (${id}); each account is reviewed once`,
+          });
+      });
+    }),
+  /** The children's run ids, in the order of `accountIds`: set by the queue, never by a caller. */
+  children: z.array(z.string().min(1)).optional(),
+});
+export type AccountReviewBatchInput = z.infer<typeof InputSchema>;
+
+export function parseBatchInput(input: unknown): AccountReviewBatchInput {
+  const parsed = InputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join('.') || 'input';
+    throw new ValidationError(`account-review-batch input: ${field}: ${issue.message}`, { field });
+  }
+  const { accountIds, children } = parsed.data;
+  if (children !== undefined && children.length !== accountIds.length)
+    throw new ValidationError(
+      `account-review-batch input: children: ${children.length} run id(s) for ${accountIds.length} account(s)`,
+      { field: 'children' },
+    );
+  return parsed.data;
+}
+
+function fanOutBatch(input: unknown): FanOut {
+  const { accountIds, children } = parseBatchInput(input);
+  if (children !== undefined)
+    throw new ValidationError('account-review-batch input: children: set by the queue, not by a caller', {
+      field: 'children',
+    });
+  return {
+    children: accountIds.map((accountId) => ({ agent: 'account-review', input: { accountId } })),
+    onChildFailure: 'continue',
+  };
+}
+
+interface BatchContext {
+  accountIds: string[];
+  children: string[] | null;
+  /** Reads so far; the journal keys of round n are `children-n` and `wait-n`. */
+  round: number;
+  /** When this run began waiting for its children (kept in the snapshot: restarts keep the deadline). */
+  startedAt: number;
+  /** When the current wait ends (in the snapshot, so a resumed wait ends at the same time). */
+  wakeAt: number;
+  intervalMs: number;
+  progress: BatchProgress;
+  summary: AccountReviewBatchOutput | null;
+  error: ErrorInfo | null;
+}
+
+/** The rounds the run's limits leave room for: its wall time (less a margin) and its steps. */
+function mayWaitAgain(services: RunServices, context: BatchContext): boolean {
+  const { timeoutMs, maxSteps } = services.policy.limits;
+  const maxRounds = Math.floor((maxSteps - STEPS_RESERVED) / STEPS_PER_ROUND);
+  const wakeAt = services.now() + context.intervalMs;
+  return context.round + 1 < maxRounds && wakeAt < context.startedAt + timeoutMs - DEADLINE_MARGIN_MS;
+}
+
+function createBatchMachine(services: RunServices) {
+  return setup({
+    types: {} as {
+      input: AccountReviewBatchInput;
+      context: BatchContext;
+      output: AccountReviewBatchOutput | { error: ErrorInfo };
+    },
+    actors: {
+      readProgress: fromPromise(
+        async ({ input }: { input: { round: number; children: string[] } }): Promise<BatchProgress> =>
+          progressOf(input.children, await services.childRuns(`children-${input.round}`, { output: false })),
+      ),
+      wait: fromPromise(
+        async ({ input, signal }: { input: { round: number; at: number }; signal: AbortSignal }) =>
+          services.sleepUntil(`wait-${input.round}`, input.at, signal),
+      ),
+      summarize: fromPromise(
+        async ({
+          input,
+        }: {
+          input: { accountIds: string[]; children: string[]; rounds: number };
+        }): Promise<AccountReviewBatchOutput> =>
+          summarizeBatch(
+            input.accountIds,
+            input.children,
+            await services.childRuns('children-final'),
+            input.rounds,
+          ),
+      ),
+    },
+    actions: {
+      emitProgress: ({ context }) =>
+        services.emit('batch_progress', { ...context.progress, round: context.round }),
+      recordError: assign({ error: ({ event }) => errorInfo((event as { error?: unknown }).error) }),
+    },
+  }).createMachine({
+    id: 'accountReviewBatch',
+    context: ({ input }) => ({
+      accountIds: input.accountIds,
+      children: input.children ?? null,
+      round: 0,
+      startedAt: services.now(),
+      wakeAt: 0,
+      intervalMs: BATCH_POLL.firstMs,
+      progress: { done: 0, total: input.accountIds.length },
+      summary: null,
+      error: null,
+    }),
+    initial: 'STARTING',
+    states: {
+      STARTING: {
+        always: [
+          {
+            guard: ({ context }) => context.children === null,
+            target: 'FAILED',
+            actions: assign({
+              error: {
+                code: 'not_a_flow',
+                message:
+                  'account-review-batch has no children: submit it as a task (POST /v1/tasks, switchyard submit), which queues one account-review per account',
+              },
+            }),
+          },
+          { target: 'READING_CHILDREN' },
+        ],
+      },
+      READING_CHILDREN: {
+        invoke: {
+          src: 'readProgress',
+          input: ({ context }) => ({ round: context.round, children: context.children! }),
+          onDone: [
+            {
+              guard: ({ event, context }) =>
+                event.output.done === event.output.total || !mayWaitAgain(services, context),
+              target: 'SUMMARIZING',
+              actions: [assign({ progress: ({ event }) => event.output }), 'emitProgress'],
+            },
+            {
+              target: 'WAITING',
+              actions: [
+                assign({
+                  progress: ({ event }) => event.output,
+                  wakeAt: ({ context }) => services.now() + context.intervalMs,
+                }),
+                'emitProgress',
+              ],
+            },
+          ],
+          onError: { target: 'FAILED', actions: 'recordError' },
+        },
+      },
+      WAITING: {
+        invoke: {
+          src: 'wait',
+          input: ({ context }) => ({ round: context.round, at: context.wakeAt }),
+          onDone: {
+            target: 'READING_CHILDREN',
+            actions: assign({
+              round: ({ context }) => context.round + 1,
+              intervalMs: ({ context }) =>
+                Math.min(Math.round(context.intervalMs * BATCH_POLL.factor), BATCH_POLL.maxMs),
+            }),
+          },
+          onError: { target: 'FAILED', actions: 'recordError' },
+        },
+      },
+      SUMMARIZING: {
+        invoke: {
+          src: 'summarize',
+          input: ({ context }) => ({
+            accountIds: context.accountIds,
+            children: context.children!,
+            rounds: context.round + 1,
+          }),
+          onDone: { target: 'COMPLETED', actions: assign({ summary: ({ event }) => event.output }) },
+          onError: { target: 'FAILED', actions: 'recordError' },
+        },
+      },
+      COMPLETED: { type: 'final' },
+      FAILED: { type: 'final', tags: ['failed'] },
+    },
+    output: ({ context }) => (context.error ? { error: context.error } : context.summary!),
+  });
+}
+
+export const accountReviewBatchAgent: AgentDefinition = {
+  name: 'account-review-batch',
+  description:
+    'Reviews a list of crm accounts (1..500): queues one account-review per account, waits until ' +
+    'every review ended (approved, rejected, expired, or failed), then summarizes the outcomes, the crm ' +
+    'writes and the accounts whose review failed. One failed account does not fail the batch.',
+  capabilities: ['crm.read', 'crm.write', 'approval', 'fan_out'],
+  version: '1',
+  policy: {
+    // It calls no tools: its children do, under account-review's own policy and approvals.
+    allowTools: [],
+    // Its reviews wait for people (approvals expire after 24 h by default): it waits as long.
+    limits: { timeoutMs: 26 * 60 * 60_000, maxSteps: 10_000 },
+    // 500 children's run ids, and a summary listing up to 500 failed accounts, kept in the context
+    // and again as the final snapshot's output: past the default 256 KiB in the worst case.
+    snapshotBudgetBytes: 1024 * 1024,
+  },
+  parseInput: parseBatchInput,
+  fanOut: fanOutBatch,
+  createMachine: (services) => createBatchMachine(services),
+};
