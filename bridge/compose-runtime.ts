@@ -1,12 +1,13 @@
 import type { AgentDefinition } from '../runtime/actors/agent-definition.js';
 import type { RunEventBus } from '../runtime/actors/run-event-bus.js';
-import { RunSupervisor } from '../runtime/actors/run-supervisor.js';
+import { RunSupervisor, type RunSupervisorOptions } from '../runtime/actors/run-supervisor.js';
 import { SqlRunStore } from '../runtime/actors/sql-run-store.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Config } from '../runtime/config/config-schema.js';
 import { ConfigError } from '../runtime/errors.js';
 import type { ChatModel } from '../runtime/llm/chat-model.js';
 import { createChatModels } from '../runtime/llm/create-chat-model.js';
+import type { RateLimiter } from '../runtime/llm/rate-limiter.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
 import type { Sql } from '../stores/sql/sql.js';
 import { toolCatalogOf } from './catalog/catalog-tool-source.js';
@@ -18,14 +19,22 @@ export interface ComposeRuntimeOptions {
   sql: Sql;
   agents: readonly AgentDefinition[];
   logger?: Logger;
-  /** Models by name; built from `config.llm` when not given. */
+  /** Models by name; built from `config.llm` when not given. Models given here are used as they are. */
   models?: { models: ReadonlyMap<string, ChatModel>; defaultModel?: ChatModel };
+  /**
+   * What counts `llm.rateLimits` for models built here (see model-rate-limiter-from-config.ts; its
+   * owner closes it). @defaultValue a limiter of this process
+   */
+  rateLimiter?: RateLimiter;
   /** @defaultValue process.env (read here, at the composition root, only) */
   env?: Readonly<Record<string, string | undefined>>;
   clock?: Clock;
   bus?: RunEventBus;
   leaseMs?: number;
   owner?: string;
+  /** How parked and decided runs come back (the task queue); see RunSupervisorOptions. */
+  continueRun?: RunSupervisorOptions['continueRun'];
+  adoptOrphans?: boolean;
 }
 
 /**
@@ -37,7 +46,12 @@ export function composeRuntime(options: ComposeRuntimeOptions): RunSupervisor {
   const { config, sql, agents } = options;
   const logger = options.logger ?? silentLogger;
   const { models, defaultModel } =
-    options.models ?? createChatModels(config.llm, { env: options.env ?? process.env, logger });
+    options.models ??
+    createChatModels(config.llm, {
+      env: options.env ?? process.env,
+      logger,
+      ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
+    });
   for (const agent of agents) {
     if (agent.model !== undefined && !models.has(agent.model)) {
       throw new ConfigError(
@@ -49,7 +63,7 @@ export function composeRuntime(options: ComposeRuntimeOptions): RunSupervisor {
       );
     }
   }
-  return new RunSupervisor({
+  const supervisorOptions: RunSupervisorOptions = {
     store: new SqlRunStore(sql),
     tools: toolCatalogOf(options.bridge.catalog),
     agents,
@@ -61,5 +75,8 @@ export function composeRuntime(options: ComposeRuntimeOptions): RunSupervisor {
     ...(options.bus ? { bus: options.bus } : {}),
     ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
     ...(options.owner ? { owner: options.owner } : {}),
-  });
+    ...(options.continueRun ? { continueRun: options.continueRun } : {}),
+    ...(options.adoptOrphans !== undefined ? { adoptOrphans: options.adoptOrphans } : {}),
+  };
+  return new RunSupervisor(supervisorOptions);
 }

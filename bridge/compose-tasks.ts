@@ -1,14 +1,14 @@
 import type { RunSupervisor } from '../runtime/actors/run-supervisor.js';
 import type { Config } from '../runtime/config/config-schema.js';
 import type { Logger } from '../runtime/logger.js';
-import { RedisRunEventRelay } from '../runtime/queue/redis-run-event-relay.js';
 import { createRunTaskHandler } from '../runtime/queue/run-task-handler.js';
 import type { TaskQueue, TaskWorker } from '../runtime/queue/task-queue.js';
 import type { Sql } from '../stores/sql/sql.js';
 import { agentsFromConfig } from './agents-from-config.js';
 import type { ComposedBridge } from './compose-bridge.js';
 import { composeRuntime } from './compose-runtime.js';
-import { queueFromConfig } from './queue-from-config.js';
+import { modelRateLimiterFromConfig } from './model-rate-limiter-from-config.js';
+import { queueFromConfig, runEventRelayFromConfig } from './queue-from-config.js';
 import { TaskService } from './tasks/task-service.js';
 import { createTaskTools } from './tasks/task-tools.js';
 
@@ -40,20 +40,28 @@ export function composeTasks(options: {
 }): ComposedTasks {
   const { config, bridge, sql, logger } = options;
   const agents = agentsFromConfig(config).map((loaded) => loaded.definition);
-  const runs = composeRuntime({ config, bridge, sql, agents, logger });
-  const queue = queueFromConfig(config, { agents: agents.map((agent) => agent.name), logger });
-  const tasks = new TaskService(queue, runs);
+  const queue = queueFromConfig(config, { agents: agents.map((agent) => agent.name), logger, sql });
+  // llm.rateLimits: one budget per provider / model for every process on the same Redis.
+  const rateLimits = modelRateLimiterFromConfig(config, logger);
+  const runs = composeRuntime({
+    config,
+    bridge,
+    sql,
+    agents,
+    logger,
+    rateLimiter: rateLimits.limiter,
+    // Resting runs park and come back through the queue (a wake-up at their time, or at once
+    // when their approval is decided), on whichever worker takes it.
+    continueRun: (run, at) => queue.resume({ runId: run.id, agent: run.agent }, at ? { at } : {}),
+    // A bridge that leaves running to Redis workers never takes runs over itself.
+    adoptOrphans: queue.kind === 'inline' || options.worker !== undefined,
+  });
+  const tasks = new TaskService(queue, runs, { logger });
   // agents__run, tasks__submit, tasks__status, runs__approve, runs__reject on every MCP front.
   const removeTools = bridge.catalog.addLocalTools(createTaskTools(tasks));
-  // With Redis, run events cross processes: a bridge's WebSocket clients follow runs on workers.
-  const relay = config.redis.url
-    ? new RedisRunEventRelay({
-        connection: config.redis.url,
-        prefix: config.redis.prefix,
-        bus: runs.bus,
-        logger,
-      })
-    : undefined;
+  // With Redis or the postgres engine, run events cross processes: a bridge's WebSocket clients
+  // follow runs on workers (Redis pub/sub, or PostgreSQL LISTEN/NOTIFY).
+  const relay = runEventRelayFromConfig(config, { bus: runs.bus, logger });
   let worker: TaskWorker | undefined;
   let closed = false;
   return {
@@ -84,6 +92,7 @@ export function composeTasks(options: {
       await worker?.close({ drain: false });
       await queue.close();
       await runs.close();
+      await rateLimits.close();
       await relay?.close();
     },
   };

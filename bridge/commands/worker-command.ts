@@ -4,6 +4,7 @@ import { agentsFromConfig } from '../agents-from-config.js';
 import { composeBridge } from '../compose-bridge.js';
 import { composeTasks } from '../compose-tasks.js';
 import { commandContext } from '../context.js';
+import { queueEngine } from '../queue-from-config.js';
 import { openSqlFromConfig } from '../sql-from-config.js';
 import { nextSignal } from './next-signal.js';
 
@@ -13,14 +14,16 @@ interface WorkerOptions {
 }
 
 /**
- * `switchyard worker [--concurrency N] [--agents a,b]`: takes agent runs from the Redis queue and
+ * `switchyard worker [--concurrency N] [--agents a,b]`: takes agent runs from the shared queue (BullMQ on Redis or PostgreSQL) and
  * runs them with its own fleet and catalog, on the shared PostgreSQL store, so any worker can
  * resume any run from its snapshot. SIGTERM / SIGINT hand its active tasks back to the queue.
  */
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
-    .description('run agent tasks from the queue (needs REDIS_URL and DATABASE_URL)')
+    .description(
+      'run agent tasks from the queue (needs DATABASE_URL, and REDIS_URL or queue.engine postgres)',
+    )
     .option('--concurrency <n>', 'tasks run at once', '2')
     .option('--agents <names>', 'only these agents (comma-separated)')
     .action(async (options: WorkerOptions, command: Command) => {
@@ -30,8 +33,11 @@ export function registerWorkerCommand(program: Command): void {
         throw new ConfigError(`--concurrency must be a positive integer, got ${options.concurrency}`);
       }
       // Workers share runs: the store must be one every process reaches (not an embedded PGlite).
-      if (!config.redis.url)
-        throw new ConfigError('switchyard worker needs a Redis queue: set REDIS_URL (redis.url)');
+      if (queueEngine(config) === 'inline') {
+        throw new ConfigError(
+          "switchyard worker needs a shared queue: set REDIS_URL (redis.url), or queue.engine 'postgres' (SWITCHYARD_QUEUE_ENGINE) with DATABASE_URL",
+        );
+      }
       if (!config.database.url) {
         throw new ConfigError(
           'switchyard worker needs the shared PostgreSQL store: set DATABASE_URL (database.url)',

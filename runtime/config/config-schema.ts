@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AgentsConfigSchema } from '../actors/agent-policy-schema.js';
 import { LlmConfigSchema } from '../llm/create-chat-model.js';
+import { RateLimitSchema } from '../llm/rate-limiter.js';
+import { AGENT_NAME_PATTERN } from '../queue/task-spec-schema.js';
 
 /**
  * The configuration file's schema (`switchyard.config.json` or `.yaml`). Every field is optional
@@ -8,6 +10,10 @@ import { LlmConfigSchema } from '../llm/create-chat-model.js';
  */
 
 const url = z.url({ message: 'expected a URL such as postgres://user@host:5432/db' });
+
+/** `queue.engine`: see README "Queue engines". */
+export const QUEUE_ENGINES = ['auto', 'redis', 'postgres', 'inline'] as const;
+export type QueueEngine = (typeof QUEUE_ENGINES)[number];
 
 export const VECTOR_BACKENDS = ['pgvector', 'faiss', 'chroma', 'qdrant', 'memory'] as const;
 
@@ -56,6 +62,34 @@ export const ConfigSchema = z.strictObject({
         .default('switchyard'),
       /** How long a worker's hold on a task lasts without renewal: a killed worker's tasks move after this. */
       lockDurationMs: z.int().min(1_000).default(30_000),
+    })
+    .prefault({}),
+  /** Which engine carries tasks (runtime/queue; README "Queue engines"). */
+  queue: z
+    .strictObject({
+      /**
+       * `auto`: BullMQ on Redis when `redis.url` is set, else the inline queue. `redis`: BullMQ on
+       * Redis (needs `redis.url`). `postgres`: BullMQ's PostgreSQL backend on the server of
+       * `database.url` (refused on embedded PGlite). `inline`: in this process, even with Redis.
+       * `auto` never picks postgres: a DATABASE_URL alone does not mean workers run. Env: SWITCHYARD_QUEUE_ENGINE.
+       */
+      engine: z.enum(QUEUE_ENGINES).default('auto'),
+      postgres: z
+        .strictObject({
+          /** BullMQ's schema (its tables and functions): the postgres engine's namespace, as `redis.prefix` is Redis's. */
+          schema: z
+            .string()
+            .regex(
+              /^[a-z_][a-z0-9_]{0,50}$/,
+              'expected a lower-case schema name of letters, digits and _ (≤ 51)',
+            )
+            .default('bullmq'),
+          /** How long a worker's hold on a task lasts without renewal: a killed worker's tasks move after this. */
+          lockDurationMs: z.int().min(1_000).default(30_000),
+          /** Connections of each BullMQ queue / worker pool (one queue and one worker per agent and process). */
+          poolSize: z.int().min(1).max(100).default(3),
+        })
+        .prefault({}),
     })
     .prefault({}),
   vector: z
@@ -139,7 +173,26 @@ export const ConfigSchema = z.strictObject({
    */
   llm: LlmConfigSchema.prefault({}),
   /** Agents: folders of declarative definitions and per-agent policy overrides (runtime/actors). */
-  agents: AgentsConfigSchema.prefault({}),
+  agents: AgentsConfigSchema.extend({
+    /**
+     * Runs started per window (`{ max, durationMs }`) by agent name, across every worker: BullMQ's
+     * limiter on the agent's queue. Applies with `redis.url` only; the inline queue has no limiter
+     * (a warning at start says so).
+     */
+    rateLimits: z
+      .record(z.string(), RateLimitSchema)
+      // Checked here, not by the record's key schema, whose failure says only "Invalid key in record".
+      .superRefine((limits, context) => {
+        for (const agent of Object.keys(limits))
+          if (!AGENT_NAME_PATTERN.test(agent))
+            context.addIssue({
+              code: 'custom',
+              path: [agent],
+              message: `'${agent}' is not an agent name (expected [a-z0-9-]{1,64})`,
+            });
+      })
+      .default({}),
+  }).prefault({}),
   /** Claude-Desktop-style MCP servers; validated in detail by the bridge. */
   mcpServers: z.record(z.string(), z.unknown()).default({}),
 });

@@ -60,6 +60,11 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     description: 'prefix of the queue keys in Redis',
   },
   {
+    name: 'SWITCHYARD_QUEUE_ENGINE',
+    path: ['queue', 'engine'],
+    description: 'auto | redis | postgres | inline (auto: redis with REDIS_URL, else inline)',
+  },
+  {
     name: 'SWITCHYARD_VECTOR_BACKEND',
     path: ['vector', 'backend'],
     description: 'pgvector | faiss | chroma | qdrant | memory',

@@ -270,4 +270,34 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX run_approvals_state ON run_approvals (state, requested_at);
     `,
   },
+  {
+    version: 6,
+    name: 'runs_parent_index',
+    // A fan-out's parent reads its children (listRuns by parent_id) every poll round.
+    up: `CREATE INDEX runs_parent ON runs (parent_id, created_at) WHERE parent_id IS NOT NULL;`,
+  },
+  {
+    version: 7,
+    name: 'queue_state',
+    // The task queue's own state when BullMQ runs on PostgreSQL (runtime/queue/sql-queue-state.ts):
+    // what Redis keys hold otherwise. `namespace` is the queue's BullMQ schema, so two queues on
+    // one database stay apart. An idempotency key is claimed by INSERT … ON CONFLICT, which
+    // serializes concurrent claims on the primary key; an expired claim is taken over in place.
+    up: `
+      CREATE TABLE queue_idempotency_keys (
+        namespace text NOT NULL,
+        key text NOT NULL,
+        run_id text NOT NULL,
+        expires_at timestamptz NOT NULL,
+        PRIMARY KEY (namespace, key)
+      );
+      CREATE INDEX queue_idempotency_keys_expiry ON queue_idempotency_keys (expires_at);
+      CREATE TABLE queue_agents (
+        namespace text NOT NULL,
+        agent text NOT NULL,
+        registered_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (namespace, agent)
+      );
+    `,
+  },
 ];

@@ -1,0 +1,22 @@
+/**
+ * The state {@link BullMqTaskQueue} keeps beside BullMQ's jobs: idempotency claims and the registry
+ * of agents a prefix has seen. On Redis these are keys under the queue's prefix
+ * ({@link RedisQueueState}); with BullMQ's PostgreSQL backend they are rows of Switchyard's own
+ * tables ({@link SqlQueueState}, migration 7), so the postgres engine needs no Redis at all.
+ */
+export interface QueueState {
+  /**
+   * Points `key` at `runId` unless a live claim holds it; answers the run id the key points at
+   * afterwards (`runId` itself when this call won). Atomic across processes: of concurrent claims
+   * with one key, exactly one wins and every caller gets the winner's run id. A claim lives `ttlMs`.
+   */
+  claim(key: string, runId: string, ttlMs: number): Promise<string>;
+  /** Adds an agent to the registry (idempotent). */
+  addAgent(agent: string): Promise<void>;
+  /** The registered agents, in no particular order. */
+  agents(): Promise<string[]>;
+  /** Forgets every claim and agent of this namespace (tests; an operator's reset). */
+  clear(): Promise<void>;
+  /** Releases what this state opened (not what it was given). */
+  close(): Promise<void>;
+}
