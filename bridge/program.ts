@@ -7,6 +7,7 @@ import {
 } from './commands/approve-command.js';
 import { registerRunsCommand } from './commands/runs-command.js';
 import { registerSubmitCommand } from './commands/submit-command.js';
+import { registerRetryCommand, registerTasksCommand } from './commands/tasks-command.js';
 import { registerCallCommand } from './commands/call-command.js';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerDoctorCommand } from './commands/doctor-command.js';
@@ -42,5 +43,7 @@ export function buildProgram(): Command {
   registerApproveCommand(program);
   registerRejectCommand(program);
   registerApprovalsCommand(program);
+  registerTasksCommand(program);
+  registerRetryCommand(program);
   return program;
 }

@@ -20,6 +20,9 @@ export type ApprovalRow = z.infer<typeof ApprovalSchema>;
 
 const ApprovalsReplySchema = z.object({ approvals: z.array(ApprovalSchema) });
 
+/** What `POST /v1/runs/{id}/approve|reject` answers: `{approval}`. */
+const DecisionReplySchema = z.object({ approval: ApprovalSchema });
+
 interface DecideOptions extends ApiCommandOptions {
   reason?: string;
   json?: boolean;
@@ -67,10 +70,10 @@ function registerDecision(program: Command, verb: 'approve' | 'reject'): void {
       .option('--json', 'print the approval record as JSON'),
     15_000,
   ).action(async (runId: string, options: DecideOptions, command: Command) => {
-    const record = await apiClientFor(command, options).post(
+    const { approval: record } = await apiClientFor(command, options).post(
       decisionPath(runId, verb),
       options.reason !== undefined ? { reason: options.reason } : {},
-      ApprovalSchema,
+      DecisionReplySchema,
     );
     process.stdout.write(options.json ? `${JSON.stringify(record, null, 2)}\n` : formatDecision(record));
   });

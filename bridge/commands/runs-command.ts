@@ -5,16 +5,19 @@ import { addApiOptions, type ApiCommandOptions, apiClientFor, formatTable } from
 
 const InstantSchema = z.union([z.string(), z.number()]);
 
-/** What `GET /v1/runs` answers (RunRecords as JSON); fields this command does not show pass through. */
+/**
+ * What `GET /v1/runs` answers (bridge/api/task-routes.ts `runSummary`: `runId`, and the usage as
+ * `cost`); fields this command does not show pass through.
+ */
 export const RunsReplySchema = z.object({
   runs: z.array(
     z.looseObject({
-      id: z.string(),
+      runId: z.string(),
       agent: z.string(),
       status: z.string(),
       steps: z.number().optional(),
       requestedBy: z.string().nullish(),
-      usage: z.looseObject({ costUsd: z.number().optional() }).nullish(),
+      cost: z.looseObject({ costUsd: z.number().optional() }).nullish(),
       createdAt: InstantSchema.optional(),
       updatedAt: InstantSchema.optional(),
     }),
@@ -54,11 +57,11 @@ export function formatRuns(runs: readonly RunRow[], state?: string): string {
   return formatTable(
     ['RUN', 'AGENT', 'STATUS', 'STEPS', 'COST', 'REQUESTED BY', 'UPDATED'],
     runs.map((run) => [
-      run.id,
+      run.runId,
       run.agent,
       run.status,
       run.steps === undefined ? '-' : String(run.steps),
-      formatCost(run.usage?.costUsd),
+      formatCost(run.cost?.costUsd),
       run.requestedBy ?? '-',
       formatInstant(run.updatedAt ?? run.createdAt),
     ]),

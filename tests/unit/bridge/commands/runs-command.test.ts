@@ -12,16 +12,16 @@ describe('switchyard runs', () => {
   it('prints runs as a table with status, cost and the last update in UTC', () => {
     const text = formatRuns([
       {
-        id: 'run-1',
+        runId: 'run-1',
         agent: 'gated',
         status: 'awaiting_approval',
         steps: 4,
         requestedBy: 'erin',
-        usage: { costUsd: 0.01234 },
+        cost: { costUsd: 0.01234 },
         createdAt: '2026-12-01T10:00:00.000Z',
         updatedAt: '2026-12-01T10:00:05.120Z',
       },
-      { id: 'run-22', agent: 'coding', status: 'completed' },
+      { runId: 'run-22', agent: 'coding', status: 'completed' },
     ]);
     expect(text.split('\n')).toEqual([
       'RUN     AGENT   STATUS             STEPS  COST     REQUESTED BY  UPDATED',
