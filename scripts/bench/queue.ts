@@ -1,0 +1,439 @@
+/**
+ * npm run bench:queue [-- --tasks 2000 --agent-tasks 1000 --workers 1,2 --concurrency 8 --rounds 2
+ *                        --warmup 100 --latency-tasks 200 --scenarios raw,queue,agent]
+ *
+ * No-op tasks three ways, in the same run against the same Redis: raw BullMQ jobs (a Queue and
+ * Workers with `async () => ({})`, the baseline), Switchyard's queue layer alone (BullMqTaskQueue
+ * with a no-op handler) and Switchyard agent runs (BullMqTaskQueue → createRunTaskHandler →
+ * RunSupervisor over SqlRunStore on PostgreSQL, running an agent that is final at once: each run
+ * is created, checkpointed and completed in the store). Each with 1 and 2 worker processes of
+ * `--concurrency` each, as in a deployment. For each: tasks/s from the first submit to the last
+ * completion, and submit → complete latency p50/p99, under that load and one task at a time;
+ * the median over `--rounds` rounds, every other one in reverse order. Every scenario has its
+ * own BullMQ prefix (and the agent runs their own schema), removed at the end. Prints a table and
+ * the goal (agent runs ≥ 0.7× raw BullMQ's tasks/s); writes bench/results/queue.json. Every
+ * worker process it started is ended before it exits.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
+import pg from 'pg';
+import pLimit from 'p-limit';
+import { BullMqTaskQueue } from '../../runtime/queue/bullmq-task-queue.js';
+import { agentQueueName, KEEP_COMPLETED } from '../../runtime/queue/bullmq-jobs.js';
+import { DEFAULT_TASK_ATTEMPTS, DEFAULT_TASK_BACKOFF } from '../../runtime/queue/task-spec-schema.js';
+import { migrate } from '../../stores/sql/migrate.js';
+import { MIGRATIONS } from '../../stores/sql/migrations.js';
+import { PgSql } from '../../stores/sql/pg-sql.js';
+import { quoteIdent } from '../../stores/sql/sql.js';
+import { REDIS_URL, redisAnswers } from '../../tests/support/redis.js';
+import { failWith, log, positiveArg, progressBar } from './bench-cli.js';
+import { percentile } from './ground-truth.js';
+import { Completions } from './queue-completions.js';
+import { NOOP_AGENT, RAW_QUEUE, type Scenario, SCENARIOS } from './queue-protocol.js';
+import { QueueWorkerPool } from './queue-workers.js';
+
+const fail = failWith('bench:queue');
+const TARGET_RATIO = 0.7;
+/** Submits in flight from this process: enough that submitting is not what limits tasks/s. */
+const SUBMITTERS = 16;
+/** A run in which no task completes for this long has failed (a worker hung, events were lost). */
+const STALL_MS = 30_000;
+const NAMES: Record<Scenario, string> = {
+  raw: 'raw BullMQ',
+  queue: 'Switchyard queue only',
+  agent: 'Switchyard agent runs',
+};
+
+const { values } = parseArgs({
+  options: {
+    tasks: { type: 'string', default: '2000' },
+    'agent-tasks': { type: 'string', default: '1000' },
+    workers: { type: 'string', default: '1,2' },
+    concurrency: { type: 'string', default: '8' },
+    warmup: { type: 'string', default: '100' },
+    'latency-tasks': { type: 'string', default: '200' },
+    rounds: { type: 'string', default: '2' },
+    scenarios: { type: 'string', default: SCENARIOS.join(',') },
+    'redis-url': { type: 'string', default: REDIS_URL },
+    'database-url': {
+      type: 'string',
+      default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    },
+    out: { type: 'string', default: 'bench/results/queue.json' },
+  },
+});
+const taskCount = positiveArg('tasks', values.tasks, fail);
+const agentTaskCount = positiveArg('agent-tasks', values['agent-tasks'], fail);
+const concurrency = positiveArg('concurrency', values.concurrency, fail);
+const warmup = positiveArg('warmup', values.warmup, fail);
+const latencyTasks = positiveArg('latency-tasks', values['latency-tasks'], fail);
+const rounds = positiveArg('rounds', values.rounds, fail);
+const workerCounts = values.workers.split(',').map((w) => positiveArg('workers', w.trim(), fail));
+const scenarios = values.scenarios.split(',').map((s) => s.trim());
+for (const s of scenarios)
+  if (!(SCENARIOS as readonly string[]).includes(s))
+    fail(`--scenarios takes ${SCENARIOS.join(', ')}; got ${s}`);
+const redisUrl = values['redis-url'];
+const databaseUrl = values['database-url'];
+
+/** Raw jobs get the options of Switchyard's that change what BullMQ does per job (bullmq-jobs.ts). */
+const RAW_JOB_OPTIONS = {
+  attempts: DEFAULT_TASK_ATTEMPTS,
+  backoff: { type: DEFAULT_TASK_BACKOFF.type, delay: DEFAULT_TASK_BACKOFF.delayMs },
+  removeOnComplete: KEEP_COMPLETED,
+  removeOnFail: false,
+};
+
+/** What is measured of a scenario at a worker count. */
+interface Figures {
+  scenario: Scenario;
+  workers: number;
+  tasksPerSecond: number;
+  loadedP50Ms: number;
+  loadedP99Ms: number;
+  oneAtATimeP50Ms: number;
+  oneAtATimeP99Ms: number;
+}
+
+/** One round's figures. */
+interface Measurement extends Figures {
+  round: number;
+  tasks: number;
+  seconds: number;
+  /** Agent runs: what the store holds at the end (every run completed; events written per run). */
+  persisted?: { runs: number; completed: number; eventsPerRun: number };
+}
+
+/** The median over the rounds of each figure. */
+interface Row extends Figures {
+  rounds: number;
+  /** tasks/s over raw BullMQ's at the same worker count. */
+  vsRaw?: number;
+}
+
+/** How the parent submits one scenario's no-op task; resolves with its job id. */
+interface Submitter {
+  queueName: string;
+  submit(): Promise<string>;
+}
+
+/** Cleanups of the scenario under way, last first; also run when the bench is interrupted. */
+const cleanups: Array<() => Promise<void>> = [];
+let cleaning: Promise<void> | undefined;
+/** Runs the cleanups, one at a time; a second call while they run waits for the same run. */
+function runCleanups(): Promise<void> {
+  cleaning ??= (async () => {
+    for (let cleanup = cleanups.pop(); cleanup; cleanup = cleanups.pop()) {
+      await cleanup().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
+    }
+  })().finally(() => (cleaning = undefined));
+  return cleaning;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: removing this run's workers, keys and schema`);
+    void runCleanups().finally(() => process.exit(130));
+  });
+}
+
+async function postgresAnswers(url: string): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Submits `count` tasks, SUBMITTERS at a time, noting performance.now() at each submit by job id. */
+async function submitBatch(
+  submitter: Submitter,
+  completions: Completions,
+  count: number,
+  submittedAt = new Map<string, number>(),
+): Promise<Map<string, number>> {
+  const limit = pLimit(SUBMITTERS);
+  await Promise.all(
+    Array.from({ length: count }, () =>
+      limit(async () => {
+        const at = performance.now();
+        const id = await submitter.submit();
+        submittedAt.set(id, at);
+        completions.expect(id);
+      }),
+    ),
+  );
+  return submittedAt;
+}
+
+function latencies(submittedAt: Map<string, number>, completions: Completions): number[] {
+  return [...submittedAt].map(([id, at]) => completions.at.get(id)! - at).sort((a, b) => a - b);
+}
+
+async function measure(scenario: Scenario, workers: number, round: number): Promise<Measurement> {
+  const label = `${scenario} ×${workers}${rounds > 1 ? ` (round ${round})` : ''}`;
+  const prefix = `bench-queue-${process.pid}-${scenario}-${workers}-${round}`;
+  const tasks = scenario === 'agent' ? agentTaskCount : taskCount;
+  try {
+    let database: { url: string; schema: string } | undefined;
+    let sql: PgSql | undefined;
+    if (scenario === 'agent') {
+      database = { url: databaseUrl, schema: `bench_queue_${process.pid}_${workers}_${round}` };
+      const opened = await new PgSql({ connectionString: databaseUrl, schema: database.schema }).open();
+      sql = opened;
+      cleanups.push(async () => {
+        await opened.exec(`DROP SCHEMA IF EXISTS ${quoteIdent(opened.schema)} CASCADE`);
+        await opened.close();
+      });
+      await migrate(opened, MIGRATIONS);
+    }
+    // Also what removes the raw scenario's keys: obliterate() deletes every key of its prefix.
+    const tasksQueue = new BullMqTaskQueue({ connection: redisUrl, prefix });
+    cleanups.push(async () => {
+      await tasksQueue.obliterate();
+      await tasksQueue.close();
+    });
+    let submitter: Submitter;
+    if (scenario === 'raw') {
+      const queue = new Queue(RAW_QUEUE, {
+        connection: { url: redisUrl, maxRetriesPerRequest: null },
+        prefix,
+      });
+      cleanups.push(() => queue.close());
+      submitter = {
+        queueName: RAW_QUEUE,
+        submit: async () => (await queue.add('noop', {}, RAW_JOB_OPTIONS)).id!,
+      };
+    } else {
+      submitter = {
+        queueName: agentQueueName(NOOP_AGENT),
+        submit: async () => (await tasksQueue.submit({ agent: NOOP_AGENT, input: null })).runId,
+      };
+    }
+    const completions = await new Completions(submitter.queueName, { redisUrl, prefix }).open();
+    cleanups.push(() => completions.close());
+    const pool = new QueueWorkerPool(
+      { scenario, redisUrl, prefix, concurrency, ...(database ? { database } : {}) },
+      workers,
+    );
+    cleanups.push(() => pool.stop());
+    await pool.ready();
+    const waitAll = () => completions.waitAll({ stallMs: STALL_MS, check: () => pool.assertRunning() });
+
+    // Warm-up: JIT, connections, pools; and every worker process must have taken a task.
+    let submitted = 0;
+    for (let pass = 1; pass <= 5 && (pass === 1 || !pool.allTookATask); pass++) {
+      await submitBatch(submitter, completions, warmup);
+      submitted += warmup;
+      await waitAll();
+    }
+    if (!pool.allTookATask) throw new Error('a worker process took no task in the warm-up');
+
+    const bar = progressBar(`${label}: ${tasks} tasks`);
+    bar.start(tasks, 0);
+    const t0 = performance.now();
+    const submittedAt = new Map<string, number>();
+    const progress = setInterval(() => {
+      let done = 0;
+      for (const id of submittedAt.keys()) if (completions.at.has(id)) done += 1;
+      bar.update(done);
+    }, 1_000);
+    try {
+      await submitBatch(submitter, completions, tasks, submittedAt);
+      await waitAll();
+      bar.update(tasks);
+    } finally {
+      clearInterval(progress);
+      // Also on a failure: a bar left running keeps this process alive.
+      bar.stop();
+    }
+    submitted += tasks;
+    const lastCompletion = Math.max(...[...submittedAt.keys()].map((id) => completions.at.get(id)!));
+    const seconds = (lastCompletion - t0) / 1000;
+    const loaded = latencies(submittedAt, completions);
+
+    // One at a time: each task submitted once the one before completed.
+    const sequential = new Map<string, number>();
+    for (let i = 0; i < latencyTasks; i++) {
+      const at = performance.now();
+      const id = await submitter.submit();
+      sequential.set(id, at);
+      completions.expect(id);
+      await waitAll();
+    }
+    submitted += latencyTasks;
+    const oneAtATime = latencies(sequential, completions);
+    log(`${label}: ${latencyTasks} tasks one at a time done`);
+
+    const row: Measurement = {
+      scenario,
+      workers,
+      round,
+      tasks,
+      seconds,
+      tasksPerSecond: tasks / seconds,
+      loadedP50Ms: percentile(loaded, 50),
+      loadedP99Ms: percentile(loaded, 99),
+      oneAtATimeP50Ms: percentile(oneAtATime, 50),
+      oneAtATimeP99Ms: percentile(oneAtATime, 99),
+    };
+    if (sql) {
+      const { rows } = await sql.query<{ runs: number; completed: number; events: number }>(
+        `SELECT count(*)::int AS runs, count(*) FILTER (WHERE status = 'completed')::int AS completed,
+                (SELECT count(*)::int FROM run_events) AS events FROM runs`,
+      );
+      const { runs, completed, events } = rows[0]!;
+      if (runs !== submitted || completed !== submitted)
+        throw new Error(`${submitted} tasks submitted, but ${runs} runs stored, ${completed} completed`);
+      row.persisted = { runs, completed, eventsPerRun: events / runs };
+    }
+    return row;
+  } catch (error) {
+    throw new Error(`${label}: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await runCleanups();
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function summarize(of: Measurement[]): Row {
+  const med = (figure: (m: Measurement) => number) => median(of.map(figure));
+  return {
+    scenario: of[0]!.scenario,
+    workers: of[0]!.workers,
+    rounds: of.length,
+    tasksPerSecond: med((m) => m.tasksPerSecond),
+    loadedP50Ms: med((m) => m.loadedP50Ms),
+    loadedP99Ms: med((m) => m.loadedP99Ms),
+    oneAtATimeP50Ms: med((m) => m.oneAtATimeP50Ms),
+    oneAtATimeP99Ms: med((m) => m.oneAtATimeP99Ms),
+  };
+}
+
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+const ms = (n: number) => `${n.toFixed(n >= 100 ? 0 : 1)} ms`;
+
+async function main(): Promise<void> {
+  if (!(await redisAnswers(redisUrl))) throw new Error(`no Redis answers PING at ${redisUrl} (--redis-url)`);
+  if (scenarios.includes('agent')) {
+    const why = await postgresAnswers(databaseUrl);
+    if (why) throw new Error(`PostgreSQL at ${databaseUrl} does not answer (--database-url): ${why}`);
+  }
+  const loadBefore = loadavg();
+  const selected = SCENARIOS.filter((s) => scenarios.includes(s));
+  const measurements: Measurement[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    // Every other round in reverse, so a load that drifts during the run favours no scenario.
+    const order = round % 2 === 1 ? selected : [...selected].reverse();
+    for (const workers of workerCounts) {
+      for (const scenario of order) {
+        const m = await measure(scenario, workers, round);
+        measurements.push(m);
+        log(`${scenario} ×${workers} round ${round}: ${fmt(m.tasksPerSecond)} tasks/s`);
+      }
+    }
+  }
+  const loadAfter = loadavg();
+  const rows = workerCounts.flatMap((workers) =>
+    selected.map((scenario) =>
+      summarize(measurements.filter((m) => m.scenario === scenario && m.workers === workers)),
+    ),
+  );
+  for (const row of rows) {
+    const raw = rows.find((r) => r.scenario === 'raw' && r.workers === row.workers);
+    if (raw) row.vsRaw = row.tasksPerSecond / raw.tasksPerSecond;
+  }
+  const goals = rows
+    .filter((r) => r.scenario === 'agent' && r.vsRaw !== undefined)
+    .map((r) => ({
+      goal: `Switchyard agent runs >= ${TARGET_RATIO}x raw BullMQ tasks/s, ${r.workers} worker process${r.workers === 1 ? '' : 'es'}`,
+      value: r.vsRaw!,
+      met: r.vsRaw! >= TARGET_RATIO,
+    }));
+  const machine = {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    node: process.version,
+    loadavgBefore: loadBefore.map((x) => Number(x.toFixed(2))),
+    loadavgAfter: loadAfter.map((x) => Number(x.toFixed(2))),
+  };
+
+  console.log(
+    `\nbench:queue — no-op tasks: ${taskCount} per run (agent runs: ${agentTaskCount}), ${concurrency} at once per worker process, ${machine.cpus} cores, load average ${machine.loadavgBefore.join('/')} before, ${machine.loadavgAfter.join('/')} after\n`,
+  );
+  console.log(
+    '| scenario | worker processes | tasks/s | vs raw BullMQ | p50 under load | p99 under load | p50 one at a time | p99 one at a time |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(
+      `| ${NAMES[r.scenario]} | ${r.workers} | ${fmt(r.tasksPerSecond)} | ${r.vsRaw === undefined ? '–' : `${r.vsRaw.toFixed(2)}×`} | ${ms(r.loadedP50Ms)} | ${ms(r.loadedP99Ms)} | ${ms(r.oneAtATimeP50Ms)} | ${ms(r.oneAtATimeP99Ms)} |`,
+    );
+  }
+  const persisted = measurements.find((m) => m.persisted)?.persisted;
+  console.log(`
+Each figure is the median over ${rounds} round(s), every other one in reverse scenario order.
+tasks/s: tasks / (first submit → last completion), ${SUBMITTERS} submits in flight from one process, after ${warmup} warm-up tasks.
+Latency: from just before submit()/add() in the submitting process to the job's 'completed' event
+arriving there over BullMQ QueueEvents, the same for every scenario. "Under load" is over the
+tasks/s run (mostly time spent waiting in the queue); "one at a time" over ${latencyTasks} tasks, each
+submitted once the one before completed.
+Raw jobs: attempts ${DEFAULT_TASK_ATTEMPTS}, backoff, removeOnComplete {count ${KEEP_COMPLETED.count}}, removeOnFail false, as Switchyard's;
+BullMQ's own job ids and no priority, where Switchyard's carry the run id and the lowest priority.${
+    persisted
+      ? `\nAgent runs: every run stored and completed in PostgreSQL, ${persisted.eventsPerRun.toFixed(1)} events per run.`
+      : ''
+  }`);
+  for (const g of goals)
+    console.log(`goal: ${g.goal}: ${g.value.toFixed(2)}× — ${g.met ? 'met' : 'NOT met'}`);
+
+  const report = {
+    benchmark: 'queue',
+    params: {
+      tasks: taskCount,
+      agentTasks: agentTaskCount,
+      workers: workerCounts,
+      concurrency,
+      warmup,
+      latencyTasks,
+      rounds,
+      submitters: SUBMITTERS,
+      scenarios,
+    },
+    machine,
+    latencyMethod:
+      'performance.now() before submit/add → QueueEvents completed event received by the submitter',
+    targets: { agentRunsVsRaw: TARGET_RATIO },
+    results: rows,
+    rounds: measurements,
+    goals,
+    pass: goals.every((g) => g.met),
+    finishedAt: new Date().toISOString(),
+  };
+  mkdirSync(dirname(values.out), { recursive: true });
+  writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
+  log(`wrote ${values.out}`);
+  if (!report.pass) process.exitCode = 1;
+}
+
+try {
+  await main();
+} catch (error) {
+  log(`bench:queue: ${error instanceof Error ? error.message : String(error)}`);
+  await runCleanups();
+  // Whatever the failure left behind (a connection, a timer) must not keep the bench running.
+  process.exit(1);
+}
