@@ -323,8 +323,8 @@ export class RunSupervisor {
       const run = await this.getRun(runId);
       return done(run.status, this.restsLongEnough(runId)) ? run : undefined;
     };
-    const first = await check();
-    if (first) return first;
+    // Listen first, then look: a status that lands between a first look and the listener's
+    // start would otherwise only be seen by the next poll.
     return new Promise<RunRecord>((resolve, reject) => {
       let settled = false;
       const finish = (run?: RunRecord, error?: unknown) => {
@@ -367,9 +367,11 @@ export class RunSupervisor {
           (error: unknown) => finish(undefined, error),
         );
       };
-      // Runs live elsewhere (or set aside without a checkpoint) are seen through their events.
+      // Runs live elsewhere are seen through their events (relayed); a run live here reports its
+      // statuses as its checkpoints land (onStatus), so its events need no store read.
       const unsubscribeEvents = this.bus.subscribe(
         () => {
+          if (this.live.has(runId)) return;
           check().then(
             (run) => run && finish(run),
             (error: unknown) => finish(undefined, error),
@@ -391,6 +393,10 @@ export class RunSupervisor {
         unsubscribeEvents();
         this.statuses.off('status', onStatus);
       };
+      check().then(
+        (run) => run && finish(run),
+        (error: unknown) => finish(undefined, error),
+      );
     });
   }
 

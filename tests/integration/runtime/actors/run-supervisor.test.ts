@@ -224,6 +224,9 @@ describe('RunSupervisor on PGlite', { timeout: 90_000 }, () => {
     const run = await first.startRun('sleeper', { at });
     await expect.poll(async () => (await first.getRun(run.id)).wakeAt?.getTime()).toBe(at);
     await first.close();
+    // Down for 1.5 s: resumed, the sleep ends at `at` (≤ resumedAt + 2.5 s); started over, no
+    // earlier than resumedAt + 4 s — 1.5 s of margin for a loaded machine.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
     const resumedAt = Date.now();
     const second = supervisor([sleeperAgent]);
     await second.start();
