@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { z } from 'zod';
 import type { LiveRunEvent, RunEventBus } from '../actors/run-event-bus.js';
 import { ValidationError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { fromRelayed, toRelayed } from './relayed-run-event.js';
 
 export interface PgRunEventRelayOptions {
   /** A PostgreSQL server's URL (LISTEN/NOTIFY; PGlite has no cross-process notifications). */
@@ -26,15 +26,6 @@ export interface PgRunEventRelayOptions {
 const CHUNK_CHARS = 7_000;
 /** Partly received events kept at most (a sender that died mid-event leaves one behind). */
 const MAX_PARTIAL = 256;
-
-const RelayedEventSchema = z.object({
-  runId: z.string(),
-  agent: z.string(),
-  seq: z.number().int(),
-  type: z.string(),
-  data: z.record(z.string(), z.unknown()),
-  at: z.string(),
-});
 
 /**
  * Run events across processes over PostgreSQL LISTEN/NOTIFY: the relay of the postgres queue
@@ -104,17 +95,13 @@ export class PgRunEventRelay {
   }
 
   private frames(event: LiveRunEvent): string[] {
-    let json = asciiJson({ ...event, at: event.at.toISOString() });
+    let json = asciiJson(toRelayed(event));
     if (json.length > this.maxEventBytes) {
       this.logger.warn(
         { runId: event.runId, seq: event.seq, type: event.type, bytes: json.length },
         'run event relay: event too large, relayed with its data truncated (the run’s event log has it whole)',
       );
-      json = asciiJson({
-        ...event,
-        at: event.at.toISOString(),
-        data: { truncated: true, bytes: json.length },
-      });
+      json = asciiJson(toRelayed({ ...event, data: { truncated: true, bytes: json.length } }));
     }
     const message = this.nextMessage++;
     const count = Math.max(1, Math.ceil(json.length / CHUNK_CHARS));
@@ -213,15 +200,13 @@ export class PgRunEventRelay {
   }
 
   private deliver(json: string): void {
-    let parsed: z.infer<typeof RelayedEventSchema>;
+    let event: LiveRunEvent;
     try {
-      parsed = RelayedEventSchema.parse(JSON.parse(json));
+      event = fromRelayed(JSON.parse(json));
     } catch (error) {
       this.logger.warn({ err: error }, 'run event relay: a message that is not a run event was ignored');
       return;
     }
-    const { at, ...rest } = parsed;
-    const event: LiveRunEvent = { ...rest, at: new Date(at) };
     this.relayed.add(event);
     this.options.bus.publish(event);
   }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { z } from 'zod';
 import type { LiveRunEvent, RunEventBus } from '../actors/run-event-bus.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { fromRelayed, toRelayed } from './relayed-run-event.js';
 
 export interface RedisRunEventRelayOptions {
   /** A Redis URL. */
@@ -13,16 +13,6 @@ export interface RedisRunEventRelayOptions {
   bus: RunEventBus;
   logger?: Logger;
 }
-
-const RelayedEventSchema = z.object({
-  origin: z.string(),
-  runId: z.string(),
-  agent: z.string(),
-  seq: z.number().int(),
-  type: z.string(),
-  data: z.record(z.string(), z.unknown()),
-  at: z.string(),
-});
 
 /**
  * Run events across processes over Redis pub/sub: every process publishes the events of the runs
@@ -57,7 +47,7 @@ export class RedisRunEventRelay {
     await this.subscriber.subscribe(this.channel);
     this.stopLocal = this.options.bus.subscribe((event) => {
       if (this.relayed.has(event)) return; // came from another process: do not echo it back
-      const payload = { ...event, origin: this.origin, at: event.at.toISOString() };
+      const payload = toRelayed(event, { origin: this.origin });
       this.publisher
         .publish(this.channel, JSON.stringify(payload))
         .catch((error: unknown) =>
@@ -72,16 +62,16 @@ export class RedisRunEventRelay {
   }
 
   private deliver(message: string): void {
-    let parsed: z.infer<typeof RelayedEventSchema>;
+    let event: LiveRunEvent;
     try {
-      parsed = RelayedEventSchema.parse(JSON.parse(message));
+      const parsed: unknown = JSON.parse(message);
+      // Our own messages come back too: the origin tells them apart (it is not a run event field).
+      if ((parsed as { origin?: unknown } | null)?.origin === this.origin) return;
+      event = fromRelayed(parsed);
     } catch (error) {
       this.logger.warn({ err: error }, 'run event relay: a message that is not a run event was ignored');
       return;
     }
-    if (parsed.origin === this.origin) return;
-    const { origin: _origin, at, ...rest } = parsed;
-    const event: LiveRunEvent = { ...rest, at: new Date(at) };
     this.relayed.add(event);
     this.options.bus.publish(event);
   }
