@@ -5,7 +5,7 @@ import { rateLimitRetryAfterMs } from '../llm/model-errors.js';
 import type { Logger } from '../logger.js';
 import { openAgentWorker, type AgentWorker, type BullMqBackend } from './bullmq-backend.js';
 import { agentQueueName, readJobData, type TaskBullJob, type TaskJobResult } from './bullmq-jobs.js';
-import type { TaskHandler, TaskWorker, TaskWorkerOptions } from './task-queue.js';
+import { isFinalTaskError, type TaskHandler, type TaskWorker, type TaskWorkerOptions } from './task-queue.js';
 
 /** One attempt ran past its spec's `timeoutMs`: the attempt fails (and is retried if attempts remain). */
 export class TaskTimeoutError extends SwitchyardError {
@@ -168,6 +168,8 @@ export class BullMqTaskWorker implements TaskWorker {
         this.#settings.logger.info({ runId, waitMs }, 'task delayed by a model rate limit');
         throw new DelayedError();
       }
+      // No attempt left would change the outcome: fail the job now, not after its backoffs.
+      if (isFinalTaskError(error)) throw new UnrecoverableError((error as Error).message);
       throw error instanceof Error ? error : new Error(String(error));
     } finally {
       clearTimeout(timer);

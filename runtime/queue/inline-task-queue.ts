@@ -4,6 +4,7 @@ import { type Clock, systemClock, type TimerHandle } from '../clock.js';
 import { ConflictError, NotFoundError, SwitchyardError, ValidationError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import {
+  isFinalTaskError,
   resumeTaskId,
   type ChildFailurePolicy,
   type SubmittedTask,
@@ -454,7 +455,7 @@ export class InlineTaskQueue implements TaskQueue {
     }
     entry.failedReason = error instanceof Error ? error.message : String(error);
     const attempts = entry.spec.attempts ?? DEFAULT_TASK_ATTEMPTS;
-    if (entry.attemptsMade < attempts) {
+    if (entry.attemptsMade < attempts && !isFinalTaskError(error)) {
       const delay = backoffDelayMs(entry.spec.backoff ?? DEFAULT_TASK_BACKOFF, entry.attemptsMade);
       this.logger.warn(
         { runId: entry.runId, attempt: entry.attemptsMade, delay, err: error },

@@ -1,15 +1,14 @@
-import { SwitchyardError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { isFinalStatus, type RunStatus } from '../actors/run-records.js';
 import type { RunSupervisor } from '../actors/run-supervisor.js';
-import type { TaskHandler, TaskJob, TaskOutcome } from './task-queue.js';
+import { FinalTaskError, type TaskHandler, type TaskJob, type TaskOutcome } from './task-queue.js';
 
 /** Statuses at which a worker's attempt ends: the run is over, or set aside for a person. */
 const ENDS: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'needs_attention'];
 
-/** A task whose run ended `failed`: the queue keeps it as a dead letter (its attempts are not a retry of the run). */
-export class RunFailedError extends SwitchyardError {
+/** A task whose run ended `failed`: the task fails at once (a dead letter); its attempts would not retry the run. */
+export class RunFailedError extends FinalTaskError {
   constructor(runId: string, error: { code: string; message: string } | undefined) {
     super('run_failed', `run '${runId}' failed: ${error?.message ?? 'no reason recorded'}`, {
       details: { runId, runCode: error?.code ?? null },

@@ -1,3 +1,5 @@
+import { SwitchyardError } from '../errors.js';
+
 /**
  * The queue agent runs travel through (`TaskQueue` of DESIGN.md): BullMQ on Redis across worker
  * processes, or an inline queue in this process when there is no Redis. A task is one agent run;
@@ -124,4 +126,14 @@ export interface TaskQueue {
 /** The task id of a wake-up of a parked run (BullMQ ids may not contain ':'). */
 export function resumeTaskId(runId: string, at: Date): string {
   return `${runId}.resume.${at.getTime()}`;
+}
+
+/**
+ * A handler error no retry can change — the run ended failed, so another attempt would only find
+ * it failed again: the task fails at once, without its remaining attempts, and is a dead letter.
+ */
+export class FinalTaskError extends SwitchyardError {}
+
+export function isFinalTaskError(error: unknown): boolean {
+  return error instanceof FinalTaskError;
 }

@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it as vitestIt } from 'vitest';
 
 import { ValidationError } from '../../runtime/errors.js';
-import type {
-  TaskHandler,
-  TaskJob,
-  TaskQueue,
-  TaskState,
-  TaskWorker,
-  TaskWorkerOptions,
+import {
+  FinalTaskError,
+  type TaskHandler,
+  type TaskJob,
+  type TaskQueue,
+  type TaskState,
+  type TaskWorker,
+  type TaskWorkerOptions,
 } from '../../runtime/queue/task-queue.js';
 
 export interface ContractOptions {
@@ -191,6 +192,25 @@ export function describeTaskQueueContract(
       await settled(runId);
       expect(attempts).toEqual([1, 2, 1]);
       expect(await queue.listFailed()).toEqual([]);
+    });
+
+    it('fails a task at once, without its other attempts, when the handler says no retry can help', async () => {
+      const attempts: number[] = [];
+      const { runId } = await queue.submit({
+        agent: 'broken',
+        input: null,
+        attempts: 3,
+        backoff: { type: 'fixed', delayMs: 50 },
+      });
+      work(async (job) => {
+        attempts.push(job.attempt);
+        throw new FinalTaskError('run_failed', 'the run ended failed');
+      });
+      await settled(runId, 'failed');
+      expect(attempts).toEqual([1]);
+      const [failed] = await queue.listFailed();
+      expect(failed).toMatchObject({ runId, attemptsMade: 1 });
+      expect(failed?.failedReason).toContain('the run ended failed');
     });
 
     it('lists dead letters newest first, bounded by the limit', async () => {

@@ -169,7 +169,7 @@ describe('dead letters over HTTP', { timeout: 120_000 }, () => {
     const byId = new Map((reply.body.tasks as Json[]).map((task) => [task.runId, task]));
     expect(byId.get(dead.failedRun)).toMatchObject({
       agent: 'broken',
-      attemptsMade: 2,
+      attemptsMade: 1, // a run that ended failed is not retried
       failedReason: expect.stringMatching(new RegExp(`run '${dead.failedRun}' failed`)),
       status: 'failed',
       error: { code: expect.any(String), message: expect.any(String) },
@@ -303,7 +303,7 @@ describe('switchyard tasks failed and switchyard retry', { timeout: 120_000 }, (
     expect(lines[0]).toMatch(/^RUN\s+AGENT\s+ATTEMPTS\s+FAILED\s+RUN STATUS\s+REASON$/);
     expect(stdout).toMatch(
       new RegExp(
-        `^${dead.failedRun}\\s+broken\\s+2\\s+\\d{4}-\\S+Z\\s+failed\\s+run '${dead.failedRun}' failed`,
+        `^${dead.failedRun}\\s+broken\\s+1\\s+\\d{4}-\\S+Z\\s+failed\\s+run '${dead.failedRun}' failed`,
         'm',
       ),
     );

@@ -67,7 +67,7 @@ describe('runs through a task queue', { timeout: 120_000 }, () => {
     expect(kit.log.counterCalls).toBe(1);
   });
 
-  it('a run that fails makes its task a dead letter naming why', async () => {
+  it('a run that fails makes its task a dead letter at once, naming why', async () => {
     const strict = new RunSupervisor({
       store: new SqlRunStore(sql),
       tools: kit.catalog,
@@ -76,9 +76,11 @@ describe('runs through a task queue', { timeout: 120_000 }, () => {
     });
     queue.process(createRunTaskHandler(strict));
     try {
-      const { runId } = await queue.submit({ agent: 'gated', input: { by: 1 }, attempts: 1 });
+      // Three attempts allowed, one used: a run that ended failed is not retried.
+      const { runId } = await queue.submit({ agent: 'gated', input: { by: 1 }, attempts: 3 });
       const info = await settled(runId);
       expect(info.state).toBe('failed');
+      expect(info.attemptsMade).toBe(1);
       expect(info.failedReason).toMatch(/exceeded its tool calls limit/);
       expect((await queue.listFailed()).map((t) => t.runId)).toContain(runId);
     } finally {
