@@ -87,6 +87,8 @@ export class RunSupervisor {
   private readonly leaseMs: number;
   private readonly agents = new Map<string, AgentDefinition>();
   private readonly live = new Map<string, LiveRun>();
+  /** Runs no longer live here whose last writes have not landed yet. */
+  private readonly settling = new Map<string, LiveRun>();
   private readonly waiters = new ApprovalWaiters();
   /** `status` (runId, status) after a status landed in the store: what waitFor listens to. */
   private readonly statuses = new EventEmitter().setMaxListeners(0);
@@ -318,7 +320,8 @@ export class RunSupervisor {
     signal?: AbortSignal,
   ): Promise<RunRecord> {
     const check = async () => {
-      const live = this.live.get(runId);
+      // A run live here (or that just stopped here) has writes in flight: the store shows them after.
+      const live = this.live.get(runId) ?? this.settling.get(runId);
       if (live) await live.flushed();
       const run = await this.getRun(runId);
       return done(run.status, this.restsLongEnough(runId)) ? run : undefined;
@@ -360,43 +363,54 @@ export class RunSupervisor {
               ),
             timeoutMs,
           );
-      const onStatus = (id: string, status: RunStatus) => {
-        if (id !== runId || !done(status, this.restsLongEnough(runId))) return;
-        this.getRun(runId).then(
-          (run) => finish(run),
-          (error: unknown) => finish(undefined, error),
+      // One store read at a time: a look asked for while one reads runs once after it, so a
+      // status landing during the first look costs no second read when that look saw it.
+      let reading = false;
+      let again = false;
+      const look = () => {
+        if (settled) return;
+        if (reading) {
+          again = true;
+          return;
+        }
+        reading = true;
+        check().then(
+          (run) => {
+            reading = false;
+            if (run) finish(run);
+            else if (again) {
+              again = false;
+              look();
+            }
+          },
+          (error: unknown) => {
+            reading = false;
+            finish(undefined, error);
+          },
         );
+      };
+      const onStatus = (id: string, status: RunStatus) => {
+        if (id === runId && done(status, this.restsLongEnough(runId))) look();
       };
       // Runs live elsewhere are seen through their events (relayed); a run live here reports its
       // statuses as its checkpoints land (onStatus), so its events need no store read.
       const unsubscribeEvents = this.bus.subscribe(
         () => {
-          if (this.live.has(runId)) return;
-          check().then(
-            (run) => run && finish(run),
-            (error: unknown) => finish(undefined, error),
-          );
+          if (!this.live.has(runId)) look();
         },
         { runId },
       );
       this.statuses.on('status', onStatus);
       // A run live on another process sends no events here: read its status from the store.
       const poll = setInterval(() => {
-        if (this.live.has(runId)) return;
-        check().then(
-          (run) => run && finish(run),
-          (error: unknown) => finish(undefined, error),
-        );
+        if (!this.live.has(runId)) look();
       }, 500);
       const unsubscribe = () => {
         clearInterval(poll);
         unsubscribeEvents();
         this.statuses.off('status', onStatus);
       };
-      check().then(
-        (run) => run && finish(run),
-        (error: unknown) => finish(undefined, error),
-      );
+      look();
     });
   }
 
@@ -528,6 +542,11 @@ export class RunSupervisor {
       lastSeq,
       onGone: (gone) => {
         if (this.live.get(gone.id) === gone) this.live.delete(gone.id);
+        // Until its last writes land, a look at the run (waitFor) waits for them.
+        this.settling.set(gone.id, gone);
+        void gone.flushed().finally(() => {
+          if (this.settling.get(gone.id) === gone) this.settling.delete(gone.id);
+        });
       },
       onCheckpointed: (checkpointed, status) => this.statuses.emit('status', checkpointed.id, status),
       onCrash: (crashed, error) => {
