@@ -24,6 +24,7 @@ import {
   type RunStatus,
 } from './run-records.js';
 import { JournaledRunServices } from './run-services.js';
+import { waitForRunStatus } from './run-status-wait.js';
 import { PARKED_OWNER, type RunFilter, type RunStore } from './run-store.js';
 import type { ToolCatalog } from './tool-catalog.js';
 
@@ -313,105 +314,27 @@ export class RunSupervisor {
    * Resolves once the run's status satisfies `done` (checked on its events), or rejects at the
    * timeout. `resting` tells whether the run, live here, rests long enough to {@link park}.
    */
-  async waitFor(
+  waitFor(
     runId: string,
     done: (status: RunStatus, resting: boolean) => boolean,
     timeoutMs = 60_000,
     signal?: AbortSignal,
   ): Promise<RunRecord> {
-    const check = async () => {
-      // A run live here (or that just stopped here) has writes in flight: the store shows them after.
-      const live = this.live.get(runId) ?? this.settling.get(runId);
-      if (live) await live.flushed();
-      const run = await this.getRun(runId);
-      return done(run.status, this.restsLongEnough(runId)) ? run : undefined;
-    };
-    // Listen first, then look: a status that lands between a first look and the listener's
-    // start would otherwise only be seen by the next poll.
-    return new Promise<RunRecord>((resolve, reject) => {
-      let settled = false;
-      const finish = (run?: RunRecord, error?: unknown) => {
-        if (settled) return;
-        settled = true;
-        unsubscribe();
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (run) resolve(run);
-        else reject(error);
-      };
-      const onAbort = () =>
-        finish(
-          undefined,
-          new SwitchyardError('aborted', `stopped waiting for run '${runId}': ${String(signal?.reason)}`),
-        );
-      if (signal?.aborted) {
-        queueMicrotask(onAbort);
-      } else {
-        signal?.addEventListener('abort', onAbort, { once: true });
-      }
-      // Infinity: wait as long as it takes (a queue worker waits for its run).
-      const timer = !Number.isFinite(timeoutMs)
-        ? undefined
-        : setTimeout(
-            () =>
-              finish(
-                undefined,
-                new SwitchyardError(
-                  'timeout',
-                  `run '${runId}' did not reach the awaited status in ${timeoutMs} ms`,
-                ),
-              ),
-            timeoutMs,
-          );
-      // One store read at a time: a look asked for while one reads runs once after it, so a
-      // status landing during the first look costs no second read when that look saw it.
-      let reading = false;
-      let again = false;
-      const look = () => {
-        if (settled) return;
-        if (reading) {
-          again = true;
-          return;
-        }
-        reading = true;
-        check().then(
-          (run) => {
-            reading = false;
-            if (run) finish(run);
-            else if (again) {
-              again = false;
-              look();
-            }
-          },
-          (error: unknown) => {
-            reading = false;
-            finish(undefined, error);
-          },
-        );
-      };
-      const onStatus = (id: string, status: RunStatus) => {
-        if (id === runId && done(status, this.restsLongEnough(runId))) look();
-      };
-      // Runs live elsewhere are seen through their events (relayed); a run live here reports its
-      // statuses as its checkpoints land (onStatus), so its events need no store read.
-      const unsubscribeEvents = this.bus.subscribe(
-        () => {
-          if (!this.live.has(runId)) look();
-        },
-        { runId },
-      );
-      this.statuses.on('status', onStatus);
-      // A run live on another process sends no events here: read its status from the store.
-      const poll = setInterval(() => {
-        if (!this.live.has(runId)) look();
-      }, 500);
-      const unsubscribe = () => {
-        clearInterval(poll);
-        unsubscribeEvents();
-        this.statuses.off('status', onStatus);
-      };
-      look();
-    });
+    return waitForRunStatus(
+      {
+        // A run live here (or that just stopped here) has writes in flight: the store shows them after.
+        pendingWrites: (id) => (this.live.get(id) ?? this.settling.get(id))?.flushed(),
+        isLiveHere: (id) => this.live.has(id),
+        read: (id) => this.getRun(id),
+        resting: (id) => this.restsLongEnough(id),
+        statuses: this.statuses,
+        bus: this.bus,
+      },
+      runId,
+      done,
+      timeoutMs,
+      signal,
+    );
   }
 
   /** Whether runs can park here (a queue takes them back: `continueRun`). */
