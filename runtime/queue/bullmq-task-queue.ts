@@ -155,6 +155,8 @@ export class BullMqTaskQueue implements TaskQueue {
   readonly #backend: BullMqBackend;
   /** Idempotency claims and the agent registry: Redis keys, or rows of the SQL store. */
   readonly #state: QueueState;
+  /** Agents this process registered already. */
+  readonly #registered = new Set<string>();
   readonly #queues = new Map<string, AgentQueue>();
   readonly #workers = new Set<BullMqTaskWorker>();
   #flows: AgentFlowProducer | undefined;
@@ -279,7 +281,7 @@ export class BullMqTaskQueue implements TaskQueue {
   async resume(run: { runId: string; agent: string }, options: { at?: Date } = {}): Promise<void> {
     const at = options.at ?? new Date();
     const spec = parseTaskSpec({ agent: run.agent, input: null });
-    await this.#state.addAgent(run.agent);
+    await this.#register(run.agent);
     await this.#queue(run.agent).add(
       run.agent,
       { spec, resumes: run.runId },
@@ -363,14 +365,22 @@ export class BullMqTaskQueue implements TaskQueue {
     const agents = await this.#knownAgents();
     await Promise.all(agents.map((agent) => this.#queue(agent).obliterate({ force: true })));
     await this.#state.clear();
+    this.#registered.clear();
   }
 
   async #claimRunId(spec: TaskSpec): Promise<SubmittedTask> {
     const runId = randomUUID();
-    await this.#state.addAgent(spec.agent);
+    await this.#register(spec.agent);
     if (spec.idempotencyKey === undefined) return { runId, created: true };
     const winner = await this.#state.claim(spec.idempotencyKey, runId, this.#options.idempotencyTtlMs);
     return { runId: winner, created: winner === runId };
+  }
+
+  /** Adds an agent to the registry once per process, not on every submit. */
+  async #register(agent: string): Promise<void> {
+    if (this.#registered.has(agent)) return;
+    await this.#state.addAgent(agent);
+    this.#registered.add(agent);
   }
 
   async #knownAgents(): Promise<string[]> {
