@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { createApi } from '../../../../bridge/api/create-api.js';
-import { type ServerFrame, ServerFrameSchema } from '../../../../bridge/api/event-frames.js';
+import { WebSocket } from 'ws';
 import { spec, tools } from '../../../unit/bridge/catalog/catalog-fixtures.js';
 import { type ApiHarness, bearer, createApiHarness, recordingSql } from './api-harness.js';
+import { connectEvents } from './events-client.js';
 
 // GET /v1/events on a listening server with a real ws client.
 
@@ -31,39 +31,7 @@ afterAll(async () => {
 });
 
 /** A connected client that keeps every frame (each checked against the schema). */
-async function connect(): Promise<{
-  socket: WebSocket;
-  frames: ServerFrame[];
-  next(match: (f: ServerFrame) => boolean): Promise<ServerFrame>;
-}> {
-  const socket = new WebSocket(url, { headers: bearer(KEY) });
-  const frames: ServerFrame[] = [];
-  const waiters: Array<() => void> = [];
-  socket.on('message', (data) => {
-    frames.push(ServerFrameSchema.parse(JSON.parse(String(data))));
-    for (const wake of waiters.splice(0)) wake();
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  const next = (match: (f: ServerFrame) => boolean) =>
-    new Promise<ServerFrame>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no matching frame; got ${JSON.stringify(frames)}`)),
-        5000,
-      );
-      const look = () => {
-        const found = frames.find(match);
-        if (found) {
-          clearTimeout(timer);
-          resolve(found);
-        } else waiters.push(look);
-      };
-      look();
-    });
-  return { socket, frames, next };
-}
+const connect = () => connectEvents(url, bearer(KEY));
 
 describe('the events WebSocket', () => {
   it('sends tool-call events of API calls to a client subscribed to tools', async () => {

@@ -1,9 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { createApi } from '../../../../bridge/api/create-api.js';
-import { type ServerFrame, ServerFrameSchema } from '../../../../bridge/api/event-frames.js';
+import type { ServerFrame } from '../../../../bridge/api/event-frames.js';
 import { TaskService } from '../../../../bridge/tasks/task-service.js';
 import { RunSupervisor } from '../../../../runtime/actors/run-supervisor.js';
 import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
@@ -15,6 +14,7 @@ import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
 import { connectToolServer, gatedAgent } from '../../../support/actor-test-kit.js';
 import { type ApiHarness, bearer, createApiHarness, recordingSql } from './api-harness.js';
+import { connectEvents } from './events-client.js';
 
 // The task, run, approval and agent routes and the runs / approvals event topics, on a listening
 // API over a real TaskService: PGlite run store, run supervisor, inline queue with a worker, and
@@ -98,32 +98,7 @@ async function untilStatus(runId: string, status: string): Promise<Json> {
 
 /** A connected ws client that keeps every frame (each checked against the schema). */
 async function connect(key = READER) {
-  const socket = new WebSocket(wsUrl, { headers: bearer(key) });
-  const frames: ServerFrame[] = [];
-  const waiters: Array<() => void> = [];
-  socket.on('message', (data) => {
-    frames.push(ServerFrameSchema.parse(JSON.parse(String(data))));
-    for (const wake of waiters.splice(0)) wake();
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  const next = (match: (f: ServerFrame) => boolean) =>
-    new Promise<ServerFrame>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no matching frame; got ${JSON.stringify(frames)}`)),
-        60_000,
-      );
-      const look = () => {
-        const found = frames.find(match);
-        if (found) {
-          clearTimeout(timer);
-          resolve(found);
-        } else waiters.push(look);
-      };
-      look();
-    });
+  const { socket, frames, next } = await connectEvents(wsUrl, bearer(key), 60_000);
   const subscribe = async (frame: Json) => {
     const before = frames.length;
     socket.send(JSON.stringify({ type: 'subscribe', ...frame }));
