@@ -14,7 +14,6 @@ import {
   runStream,
   sdkLogger,
 } from './provider-common.js';
-import { translateSdkError } from './sdk-errors.js';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 
@@ -42,17 +41,12 @@ export class AnthropicChatModel implements ChatModel {
   }
 
   async chat(request: ChatRequest): Promise<ChatResponse> {
-    const context = { provider: this.provider, model: this.model };
     const body = this.#body(request);
-    return runChat(this, this.#options, request, async () => {
-      let answer: unknown;
-      try {
-        // Typed by the SDK as what the server should send; fromAnthropicResponse checks what it did send.
-        answer = await this.#client.messages.create(body, this.#requestOptions(request));
-      } catch (error) {
-        throw this.#translate(error, request);
-      }
-      return fromAnthropicResponse(answer, context);
+    return runChat(this, this.#options, request, {
+      sdkErrors: Anthropic,
+      send: (requestOptions) => this.#client.messages.create(body, requestOptions),
+      // The SDK types the answer as what the server should send; fromAnthropicResponse checks what it did send.
+      parse: fromAnthropicResponse,
     });
   }
 
@@ -60,18 +54,8 @@ export class AnthropicChatModel implements ChatModel {
   stream(request: ChatRequest): AsyncIterable<ChatStreamEvent> {
     const body = { ...this.#body(request), stream: true } satisfies Anthropic.MessageCreateParamsStreaming;
     return runStream(this, this.#options, request, {
-      open: async () => {
-        try {
-          const events: AsyncIterable<unknown> = await this.#client.messages.create(
-            body,
-            this.#requestOptions(request),
-          );
-          return events;
-        } catch (error) {
-          throw this.#translate(error, request);
-        }
-      },
-      translate: (error) => this.#translate(error, request),
+      sdkErrors: Anthropic,
+      send: (requestOptions) => this.#client.messages.create(body, requestOptions),
       reader: new AnthropicStreamReader({ provider: this.provider, model: this.model }),
     });
   }
@@ -86,20 +70,5 @@ export class AnthropicChatModel implements ChatModel {
       ...(request.tools?.length ? { tools: toAnthropicTools(request.tools) } : {}),
       ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
     } satisfies Anthropic.MessageCreateParamsNonStreaming;
-  }
-
-  #requestOptions(request: ChatRequest) {
-    return { timeout: this.#options.timeoutMs, ...(request.signal ? { signal: request.signal } : {}) };
-  }
-
-  #translate(error: unknown, request: ChatRequest) {
-    const { timeoutMs, now } = this.#options;
-    return translateSdkError(error, Anthropic, {
-      provider: this.provider,
-      model: this.model,
-      timeoutMs,
-      signal: request.signal,
-      now,
-    });
   }
 }

@@ -9,7 +9,6 @@ import {
   sdkLogger,
 } from './provider-common.js';
 import { fromOpenAIResponse, OpenAIStreamReader, toOpenAIMessages, toOpenAITools } from './openai-wire.js';
-import { translateSdkError } from './sdk-errors.js';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
@@ -56,17 +55,12 @@ export class OpenAIChatModel implements ChatModel {
   }
 
   async chat(request: ChatRequest): Promise<ChatResponse> {
-    const context = { provider: this.provider, model: this.model };
     const body = this.#body(request);
-    return runChat(this, this.#options, request, async () => {
-      let answer: unknown;
-      try {
-        // Typed by the SDK as what the server should send; fromOpenAIResponse checks what it did send.
-        answer = await this.#client.chat.completions.create(body, this.#requestOptions(request));
-      } catch (error) {
-        throw this.#translate(error, request);
-      }
-      return fromOpenAIResponse(answer, context);
+    return runChat(this, this.#options, request, {
+      sdkErrors: OpenAI,
+      send: (requestOptions) => this.#client.chat.completions.create(body, requestOptions),
+      // The SDK types the answer as what the server should send; fromOpenAIResponse checks what it did send.
+      parse: fromOpenAIResponse,
     });
   }
 
@@ -81,18 +75,8 @@ export class OpenAIChatModel implements ChatModel {
       stream_options: { include_usage: true },
     } satisfies OpenAI.Chat.ChatCompletionCreateParamsStreaming;
     return runStream(this, this.#options, request, {
-      open: async () => {
-        try {
-          const chunks: AsyncIterable<unknown> = await this.#client.chat.completions.create(
-            body,
-            this.#requestOptions(request),
-          );
-          return chunks;
-        } catch (error) {
-          throw this.#translate(error, request);
-        }
-      },
-      translate: (error) => this.#translate(error, request),
+      sdkErrors: OpenAI,
+      send: (requestOptions) => this.#client.chat.completions.create(body, requestOptions),
       reader: new OpenAIStreamReader({ provider: this.provider, model: this.model }),
     });
   }
@@ -105,20 +89,5 @@ export class OpenAIChatModel implements ChatModel {
       [this.#maxTokensField]: request.maxTokens ?? this.#options.maxTokens,
       ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
     } satisfies OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
-  }
-
-  #requestOptions(request: ChatRequest) {
-    return { timeout: this.#options.timeoutMs, ...(request.signal ? { signal: request.signal } : {}) };
-  }
-
-  #translate(error: unknown, request: ChatRequest) {
-    const { timeoutMs, now } = this.#options;
-    return translateSdkError(error, OpenAI, {
-      provider: this.provider,
-      model: this.model,
-      timeoutMs,
-      signal: request.signal,
-      now,
-    });
   }
 }

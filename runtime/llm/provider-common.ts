@@ -17,6 +17,7 @@ import {
 } from './model-errors.js';
 import { PriceTable } from './price-table.js';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, type Sleep } from './retry-policy.js';
+import { type SdkErrorClasses, translateSdkError } from './sdk-errors.js';
 
 /** Options every provider takes; each provider adds its own. */
 export interface ChatModelOptions {
@@ -116,24 +117,41 @@ export interface ParsedTurn {
 
 type Context = { provider: string; model: string };
 
+/** The options both SDKs take with each call: the attempt's timeout and the caller's signal. */
+export interface SdkRequestOptions {
+  timeout: number;
+  signal?: AbortSignal;
+}
+
+/** How a provider makes one call through its SDK; what the SDK throws is translated here. */
+export interface SdkCall<T> {
+  /** The SDK's error classes (its default export carries them), for {@link translateSdkError}. */
+  sdkErrors: SdkErrorClasses;
+  /** Sends the request once; may throw the SDK's errors. */
+  send: (requestOptions: SdkRequestOptions) => Promise<T>;
+}
+
 /**
- * The part of `chat()` every provider shares: checks, retries, cost and the log line.
- *
- * @param attempt Sends the request once and reads its body; throws only {@link ModelError}s.
+ * The part of `chat()` every provider shares: checks, retries, error translation, cost and the log line.
  */
 export async function runChat(
   model: Context,
   options: ResolvedChatModelOptions,
   request: ChatRequest,
-  attempt: () => Promise<ParsedTurn>,
+  parts: SdkCall<unknown> & {
+    /** Reads the answer body; throws only {@link ModelBadOutputError}s. */
+    parse: (answer: unknown, context: Context) => ParsedTurn;
+  },
 ): Promise<ChatResponse> {
   const context = { provider: model.provider, model: model.model };
   checkToolNames(context, request);
   const started = options.now();
-  const { value: turn, attempts } = await options.retry.run(context, attempt, {
-    signal: request.signal,
-    logger: options.logger,
-  });
+  const { send } = translatedSdkCall(context, options, request, parts);
+  const { value: turn, attempts } = await options.retry.run(
+    context,
+    async () => parts.parse(await send(), context),
+    { signal: request.signal, logger: options.logger },
+  );
   return toResponse(context, options, turn, attempts, started);
 }
 
@@ -156,23 +174,18 @@ export async function* runStream(
   model: Context,
   options: ResolvedChatModelOptions,
   request: ChatRequest,
-  parts: {
-    /** Opens the stream once; throws only {@link ModelError}s. */
-    open: () => Promise<AsyncIterable<unknown>>;
-    /** Translates an error thrown while iterating. */
-    translate: (error: unknown) => ModelError;
-    reader: StreamReader;
-  },
+  parts: SdkCall<AsyncIterable<unknown>> & { reader: StreamReader },
 ): AsyncGenerator<ChatStreamEvent, void, undefined> {
   const context = { provider: model.provider, model: model.model };
   checkToolNames(context, request);
   const started = options.now();
-  const { value: chunks, attempts } = await options.retry.run(context, parts.open, {
+  const { send, translate } = translatedSdkCall(context, options, request, parts);
+  const { value: chunks, attempts } = await options.retry.run(context, send, {
     signal: request.signal,
     logger: options.logger,
   });
   const fail = (error: unknown): ModelError => {
-    const failure = error instanceof ModelError ? error : parts.translate(error);
+    const failure = error instanceof ModelError ? error : translate(error);
     failure.recordAttempts(attempts);
     return failure;
   };
@@ -192,6 +205,36 @@ export async function* runStream(
   }
   yield* finished.events;
   yield { type: 'done', response: toResponse(context, options, finished.turn, attempts, started) };
+}
+
+/**
+ * One call through the SDK with what it throws translated into {@link ModelError}s (the retry
+ * policy sees only those), and the same translation for errors a stream throws while it is read.
+ */
+function translatedSdkCall<T>(
+  context: Context,
+  options: ResolvedChatModelOptions,
+  request: ChatRequest,
+  call: SdkCall<T>,
+): { send: () => Promise<T>; translate: (error: unknown) => ModelError } {
+  const translate = (error: unknown): ModelError =>
+    translateSdkError(error, call.sdkErrors, {
+      ...context,
+      timeoutMs: options.timeoutMs,
+      signal: request.signal,
+      now: options.now,
+    });
+  const send = async (): Promise<T> => {
+    try {
+      return await call.send({
+        timeout: options.timeoutMs,
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+    } catch (error) {
+      throw translate(error);
+    }
+  };
+  return { send, translate };
 }
 
 function toResponse(

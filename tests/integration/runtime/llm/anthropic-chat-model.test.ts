@@ -360,6 +360,49 @@ describe('AnthropicChatModel.stream against a local Messages API server', () => 
     expect(sleeps).toEqual([500]);
   });
 
+  it('translates a 401 answered before the stream opens into model_auth, without retrying', async () => {
+    const { server, model } = await setup();
+    server.enqueue(anthropicError(401, 'authentication_error', 'invalid x-api-key'));
+
+    const error = await collect(model.stream({ messages: [{ role: 'user', content: 'Hi' }] })).catch(
+      (e: unknown) => e,
+    );
+
+    expect(error).toBeInstanceOf(ModelAuthError);
+    expect(error).toMatchObject({
+      code: 'model_auth',
+      status: 401,
+      retryable: false,
+      details: { provider: 'anthropic', model: 'claude-sonnet-4-5', status: 401, attempts: 1 },
+    });
+    expect((error as Error).message).toMatch(/^anthropic model 'claude-sonnet-4-5': .*invalid x-api-key/);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('fails fast with retryAfterMs when a 429 before the stream opens asks for too long a wait', async () => {
+    const { server, model, sleeps } = await setup({ maxRetryWaitMs: 10_000 });
+    server.enqueue(anthropicRateLimited(90));
+
+    const error = await collect(model.stream({ messages: [{ role: 'user', content: 'Hi' }] })).catch(
+      (e: unknown) => e,
+    );
+
+    expect(error).toBeInstanceOf(ModelRateLimitedError);
+    expect(error).toMatchObject({
+      code: 'model_rate_limited',
+      retryAfterMs: 90_000,
+      details: {
+        provider: 'anthropic',
+        model: 'claude-sonnet-4-5',
+        retryAfterMs: 90_000,
+        attempts: 1,
+        status: 429,
+      },
+    });
+    expect(sleeps).toEqual([]);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('reports streamed tool input that is not JSON as model_bad_output', async () => {
     const { server, model } = await setup();
     server.enqueue(anthropicToolUse([{ id: 'toolu_b', name: 'crm__get_account', input: '{"id": ' }]));

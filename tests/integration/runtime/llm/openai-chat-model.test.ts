@@ -452,6 +452,43 @@ describe('OpenAIChatModel.stream against a local chat.completions server', () =>
     expect(sleeps).toEqual([2_000]);
   });
 
+  it('translates a 401 answered before the stream opens into model_auth, without retrying', async () => {
+    const { server, model } = await setup();
+    server.enqueue(openaiError(401, 'Incorrect API key provided', 'invalid_api_key'));
+
+    const error = await collect(model.stream({ messages: [{ role: 'user', content: 'Hi' }] })).catch(
+      (e: unknown) => e,
+    );
+
+    expect(error).toBeInstanceOf(ModelAuthError);
+    expect(error).toMatchObject({
+      code: 'model_auth',
+      status: 401,
+      retryable: false,
+      details: { provider: 'openai', model: 'gpt-4o-mini', status: 401, attempts: 1 },
+    });
+    expect((error as Error).message).toMatch(/^openai model 'gpt-4o-mini': .*Incorrect API key provided/);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('fails fast with retryAfterMs when a 429 before the stream opens asks for too long a wait', async () => {
+    const { server, model, sleeps } = await setup({ maxRetryWaitMs: 5_000 });
+    server.enqueue(openaiRateLimited(30, { 'retry-after-ms': '120000' }));
+
+    const error = await collect(model.stream({ messages: [{ role: 'user', content: 'Hi' }] })).catch(
+      (e: unknown) => e,
+    );
+
+    expect(error).toBeInstanceOf(ModelRateLimitedError);
+    expect(error).toMatchObject({
+      code: 'model_rate_limited',
+      retryAfterMs: 120_000,
+      details: { provider: 'openai', model: 'gpt-4o-mini', retryAfterMs: 120_000, attempts: 1, status: 429 },
+    });
+    expect(sleeps).toEqual([]);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('reports streamed tool arguments that are not JSON as model_bad_output', async () => {
     const { server, model } = await setup();
     server.enqueue(openaiToolCalls([{ id: 'call_b', name: 'crm__get_account', arguments: '{"id": ' }]));
