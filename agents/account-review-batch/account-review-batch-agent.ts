@@ -7,7 +7,7 @@ import { errorInfo, type ErrorInfo } from '../agent-steps.js';
 import {
   type AccountReviewBatchOutput,
   type BatchProgress,
-  progressOf,
+  stillUnfinished,
   summarizeBatch,
 } from './batch-summary.js';
 
@@ -21,6 +21,12 @@ import {
  * again; each round emits `batch_progress {done, total, round}`. SUMMARIZING reads the children
  * once more with their outputs → COMPLETED with counts by child status and by review outcome,
  * the crm writes executed, and the failed or cancelled accounts with their error codes.
+ *
+ * A round reads only the children still unfinished at the round before (`ids`), and keeps only
+ * those that are final now (`finalOnly`, no outputs): its journal entry lists the reviews that
+ * ended since, so a batch waiting a day on parked reviews journals `[]` per round, and all its
+ * rounds together hold each child at most once. The unfinished ids live in the context (the
+ * snapshot), so a round replayed after a crash subtracts the same journaled answer from the same list.
  *
  * `onChildFailure: 'continue'`: one bad account (unknown id, a crm error) must not sink the
  * batch — its review fails on its own, the others go on, and the summary lists it as failed.
@@ -99,6 +105,11 @@ interface BatchContext {
   children: string[] | null;
   /** Reads so far; the journal keys of round n are `children-n` and `wait-n`. */
   round: number;
+  /**
+   * The children not final at the last read (all of them before the first), in `children`'s
+   * order. Absent in a snapshot written before rounds were narrowed: then every child.
+   */
+  unfinished?: string[];
   /** When this run began waiting for its children (kept in the snapshot: restarts keep the deadline). */
   startedAt: number;
   /** When the current wait ends (in the snapshot, so a resumed wait ends at the same time). */
@@ -117,6 +128,12 @@ function mayWaitAgain(services: RunServices, context: BatchContext): boolean {
   return context.round + 1 < maxRounds && wakeAt < context.startedAt + timeoutMs - DEADLINE_MARGIN_MS;
 }
 
+/** A round's progress: every child that is not still unfinished has ended. */
+function progressAfter(context: BatchContext, unfinished: readonly string[]): BatchProgress {
+  const { total } = context.progress;
+  return { done: total - unfinished.length, total };
+}
+
 function createBatchMachine(services: RunServices) {
   return setup({
     types: {} as {
@@ -125,9 +142,16 @@ function createBatchMachine(services: RunServices) {
       output: AccountReviewBatchOutput | { error: ErrorInfo };
     },
     actors: {
-      readProgress: fromPromise(
-        async ({ input }: { input: { round: number; children: string[] } }): Promise<BatchProgress> =>
-          progressOf(input.children, await services.childRuns(`children-${input.round}`, { output: false })),
+      readUnfinished: fromPromise(
+        async ({ input }: { input: { round: number; unfinished: string[] } }): Promise<string[]> =>
+          stillUnfinished(
+            input.unfinished,
+            await services.childRuns(`children-${input.round}`, {
+              output: false,
+              ids: input.unfinished,
+              finalOnly: true,
+            }),
+          ),
       ),
       wait: fromPromise(
         async ({ input, signal }: { input: { round: number; at: number }; signal: AbortSignal }) =>
@@ -158,6 +182,7 @@ function createBatchMachine(services: RunServices) {
       accountIds: input.accountIds,
       children: input.children ?? null,
       round: 0,
+      unfinished: input.children ?? [],
       startedAt: services.now(),
       wakeAt: 0,
       intervalMs: BATCH_POLL.firstMs,
@@ -185,20 +210,29 @@ function createBatchMachine(services: RunServices) {
       },
       READING_CHILDREN: {
         invoke: {
-          src: 'readProgress',
-          input: ({ context }) => ({ round: context.round, children: context.children! }),
+          src: 'readUnfinished',
+          input: ({ context }) => ({
+            round: context.round,
+            unfinished: context.unfinished ?? context.children!,
+          }),
           onDone: [
             {
-              guard: ({ event, context }) =>
-                event.output.done === event.output.total || !mayWaitAgain(services, context),
+              guard: ({ event, context }) => event.output.length === 0 || !mayWaitAgain(services, context),
               target: 'SUMMARIZING',
-              actions: [assign({ progress: ({ event }) => event.output }), 'emitProgress'],
+              actions: [
+                assign({
+                  unfinished: ({ event }) => event.output,
+                  progress: ({ event, context }) => progressAfter(context, event.output),
+                }),
+                'emitProgress',
+              ],
             },
             {
               target: 'WAITING',
               actions: [
                 assign({
-                  progress: ({ event }) => event.output,
+                  unfinished: ({ event }) => event.output,
+                  progress: ({ event, context }) => progressAfter(context, event.output),
                   wakeAt: ({ context }) => services.now() + context.intervalMs,
                 }),
                 'emitProgress',
@@ -255,8 +289,9 @@ export const accountReviewBatchAgent: AgentDefinition = {
     allowTools: [],
     // Its reviews wait for people (approvals expire after 24 h by default): it waits as long.
     limits: { timeoutMs: 26 * 60 * 60_000, maxSteps: 10_000 },
-    // 500 children's run ids, and a summary listing up to 500 failed accounts, kept in the context
-    // and again as the final snapshot's output: past the default 256 KiB in the worst case.
+    // 500 children's run ids (and as many unfinished ones while it waits), and a summary listing up
+    // to 500 failed accounts, kept in the context and again as the final snapshot's output: past the
+    // default 256 KiB in the worst case.
     snapshotBudgetBytes: 1024 * 1024,
   },
   parseInput: parseBatchInput,

@@ -1,5 +1,5 @@
 /**
- * What account-review-batch makes of its children's runs: how many have ended (a poll round's
+ * What account-review-batch makes of its children's runs: which have ended (a poll round's
  * progress) and, at the end, the batch's summary. Pure functions over the child runs as
  * `RunServices.childRuns` reads them; a child is matched to its account by its index in the
  * flow (the queue keeps the order `fanOut` gave).
@@ -68,6 +68,17 @@ export function progressOf(childIds: readonly string[], runs: ChildRunSummary[])
     return run !== undefined && isFinalStatus(run.status);
   }).length;
   return { done, total: childIds.length };
+}
+
+/**
+ * The children still not final after a poll round: `unfinished` less those the round's read found
+ * final. A child with no run yet (not started) stays unfinished. Only final runs among
+ * `unfinished` count, so a read that holds more than asked for (a round journaled before reads
+ * were narrowed holds every child) gives the same answer.
+ */
+export function stillUnfinished(unfinished: readonly string[], runs: ChildRunSummary[]): string[] {
+  const ended = new Set(runs.filter((run) => isFinalStatus(run.status)).map((run) => run.id));
+  return unfinished.filter((id) => !ended.has(id));
 }
 
 /** A completed review's output, when it is one (a failed run's output is `{ error }`). */

@@ -107,6 +107,19 @@ export interface ChildRunSummary {
 }
 
 /**
+ * What a {@link RunServices.childRuns} read keeps, and so what its journal entry holds: a poll
+ * that narrows the read journals a few rows per round instead of every child every round.
+ */
+export interface ChildRunsOptions {
+  /** Include each child's output. @defaultValue true */
+  output?: boolean;
+  /** Only these children (run ids); the others are left out. @defaultValue every child */
+  ids?: readonly string[];
+  /** Only children whose run is final (completed, failed or cancelled). @defaultValue false */
+  finalOnly?: boolean;
+}
+
+/**
  * What a run's statechart may do to the world. Every method takes a `key` that names the effect
  * within the run (`step-3/call-1`): the same key after a restart means the same effect, so a
  * completed one is answered from the effects journal instead of being repeated. Keys must be
@@ -147,9 +160,9 @@ export interface RunServices {
   /**
    * The runs whose parent is this run (a flow's children), read once per key: a replay after a
    * restart answers with what the first read saw. `output: false` leaves the outputs out (a cheap
-   * status poll). @defaultValue output: true
+   * status poll); `ids` and `finalOnly` narrow it further (see {@link ChildRunsOptions}).
    */
-  childRuns(key: string, options?: { output?: boolean }): Promise<ChildRunSummary[]>;
+  childRuns(key: string, options?: ChildRunsOptions): Promise<ChildRunSummary[]>;
   /** Appends an event of the agent's own to the run's log (and to live subscribers). */
   emit(type: string, data: Record<string, unknown>): void;
   /** The clock the run uses (injectable in tests). */

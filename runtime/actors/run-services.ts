@@ -9,6 +9,7 @@ import type {
   ApprovalOutcome,
   ApprovalRequest,
   ChildRunSummary,
+  ChildRunsOptions,
   RunServices,
   ToolCallRequestOptions,
 } from './agent-definition.js';
@@ -16,7 +17,7 @@ import type { ApprovalWaiters } from './approval-waiters.js';
 import { runJournaledEffect } from './effects-journal.js';
 import type { LiveRun } from './live-run.js';
 import { OutcomeUnknownError, ToolNotAllowedError } from './run-errors.js';
-import type { ApprovalRecord } from './run-records.js';
+import { type ApprovalRecord, isFinalStatus } from './run-records.js';
 import type { RunStore } from './run-store.js';
 import type { ToolCatalog } from './tool-catalog.js';
 
@@ -243,15 +244,21 @@ export class JournaledRunServices implements RunServices {
     return (await this.journal(key, meta, work)).value;
   }
 
-  async childRuns(key: string, options: { output?: boolean } = {}): Promise<ChildRunSummary[]> {
+  async childRuns(key: string, options: ChildRunsOptions = {}): Promise<ChildRunSummary[]> {
     const withOutput = options.output ?? true;
+    const only = options.ids === undefined ? undefined : new Set(options.ids);
+    const finalOnly = options.finalOnly ?? false;
     const outcome = await this.journal(
       key,
       { kind: 'read', name: 'child_runs', idempotent: true },
       async () => {
         const runs = await this.deps.store.listRuns({ parentId: this.runId, limit: MAX_CHILD_RUNS });
+        // Filtered before journaling: the entry holds only what the caller asked for.
+        const kept = runs.filter(
+          (run) => (only === undefined || only.has(run.id)) && (!finalOnly || isFinalStatus(run.status)),
+        );
         // Oldest first, and JSON-safe: a replay reads this back from the journal as JSON.
-        return runs.reverse().map((run): ChildRunSummary => ({
+        return kept.reverse().map((run): ChildRunSummary => ({
           id: run.id,
           agent: run.agent,
           status: run.status,

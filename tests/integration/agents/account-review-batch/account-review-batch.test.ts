@@ -8,7 +8,8 @@ import { accountReviewBatchAgent } from '../../../../agents/account-review-batch
 import type { AccountReviewBatchOutput } from '../../../../agents/account-review-batch/batch-summary.js';
 import { createApi } from '../../../../bridge/api/create-api.js';
 import { TaskService } from '../../../../bridge/tasks/task-service.js';
-import type { RunRecord } from '../../../../runtime/actors/run-records.js';
+import type { ChildRunSummary } from '../../../../runtime/actors/agent-definition.js';
+import { isFinalStatus, type RunRecord } from '../../../../runtime/actors/run-records.js';
 import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
 import { ValidationError } from '../../../../runtime/errors.js';
 import { BullMqTaskQueue } from '../../../../runtime/queue/bullmq-task-queue.js';
@@ -282,6 +283,71 @@ describe('account-review-batch with reviews that wait for a person', { timeout: 
     expect(progress).toHaveLength(summary.rounds);
     expect(progress.at(-1)).toEqual({ done: 2, total: 2, round: summary.rounds - 1 });
   });
+
+  // Regression: each round used to journal every child (up to 500, a row per round for as long as
+  // the batch waited). A round now journals only the reviews that ended since the round before.
+  it('journals per round only the reviews that ended since the round before, each child once', async () => {
+    const ids = await accountIds(h.sql, 3);
+    const submitted = await tasks.submit({ agent: BATCH, input: { accountIds: ids } });
+    const children = submitted.children!;
+    for (const child of children)
+      await tasks.waitForStop(child, 120_000).then((run) => expect(run.status).toBe('awaiting_approval'));
+    const store = new SqlRunStore(h.sql);
+    const roundReads = async () =>
+      (await store.listEffects(submitted.runId)).filter(
+        (e) => e.kind === 'read' && e.key !== 'children-final' && e.status === 'completed',
+      );
+
+    // Every review parked: the rounds find nothing ended and journal an empty list.
+    await expect
+      .poll(async () => (await roundReads()).length, { timeout: 60_000, interval: 100 })
+      .toBeGreaterThanOrEqual(2);
+    for (const read of await roundReads()) expect(read.result).toEqual([]);
+
+    // One review ends; a round sees it; at least one more round follows before the others end.
+    await h.supervisor.decideRun(children[0]!, { approved: true, decidedBy: 'erin' });
+    await expect
+      .poll(async () => (await progressEvents(submitted.runId)).at(-1)?.['done'], {
+        timeout: 60_000,
+        interval: 100,
+      })
+      .toBe(1);
+    const seen = (await progressEvents(submitted.runId)).length;
+    await expect
+      .poll(async () => (await progressEvents(submitted.runId)).length, { timeout: 60_000, interval: 100 })
+      .toBeGreaterThan(seen);
+    await h.supervisor.decideRun(children[1]!, { approved: false, decidedBy: 'erin', reason: 'not now' });
+    await h.supervisor.decideRun(children[2]!, { approved: true, decidedBy: 'erin' });
+
+    const batch = await tasks.waitForStop(submitted.runId, 120_000);
+    expect(batch.status).toBe('completed');
+    const { summary } = await expectSummaryMatchesStore(h, batch, children, ids);
+    expect(summary.byOutcome).toEqual({ applied: 2, rejected: 1 });
+
+    const effects = await store.listEffects(submitted.runId);
+    expect(effects.filter((e) => e.kind === 'read')).toHaveLength(summary.rounds + 1);
+    const progress = await progressEvents(submitted.runId);
+    expect(progress).toHaveLength(summary.rounds);
+    const journaled: string[] = [];
+    for (let round = 0; round < summary.rounds; round++) {
+      const ended = effects.find((e) => e.key === `children-${round}`)!.result as ChildRunSummary[];
+      // What the round journaled is what its progress moved by: the reviews that ended since.
+      const before = round === 0 ? 0 : (progress[round - 1]!['done'] as number);
+      expect(ended).toHaveLength((progress[round]!['done'] as number) - before);
+      for (const run of ended) {
+        expect(children).toContain(run.id);
+        expect(isFinalStatus(run.status)).toBe(true);
+        expect(run).not.toHaveProperty('output');
+      }
+      journaled.push(...ended.map((run) => run.id));
+    }
+    // Over all rounds, each child was journaled once: the one that ended first was not read again.
+    expect(journaled.sort()).toEqual([...children].sort());
+    // The summary's read is still the full one, outputs included.
+    const final = effects.find((e) => e.key === 'children-final')!.result as ChildRunSummary[];
+    expect(final.map((run) => run.id).sort()).toEqual([...children].sort());
+    for (const run of final) expect(run.output).toBeDefined();
+  });
 });
 
 describe('account-review-batch across a restart', { timeout: 240_000 }, () => {
@@ -337,14 +403,20 @@ describe('account-review-batch across a restart', { timeout: 240_000 }, () => {
     // Every round counted once, across the restart: no round repeated, none skipped.
     const rounds = events.filter((e) => e.type === 'batch_progress').map((e) => e.data['round']);
     expect(rounds).toEqual(Array.from({ length: summary.rounds }, (_, round) => round));
-    // The reads recorded before the restart kept what they saw (the review was not final then).
+    // The reads recorded before the restart kept what they saw: the review was not final then, so
+    // those rounds journaled no ended review.
     const readsAfter = await new SqlRunStore(second.sql).listEffects(batchId);
     for (const before of readsBefore) {
       const after = readsAfter.find((e) => e.key === before.key)!;
       expect(after.result).toEqual(before.result);
       expect(after.attempts).toBe(before.attempts);
-      expect((after.result as Array<{ status: string }>)[0]!.status).toBe('awaiting_approval');
+      expect(after.result).toEqual([]);
     }
+    // The round after the restart saw the review end: each round's read holds only what ended.
+    const lastRound = readsAfter.find((e) => e.key === `children-${summary.rounds - 1}`)!;
+    expect((lastRound.result as ChildRunSummary[]).map((run) => [run.id, run.status])).toEqual([
+      [submitted.children![0]!, 'completed'],
+    ]);
   });
 });
 
