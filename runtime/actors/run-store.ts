@@ -25,6 +25,8 @@ export interface NewRun {
   parentId?: string;
   requestedBy?: string;
   deadlineAt?: Date;
+  /** The run's first events (its `run_started`), written with it: a run's log begins with its start. */
+  events?: RunEvent[];
 }
 
 /** What a supervisor writes after every settled transition of a run it owns. */
@@ -70,7 +72,7 @@ export interface StoredSnapshot {
  * Writes by a supervisor that lost its lease fail with `LeaseLostError` instead of overwriting.
  */
 export interface RunStore {
-  /** Inserts a new run; undefined (and nothing written) when a run with its id exists. */
+  /** Inserts a new run and its first events; undefined (and nothing written) when a run with its id exists. */
   createRun(run: NewRun): Promise<RunRecord | undefined>;
   getRun(id: string): Promise<RunRecord | undefined>;
   loadSnapshot(id: string): Promise<StoredSnapshot | undefined>;

@@ -144,8 +144,17 @@ export class RunSupervisor {
     const definition = this.agentNamed(agentName);
     const parsed = definition.parseInput ? definition.parseInput(input) : input;
     const policy = this.policyOf(definition);
+    const id = options.id ?? randomUUID();
+    // Written with the run: a worker killed right after the INSERT leaves a run whose log begins.
+    const started: RunEvent = {
+      runId: id,
+      seq: 1,
+      type: 'run_started',
+      data: { input: parsed ?? null, owner: this.owner },
+      at: new Date(this.clock.now()),
+    };
     const run = await this.store.createRun({
-      id: options.id ?? randomUUID(),
+      id,
       agent: definition.name,
       agentVersion: definition.version,
       input: parsed ?? null,
@@ -154,12 +163,10 @@ export class RunSupervisor {
       deadlineAt: new Date(this.clock.now() + policy.limits.timeoutMs),
       ...(options.parentId ? { parentId: options.parentId } : {}),
       ...(options.requestedBy ? { requestedBy: options.requestedBy } : {}),
+      events: [started],
     });
     if (!run) return undefined;
-    this.launch(run, definition, undefined, 0, {
-      type: 'run_started',
-      data: { input: run.input, owner: this.owner },
-    });
+    this.launch(run, definition, undefined, { written: started });
     return run;
   }
 
@@ -439,7 +446,8 @@ export class RunSupervisor {
       return false;
     }
     const lastSeq = await this.store.lastEventSeq(id);
-    this.launch(run, definition, snapshot, lastSeq, {
+    this.launch(run, definition, snapshot, {
+      lastSeq,
       type: 'run_resumed',
       data: { owner: this.owner, fromSnapshot: snapshot !== undefined, status: run.status },
     });
@@ -450,8 +458,8 @@ export class RunSupervisor {
     run: RunRecord,
     definition: AgentDefinition,
     snapshot: unknown,
-    lastSeq: number,
-    first: { type: string; data: Record<string, unknown> },
+    /** Its first event here: one already written with the run, or one to append after `lastSeq`. */
+    first: { written: RunEvent } | { lastSeq: number; type: string; data: Record<string, unknown> },
   ): void {
     const live = new LiveRun({
       run,
@@ -462,7 +470,7 @@ export class RunSupervisor {
       bus: this.bus,
       logger: this.logger,
       clock: this.clock,
-      lastSeq,
+      lastSeq: 'written' in first ? first.written.seq : first.lastSeq,
       onGone: (gone) => {
         if (this.live.get(gone.id) === gone) this.live.delete(gone.id);
         // Until its last writes land, a look at the run (waitFor) waits for them.
@@ -488,7 +496,8 @@ export class RunSupervisor {
       ...(model ? { model } : {}),
       ...(run.requestedBy ? { requestedBy: run.requestedBy } : {}),
     });
-    live.emit(first.type, first.data);
+    if ('written' in first) this.bus.publish({ ...first.written, agent: run.agent });
+    else live.emit(first.type, first.data);
     try {
       live.start(definition.createMachine(services), snapshot);
     } catch (error) {

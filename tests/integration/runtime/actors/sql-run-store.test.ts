@@ -76,6 +76,96 @@ describe.each(SQL_TARGETS)('SqlRunStore on $name', { timeout: 60_000 }, (target)
     expect(await store.getRun(run.id)).toMatchObject({ agent: 'a', owner: 'A', input: run.input });
   });
 
+  it('creates a run with its first events in the same statement, and not the events of a run that exists', async () => {
+    const started = (id: string, owner: string) => ({
+      runId: id,
+      seq: 1,
+      type: 'run_started',
+      data: { owner },
+      at: new Date(),
+    });
+    const id = `run-${++n}`;
+    const base = { id, agent: 'a', agentVersion: '1', input: null, leaseMs: 60_000 };
+    expect(await store.createRun({ ...base, owner: 'A', events: [started(id, 'A')] })).toBeDefined();
+    expect(await store.createRun({ ...base, owner: 'B', events: [started(id, 'B')] })).toBeUndefined();
+    expect((await store.listEvents(id)).map((e) => [e.type, e.data])).toEqual([
+      ['run_started', { owner: 'A' }],
+    ]);
+  });
+
+  it('concurrent writes of many runs share statements, and each caller gets its own outcome', async () => {
+    // Counts the statements the store sends: 40 runs created and checkpointed at once must take
+    // far fewer than 80 (batched), and one run lost to another owner must fail alone.
+    let statements = 0;
+    const counted = new SqlRunStore({
+      driver: sql.driver,
+      schema: sql.schema,
+      query: (text, params) => {
+        statements += 1;
+        return sql.query(text, params);
+      },
+      exec: (script) => sql.exec(script),
+      transaction: (work) => sql.transaction(work),
+      close: () => Promise.resolve(),
+    });
+    const ids = Array.from({ length: 40 }, () => `run-${++n}`);
+    const created = await Promise.all(
+      ids.map((id, i) =>
+        counted.createRun({
+          id,
+          agent: 'a',
+          agentVersion: '1',
+          input: { i, quote: `it's "quoted" \\ and {braced}` },
+          owner: 'A',
+          leaseMs: 60_000,
+          events: [{ runId: id, seq: 1, type: 'run_started', data: { i }, at: new Date() }],
+        }),
+      ),
+    );
+    expect(created.map((run) => run?.id)).toEqual(ids);
+    expect(created[7]!.input).toEqual({ i: 7, quote: `it's "quoted" \\ and {braced}` });
+    const createStatements = statements;
+    expect(createStatements).toBeLessThan(10);
+
+    await store.claimRun(ids[3]!, 'B', 60_000, { force: true });
+    statements = 0;
+    const outcomes = await Promise.allSettled(
+      ids.map((id, i) =>
+        counted.checkpoint(id, 'A', { ...checkpointOf('completed'), output: { i } }, [
+          { runId: id, seq: 2, type: 'run_completed', data: { i }, at: new Date() },
+        ]),
+      ),
+    );
+    expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
+    expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(LeaseLostError);
+    expect(statements).toBeLessThan(10);
+    const runs = await Promise.all(ids.map((id) => store.getRun(id)));
+    expect(runs.map((run) => run?.status)).toEqual(ids.map((_, i) => (i === 3 ? 'running' : 'completed')));
+    expect(runs[12]!.output).toEqual({ i: 12 });
+    expect((await store.listEvents(ids[12]!)).map((e) => [e.seq, e.type, e.data])).toEqual([
+      [1, 'run_started', { i: 12 }],
+      [2, 'run_completed', { i: 12 }],
+    ]);
+    expect((await store.listEvents(ids[3]!)).map((e) => e.type)).toEqual(['run_started']);
+  });
+
+  it('a checkpoint the database refuses fails only its own caller; the others of its batch land', async () => {
+    const runs = await Promise.all([newRun('A'), newRun('A'), newRun('A'), newRun('A')]);
+    const outcomes = await Promise.allSettled(
+      runs.map((run, i) =>
+        store.checkpoint(run.id, 'A', {
+          ...checkpointOf('completed'),
+          // 'bogus' breaks the status CHECK constraint: the whole statement fails.
+          ...(i === 2 ? { status: 'bogus' as 'completed' } : {}),
+        }),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/check constraint/i);
+    const statuses = await Promise.all(runs.map(async (run) => (await store.getRun(run.id))?.status));
+    expect(statuses).toEqual(['completed', 'completed', 'running', 'completed']);
+  });
+
   it('parks a run: no orphan claim takes it before its wake time and grace; a claim of it does', async () => {
     const run = await newRun('A');
     expect(await store.park(run.id, 'B', null)).toBe(false); // only its owner parks it
