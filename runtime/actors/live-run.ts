@@ -5,7 +5,14 @@ import type { Logger } from '../logger.js';
 import type { AgentDefinition, AgentPolicy } from './agent-definition.js';
 import { LeaseLostError, RunLimitError, RunStateError, SnapshotTooLargeError } from './run-errors.js';
 import type { RunEventBus } from './run-event-bus.js';
-import { EMPTY_USAGE, type RunEvent, type RunRecord, type RunStatus, type RunUsage } from './run-records.js';
+import {
+  EMPTY_USAGE,
+  type LandedStatus,
+  type RunEvent,
+  type RunRecord,
+  type RunStatus,
+  type RunUsage,
+} from './run-records.js';
 import type { RunCheckpoint, RunStore } from './run-store.js';
 import { largestContextFields, statusOfSnapshot } from './snapshot-status.js';
 
@@ -60,6 +67,7 @@ export class LiveRun {
   private deadlineTimer?: TimerHandle;
   /** Effects in flight (tool calls, model requests, other journaled work). */
   private busy = 0;
+  private landedStatus?: LandedStatus;
 
   constructor(private readonly options: LiveRunOptions) {
     this.id = options.run.id;
@@ -246,6 +254,14 @@ export class LiveRun {
     await this.writes;
   }
 
+  /**
+   * The status (and error) of the last checkpoint that landed, while this process still speaks
+   * for the run; undefined once it stopped here without an outcome (lost, crashed, detached).
+   */
+  get landed(): LandedStatus | undefined {
+    return this.halted?.kind === 'detach' ? undefined : this.landedStatus;
+  }
+
   private halt(halt: Halt): void {
     if (this.halted) return;
     this.halted = halt;
@@ -323,6 +339,10 @@ export class LiveRun {
     try {
       if (checkpoint) {
         await store.checkpoint(this.id, owner, checkpoint, events);
+        this.landedStatus = {
+          status: checkpoint.status,
+          ...(checkpoint.error ? { error: checkpoint.error } : {}),
+        };
         this.options.onCheckpointed(this, checkpoint.status);
       } else if (events.length > 0) {
         await store.appendEvents(events);

@@ -112,3 +112,9 @@ export interface ApprovalDecision {
   decidedBy: string;
   reason?: string;
 }
+
+/** What the store holds of a run's status after a checkpoint of it landed. */
+export interface LandedStatus {
+  status: RunStatus;
+  error?: RunRecord['error'];
+}

@@ -1,15 +1,16 @@
 import type { EventEmitter } from 'node:events';
 import { SwitchyardError } from '../errors.js';
 import type { RunEventBus } from './run-event-bus.js';
-import type { RunRecord, RunStatus } from './run-records.js';
+import type { LandedStatus, RunStatus } from './run-records.js';
 
 /** What {@link waitForRunStatus} looks at: the supervisor's runs, store and notifications. */
 export interface RunStatusSource {
-  /** Resolves when the writes of a run live (or just stopped) in this process have landed; undefined otherwise. */
-  pendingWrites(runId: string): Promise<void> | undefined;
+  /**
+   * For a run live (or just stopped) in this process: resolves once its writes so far landed, with
+   * the status they left (undefined if it stopped here without one). Undefined for other runs.
+   */
+  settled(runId: string): Promise<LandedStatus | undefined> | undefined;
   isLiveHere(runId: string): boolean;
-  /** The run as the store has it. */
-  read(runId: string): Promise<RunRecord>;
   /** Whether the run, live here, rests long enough to park. */
   resting(runId: string): boolean;
   /** Emits `status` (runId, status) after a checkpoint of a run live here landed. */
@@ -24,23 +25,25 @@ export interface RunStatusSource {
  * run elsewhere through its relayed events and, since a run elsewhere may send none here, a poll
  * of the store every 500 ms.
  */
-export function waitForRunStatus(
+export function waitForRunStatus<Seen extends { status: RunStatus }>(
   source: RunStatusSource,
+  /** How the run is looked at once its writes landed (`landed`: what they left, for a run here). */
+  read: (runId: string, landed: LandedStatus | undefined) => Promise<Seen>,
   runId: string,
   done: (status: RunStatus, resting: boolean) => boolean,
   timeoutMs: number,
   signal?: AbortSignal,
-): Promise<RunRecord> {
+): Promise<Seen> {
   const check = async () => {
-    await source.pendingWrites(runId);
-    const run = await source.read(runId);
+    const landed = await source.settled(runId);
+    const run = await read(runId, landed);
     return done(run.status, source.resting(runId)) ? run : undefined;
   };
   // Listen first, then look: a status that lands between a first look and the listener's
   // start would otherwise only be seen by the next poll.
-  return new Promise<RunRecord>((resolve, reject) => {
+  return new Promise<Seen>((resolve, reject) => {
     let settled = false;
-    const finish = (run?: RunRecord, error?: unknown) => {
+    const finish = (run?: Seen, error?: unknown) => {
       if (settled) return;
       settled = true;
       unsubscribe();

@@ -19,12 +19,13 @@ import {
   type ApprovalRecord,
   type ApprovalState,
   isFinalStatus,
+  type LandedStatus,
   type RunEvent,
   type RunRecord,
   type RunStatus,
 } from './run-records.js';
 import { JournaledRunServices } from './run-services.js';
-import { waitForRunStatus } from './run-status-wait.js';
+import { type RunStatusSource, waitForRunStatus } from './run-status-wait.js';
 import { PARKED_OWNER, type RunFilter, type RunStore } from './run-store.js';
 import type { ToolCatalog } from './tool-catalog.js';
 
@@ -82,6 +83,8 @@ export interface StartRunOptions {
 export class RunSupervisor {
   readonly owner: string;
   readonly bus: RunEventBus;
+  /** What waitFor looks at (run-status-wait.ts). */
+  private readonly statusSource: RunStatusSource;
   private readonly store: RunStore;
   private readonly logger: Logger;
   private readonly clock: Clock;
@@ -101,6 +104,17 @@ export class RunSupervisor {
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
     this.bus = options.bus ?? new RunEventBus(this.logger);
+    this.statusSource = {
+      // A run live here (or that just stopped here) has writes in flight: the store shows them after.
+      settled: (id) => {
+        const here = this.live.get(id) ?? this.settling.get(id);
+        return here?.flushed().then(() => here.landed);
+      },
+      isLiveHere: (id) => this.live.has(id),
+      resting: (id) => this.restsLongEnough(id),
+      statuses: this.statuses,
+      bus: this.bus,
+    };
     this.leaseMs = options.leaseMs ?? 30_000;
     if (!(this.leaseMs >= 100))
       throw new ValidationError('leaseMs must be at least 100', { leaseMs: this.leaseMs });
@@ -327,21 +341,22 @@ export class RunSupervisor {
     timeoutMs = 60_000,
     signal?: AbortSignal,
   ): Promise<RunRecord> {
-    return waitForRunStatus(
-      {
-        // A run live here (or that just stopped here) has writes in flight: the store shows them after.
-        pendingWrites: (id) => (this.live.get(id) ?? this.settling.get(id))?.flushed(),
-        isLiveHere: (id) => this.live.has(id),
-        read: (id) => this.getRun(id),
-        resting: (id) => this.restsLongEnough(id),
-        statuses: this.statuses,
-        bus: this.bus,
-      },
-      runId,
-      done,
-      timeoutMs,
-      signal,
-    );
+    return waitForRunStatus(this.statusSource, (id) => this.getRun(id), runId, done, timeoutMs, signal);
+  }
+
+  /**
+   * {@link waitFor} for a caller that needs only the status (a queue worker): a run live here or
+   * that just stopped here answers from its last landed checkpoint, without reading the store.
+   */
+  waitForStatus(
+    runId: string,
+    done: (status: RunStatus, resting: boolean) => boolean,
+    timeoutMs = 60_000,
+    signal?: AbortSignal,
+  ): Promise<LandedStatus> {
+    const landedOrRead = async (id: string, landed: LandedStatus | undefined): Promise<LandedStatus> =>
+      landed ?? (await this.getRun(id));
+    return waitForRunStatus(this.statusSource, landedOrRead, runId, done, timeoutMs, signal);
   }
 
   /** Whether runs can park here (a queue takes them back: `continueRun`). */

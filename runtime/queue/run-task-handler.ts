@@ -58,7 +58,7 @@ export function createRunTaskHandler(supervisor: RunSupervisor, logger: Logger =
     }
     const parks = supervisor.parks;
     for (;;) {
-      const stopped = await supervisor.waitFor(
+      const stopped = await supervisor.waitForStatus(
         runId,
         (status, resting) => ENDS.includes(status) || resting || (!parks && status === 'awaiting_approval'),
         Infinity,

@@ -7,6 +7,7 @@ import { PARKED_OWNER } from '../../../../runtime/actors/run-store.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
 import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
+import { countingSql } from '../../../support/counting-sql.js';
 import { SQL_TARGETS, uniqueSchema } from '../../../support/sql-targets.js';
 
 const checkpointOf = (status: 'running' | 'completed' = 'running') => ({
@@ -96,18 +97,8 @@ describe.each(SQL_TARGETS)('SqlRunStore on $name', { timeout: 60_000 }, (target)
   it('concurrent writes of many runs share statements, and each caller gets its own outcome', async () => {
     // Counts the statements the store sends: 40 runs created and checkpointed at once must take
     // far fewer than 80 (batched), and one run lost to another owner must fail alone.
-    let statements = 0;
-    const counted = new SqlRunStore({
-      driver: sql.driver,
-      schema: sql.schema,
-      query: (text, params) => {
-        statements += 1;
-        return sql.query(text, params);
-      },
-      exec: (script) => sql.exec(script),
-      transaction: (work) => sql.transaction(work),
-      close: () => Promise.resolve(),
-    });
+    const counting = countingSql(sql);
+    const counted = new SqlRunStore(counting.sql);
     const ids = Array.from({ length: 40 }, () => `run-${++n}`);
     const created = await Promise.all(
       ids.map((id, i) =>
@@ -124,11 +115,10 @@ describe.each(SQL_TARGETS)('SqlRunStore on $name', { timeout: 60_000 }, (target)
     );
     expect(created.map((run) => run?.id)).toEqual(ids);
     expect(created[7]!.input).toEqual({ i: 7, quote: `it's "quoted" \\ and {braced}` });
-    const createStatements = statements;
-    expect(createStatements).toBeLessThan(10);
+    expect(counting.statements.length).toBeLessThan(10);
 
     await store.claimRun(ids[3]!, 'B', 60_000, { force: true });
-    statements = 0;
+    counting.statements.length = 0;
     const outcomes = await Promise.allSettled(
       ids.map((id, i) =>
         counted.checkpoint(id, 'A', { ...checkpointOf('completed'), output: { i } }, [
@@ -138,7 +128,7 @@ describe.each(SQL_TARGETS)('SqlRunStore on $name', { timeout: 60_000 }, (target)
     );
     expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
     expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(LeaseLostError);
-    expect(statements).toBeLessThan(10);
+    expect(counting.statements.length).toBeLessThan(10);
     const runs = await Promise.all(ids.map((id) => store.getRun(id)));
     expect(runs.map((run) => run?.status)).toEqual(ids.map((_, i) => (i === 3 ? 'running' : 'completed')));
     expect(runs[12]!.output).toEqual({ i: 12 });

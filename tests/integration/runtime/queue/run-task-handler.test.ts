@@ -1,14 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { setup } from 'xstate';
 import { RunSupervisor } from '../../../../runtime/actors/run-supervisor.js';
 import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
 import { InlineTaskQueue } from '../../../../runtime/queue/inline-task-queue.js';
 import { createRunTaskHandler } from '../../../../runtime/queue/run-task-handler.js';
-import type { TaskInfo } from '../../../../runtime/queue/task-queue.js';
+import type { TaskInfo, TaskJob } from '../../../../runtime/queue/task-queue.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
 import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
 import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
 import { connectToolServer, gatedAgent } from '../../../support/actor-test-kit.js';
+import { countingSql } from '../../../support/counting-sql.js';
 
 describe('runs through a task queue', { timeout: 120_000 }, () => {
   let sql: Sql;
@@ -55,6 +57,46 @@ describe('runs through a task queue', { timeout: 120_000 }, () => {
       looked: 'value of x',
     });
     expect(kit.log.counterCalls).toBe(1);
+  });
+
+  it('a new task whose run ends at once costs two statements: the run with its start, and its last checkpoint', async () => {
+    // The handler takes the run's final status from the checkpoint that landed, not from a read.
+    const counting = countingSql(sql);
+    const lean = new RunSupervisor({
+      store: new SqlRunStore(counting.sql),
+      tools: kit.catalog,
+      agents: [
+        {
+          name: 'noop',
+          description: 'final at once',
+          capabilities: [],
+          version: '1',
+          createMachine: () =>
+            setup({}).createMachine({ id: 'noop', initial: 'done', states: { done: { type: 'final' } } }),
+        },
+      ],
+    });
+    try {
+      const handle = createRunTaskHandler(lean);
+      const outcome = await handle({
+        runId: 'noop-1',
+        spec: { agent: 'noop', input: null, priority: 0, attempts: 1 } as TaskJob['spec'],
+        attempt: 1,
+        signal: new AbortController().signal,
+      });
+      expect(outcome).toEqual({ status: 'completed' });
+      expect(counting.statements.map((text) => text.trim().split(/\s+/).slice(0, 4).join(' '))).toEqual([
+        'WITH created AS (',
+        'WITH updated AS (',
+      ]);
+      const events = await lean.listEvents('noop-1');
+      expect(events.map((e) => [e.seq, e.type])).toEqual([
+        [1, 'run_started'],
+        [2, 'run_completed'],
+      ]);
+    } finally {
+      await lean.close();
+    }
   });
 
   it('a second task with the same idempotency key is the same run, run once', async () => {
