@@ -6,13 +6,18 @@ import { z } from 'zod';
  */
 
 /**
- * How a no-op task travels: `raw` a bare BullMQ job; `queue` a task of BullMqTaskQueue with a
- * no-op handler; `agent` a task run as a no-op agent's run under the run supervisor, persisted.
+ * How a no-op task travels: `raw` a bare BullMQ job; `raw-pg` a bare BullMQ job whose processor
+ * writes by hand what an agent run persists (the run row with its start, then its completion with
+ * its last event: two single-row statements); `queue` a task of BullMqTaskQueue with a no-op
+ * handler; `agent` a task run as a no-op agent's run under the run supervisor, persisted.
  */
-export const SCENARIOS = ['raw', 'queue', 'agent'] as const;
+export const SCENARIOS = ['raw', 'raw-pg', 'queue', 'agent'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-/** The bare BullMQ queue of the `raw` scenario. */
+/** Scenarios whose workers write to PostgreSQL (each round gets its own migrated schema). */
+export const PERSISTING: readonly Scenario[] = ['raw-pg', 'agent'];
+
+/** The bare BullMQ queue of the `raw` and `raw-pg` scenarios. */
 export const RAW_QUEUE = 'bench-noop';
 /** The agent whose tasks the `queue` and `agent` scenarios submit. */
 export const NOOP_AGENT = 'noop';
@@ -23,7 +28,7 @@ export const WorkerSpecSchema = z.strictObject({
   redisUrl: z.string().min(1),
   prefix: z.string().min(1),
   concurrency: z.int().min(1),
-  /** The `agent` scenario's PostgreSQL store. */
+  /** The PostgreSQL store of a {@link PERSISTING} scenario. */
   database: z.strictObject({ url: z.string().min(1), schema: z.string().min(1) }).optional(),
 });
 export type WorkerSpec = z.infer<typeof WorkerSpecSchema>;

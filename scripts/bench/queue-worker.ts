@@ -1,7 +1,7 @@
 // A worker process of bench:queue: consumes one scenario's queue with a no-op, as a deployment's
 // worker would, until SIGTERM or until its parent goes away. Started by scripts/bench/queue-workers.ts:
 //   node --import tsx scripts/bench/queue-worker.ts '<WorkerSpec as JSON>'   (with an IPC channel)
-import { Worker } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import { setup } from 'xstate';
 import type { AgentDefinition } from '../../runtime/actors/agent-definition.js';
 import { RunSupervisor } from '../../runtime/actors/run-supervisor.js';
@@ -28,6 +28,33 @@ const noopAgent: AgentDefinition = {
     setup({}).createMachine({ id: 'noop', initial: 'done', states: { done: { type: 'final' } } }),
 };
 
+/**
+ * What a no-op agent run persists, written by hand the plain way: the run row with its
+ * run_started event, then its completion with run_completed — one statement each (prepared, as
+ * PgSql runs them), no actor, no batching. The floor under what the runtime adds.
+ */
+async function writeRunByHand(sql: PgSql, id: string): Promise<unknown> {
+  await sql.query(
+    `WITH created AS (
+       INSERT INTO runs (id, agent, agent_version, status, input, owner, lease_until, deadline_at)
+       VALUES ($1, $2, '1', 'running', 'null'::jsonb, 'bench', now() + interval '30 seconds',
+         now() + interval '10 minutes')
+       RETURNING id)
+     INSERT INTO run_events (run_id, seq, type, data) SELECT id, 1, 'run_started', '{}'::jsonb FROM created`,
+    [id, NOOP_AGENT],
+  );
+  const { rowCount } = await sql.query(
+    `WITH updated AS (
+       UPDATE runs SET status = 'completed', state_value = '"done"'::jsonb, snapshot = $2::jsonb, steps = 1,
+         output = 'null'::jsonb, owner = NULL, updated_at = now(), finished_at = now()
+       WHERE id = $1 AND owner = 'bench' RETURNING id)
+     INSERT INTO run_events (run_id, seq, type, data) SELECT id, 2, 'run_completed', '{"output":null}'::jsonb FROM updated`,
+    [id, JSON.stringify({ status: 'done', value: 'done', context: {}, children: {} })],
+  );
+  if (rowCount !== 1) throw new Error(`run ${id} was not completed`);
+  return {};
+}
+
 const noTools = { listTools: () => [], callTool: () => Promise.reject(new Error('no tools')) };
 
 function send(message: WorkerMessage): void {
@@ -51,15 +78,29 @@ function reportingFirst<A extends unknown[], R>(
 /** Starts consuming; returns how to stop. */
 async function start(spec: WorkerSpec): Promise<() => Promise<void>> {
   const { scenario, redisUrl, prefix, concurrency } = spec;
-  if (scenario === 'raw') {
-    const worker = new Worker(
-      RAW_QUEUE,
-      reportingFirst(async () => ({})),
-      { connection: { url: redisUrl, maxRetriesPerRequest: null }, prefix, concurrency },
-    );
+  if (scenario === 'raw' || scenario === 'raw-pg') {
+    let processor = async (_job: Job): Promise<unknown> => ({});
+    let closeStore = async () => {};
+    if (scenario === 'raw-pg') {
+      if (!spec.database) throw new Error('the raw-pg scenario needs database: {url, schema}');
+      const sql = await new PgSql({
+        connectionString: spec.database.url,
+        schema: spec.database.schema,
+      }).open();
+      processor = (job) => writeRunByHand(sql, job.id!);
+      closeStore = () => sql.close();
+    }
+    const worker = new Worker(RAW_QUEUE, reportingFirst(processor), {
+      connection: { url: redisUrl, maxRetriesPerRequest: null },
+      prefix,
+      concurrency,
+    });
     worker.on('error', (error) => process.stderr.write(`raw worker: ${error.message}\n`));
     await worker.waitUntilReady();
-    return () => worker.close();
+    return async () => {
+      await worker.close();
+      await closeStore();
+    };
   }
   const queue = new BullMqTaskQueue({ connection: redisUrl, prefix });
   let handler: TaskHandler = async () => ({ status: 'completed' });

@@ -1,18 +1,21 @@
 /**
  * npm run bench:queue [-- --tasks 2000 --agent-tasks 1000 --workers 1,2 --concurrency 8 --rounds 2
- *                        --warmup 100 --latency-tasks 200 --scenarios raw,queue,agent]
+ *                        --warmup 100 --latency-tasks 200 --scenarios raw,raw-pg,queue,agent]
  *
- * No-op tasks three ways, in the same run against the same Redis: raw BullMQ jobs (a Queue and
- * Workers with `async () => ({})`, the baseline), Switchyard's queue layer alone (BullMqTaskQueue
- * with a no-op handler) and Switchyard agent runs (BullMqTaskQueue → createRunTaskHandler →
- * RunSupervisor over SqlRunStore on PostgreSQL, running an agent that is final at once: each run
- * is created, checkpointed and completed in the store). Each with 1 and 2 worker processes of
- * `--concurrency` each, as in a deployment. For each: tasks/s from the first submit to the last
- * completion, and submit → complete latency p50/p99, under that load and one task at a time;
- * the median over `--rounds` rounds, every other one in reverse order. Every scenario has its
- * own BullMQ prefix (and the agent runs their own schema), removed at the end. Prints a table and
- * the goal (agent runs ≥ 0.7× raw BullMQ's tasks/s); writes bench/results/queue.json. Every
- * worker process it started is ended before it exits.
+ * No-op tasks four ways, in the same run against the same Redis: raw BullMQ jobs (a Queue and
+ * Workers with `async () => ({})`, the baseline); raw BullMQ jobs whose processor writes by hand
+ * the rows an agent run persists (two single-row statements on PostgreSQL: the floor that
+ * durability sets); Switchyard's queue layer alone (BullMqTaskQueue with a no-op handler); and
+ * Switchyard agent runs (BullMqTaskQueue → createRunTaskHandler → RunSupervisor over SqlRunStore on
+ * PostgreSQL, running an agent that is final at once: each run is created, checkpointed and
+ * completed in the store). `--agent-tasks` is the task count of the two that write to PostgreSQL.
+ * Each with 1 and 2 worker processes of `--concurrency` each, as in a deployment. For each: tasks/s
+ * from the first submit to the last completion, and submit → complete latency p50/p99, under that
+ * load and one task at a time; the median over `--rounds` rounds, every other one in reverse order.
+ * Every scenario has its own BullMQ prefix (and a writing one its own schema), removed at the end.
+ * Prints a table, agent runs over the hand-written writes, and the goal (agent runs ≥ 0.7× raw
+ * BullMQ's tasks/s); writes bench/results/queue.json. Every worker process it started is ended
+ * before it exits.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -33,7 +36,7 @@ import { REDIS_URL, redisAnswers } from '../../tests/support/redis.js';
 import { failWith, log, positiveArg, progressBar } from './bench-cli.js';
 import { percentile } from './ground-truth.js';
 import { Completions } from './queue-completions.js';
-import { NOOP_AGENT, RAW_QUEUE, type Scenario, SCENARIOS } from './queue-protocol.js';
+import { NOOP_AGENT, PERSISTING, RAW_QUEUE, type Scenario, SCENARIOS } from './queue-protocol.js';
 import { QueueWorkerPool } from './queue-workers.js';
 
 const fail = failWith('bench:queue');
@@ -44,6 +47,7 @@ const SUBMITTERS = 16;
 const STALL_MS = 30_000;
 const NAMES: Record<Scenario, string> = {
   raw: 'raw BullMQ',
+  'raw-pg': 'raw BullMQ + the run writes by hand',
   queue: 'Switchyard queue only',
   agent: 'Switchyard agent runs',
 };
@@ -113,6 +117,8 @@ interface Row extends Figures {
   rounds: number;
   /** tasks/s over raw BullMQ's at the same worker count. */
   vsRaw?: number;
+  /** Agent runs: tasks/s over raw BullMQ writing the same rows by hand (what the runtime itself costs). */
+  vsRawWrites?: number;
 }
 
 /** How the parent submits one scenario's no-op task; resolves with its job id. */
@@ -181,11 +187,11 @@ function latencies(submittedAt: Map<string, number>, completions: Completions): 
 async function measure(scenario: Scenario, workers: number, round: number): Promise<Measurement> {
   const label = `${scenario} ×${workers}${rounds > 1 ? ` (round ${round})` : ''}`;
   const prefix = `bench-queue-${process.pid}-${scenario}-${workers}-${round}`;
-  const tasks = scenario === 'agent' ? agentTaskCount : taskCount;
+  const tasks = PERSISTING.includes(scenario) ? agentTaskCount : taskCount;
   try {
     let database: { url: string; schema: string } | undefined;
     let sql: PgSql | undefined;
-    if (scenario === 'agent') {
+    if (PERSISTING.includes(scenario)) {
       database = { url: databaseUrl, schema: `bench_queue_${process.pid}_${workers}_${round}` };
       const opened = await new PgSql({ connectionString: databaseUrl, schema: database.schema }).open();
       sql = opened;
@@ -202,7 +208,7 @@ async function measure(scenario: Scenario, workers: number, round: number): Prom
       await tasksQueue.close();
     });
     let submitter: Submitter;
-    if (scenario === 'raw') {
+    if (scenario === 'raw' || scenario === 'raw-pg') {
       const queue = new Queue(RAW_QUEUE, {
         connection: { url: redisUrl, maxRetriesPerRequest: null },
         prefix,
@@ -328,7 +334,7 @@ const ms = (n: number) => `${n.toFixed(n >= 100 ? 0 : 1)} ms`;
 
 async function main(): Promise<void> {
   if (!(await redisAnswers(redisUrl))) throw new Error(`no Redis answers PING at ${redisUrl} (--redis-url)`);
-  if (scenarios.includes('agent')) {
+  if (PERSISTING.some((s) => scenarios.includes(s))) {
     const why = await postgresAnswers(databaseUrl);
     if (why) throw new Error(`PostgreSQL at ${databaseUrl} does not answer (--database-url): ${why}`);
   }
@@ -355,6 +361,9 @@ async function main(): Promise<void> {
   for (const row of rows) {
     const raw = rows.find((r) => r.scenario === 'raw' && r.workers === row.workers);
     if (raw) row.vsRaw = row.tasksPerSecond / raw.tasksPerSecond;
+    const rawWrites = rows.find((r) => r.scenario === 'raw-pg' && r.workers === row.workers);
+    if (rawWrites && row.scenario === 'agent')
+      row.vsRawWrites = row.tasksPerSecond / rawWrites.tasksPerSecond;
   }
   const goals = rows
     .filter((r) => r.scenario === 'agent' && r.vsRaw !== undefined)
@@ -372,7 +381,7 @@ async function main(): Promise<void> {
   };
 
   console.log(
-    `\nbench:queue — no-op tasks: ${taskCount} per run (agent runs: ${agentTaskCount}), ${concurrency} at once per worker process, ${machine.cpus} cores, load average ${machine.loadavgBefore.join('/')} before, ${machine.loadavgAfter.join('/')} after\n`,
+    `\nbench:queue — no-op tasks: ${taskCount} per run (with PostgreSQL writes: ${agentTaskCount}), ${concurrency} at once per worker process, ${machine.cpus} cores, load average ${machine.loadavgBefore.join('/')} before, ${machine.loadavgAfter.join('/')} after\n`,
   );
   console.log(
     '| scenario | worker processes | tasks/s | vs raw BullMQ | p50 under load | p99 under load | p50 one at a time | p99 one at a time |',
@@ -394,9 +403,13 @@ submitted once the one before completed.
 Raw jobs: attempts ${DEFAULT_TASK_ATTEMPTS}, backoff, removeOnComplete {count ${KEEP_COMPLETED.count}}, removeOnFail false, as Switchyard's;
 BullMQ's own job ids and no priority, where Switchyard's carry the run id and the lowest priority.${
     persisted
-      ? `\nAgent runs: every run stored and completed in PostgreSQL, ${persisted.eventsPerRun.toFixed(1)} events per run.`
+      ? `\nAgent runs and hand-written writes: every run stored and completed in PostgreSQL, ${persisted.eventsPerRun.toFixed(1)} events per run.`
       : ''
   }`);
+  for (const r of rows.filter((row) => row.vsRawWrites !== undefined))
+    console.log(
+      `Agent runs vs raw BullMQ writing the same rows by hand, ${r.workers} worker process${r.workers === 1 ? '' : 'es'}: ${r.vsRawWrites!.toFixed(2)}×`,
+    );
   for (const g of goals)
     console.log(`goal: ${g.goal}: ${g.value.toFixed(2)}× — ${g.met ? 'met' : 'NOT met'}`);
 
