@@ -104,6 +104,10 @@ export interface RunStore {
    * after that, so the wake-up scheduled for it comes first. False when the owner lost it.
    */
   park(id: string, owner: string, until: Date | null): Promise<boolean>;
+  /**
+   * Extends the leases of the live runs this owner holds; a run whose row is being written just
+   * then may be left to the next renewal (a supervisor renews every third of a lease).
+   */
   renewLeases(owner: string, leaseMs: number): Promise<number>;
   /** Ids of the unfinished runs this owner holds. */
   ownedRunIds(owner: string): Promise<string[]>;

@@ -170,6 +170,8 @@ export class SqlRunStore implements RunStore {
   });
   private readonly checkpoints = new WriteBatcher<CheckpointWrite, boolean>({
     keyOf: (write) => write.id,
+    // Snapshots dominate a checkpoint's size (up to an agent's snapshot budget each).
+    sizeOf: (write) => write.checkpoint.snapshotBytes,
     write: (writes) => this.checkpointRuns(writes),
   });
 
@@ -324,8 +326,12 @@ export class SqlRunStore implements RunStore {
   }
 
   async renewLeases(owner: string, leaseMs: number): Promise<number> {
+    // SKIP LOCKED: a run whose checkpoint is being written is renewed at the next tick instead of
+    // waited for — a batched checkpoint holds several rows, and waiting on each other in different
+    // orders the two statements would deadlock.
     const { rowCount } = await this.sql.query(
-      `UPDATE runs SET lease_until = now() + $2 * interval '1 millisecond' WHERE owner = $1 AND ${LIVE}`,
+      `UPDATE runs SET lease_until = now() + $2 * interval '1 millisecond'
+       WHERE id IN (SELECT id FROM runs WHERE owner = $1 AND ${LIVE} FOR UPDATE SKIP LOCKED)`,
       [owner, leaseMs],
     );
     return rowCount;

@@ -10,6 +10,10 @@ export interface WriteBatcherOptions<Item> {
   maxInFlight?: number;
   /** @defaultValue 256 */
   maxBatch?: number;
+  /** An item's size (bytes it sends, roughly): a batch stops growing at `maxBatchSize`. @defaultValue 0 */
+  sizeOf?(item: Item): number;
+  /** @defaultValue 4 MiB */
+  maxBatchSize?: number;
 }
 
 interface Pending<Item> {
@@ -61,17 +65,25 @@ export class WriteBatcher<Item, Result> {
     }
   }
 
-  /** The next batch: queued items in order, up to maxBatch, each key at most once and none in flight. */
+  /**
+   * The next batch: queued items in order, up to maxBatch items and maxBatchSize (but at least one
+   * item), each key at most once and none in flight.
+   */
   private takeBatch(): Pending<Item>[] {
+    const { keyOf, sizeOf, maxBatchSize = 4 * 1024 * 1024 } = this.options;
     const batch: Pending<Item>[] = [];
     const keys = new Set<string>();
     const left: Pending<Item>[] = [];
+    let size = 0;
     for (const pending of this.queued) {
-      const key = this.options.keyOf(pending.item);
-      if (batch.length >= this.maxBatch || keys.has(key) || this.inFlightKeys.has(key)) {
+      const key = keyOf(pending.item);
+      const itemSize = sizeOf?.(pending.item) ?? 0;
+      const full = batch.length >= this.maxBatch || (batch.length > 0 && size + itemSize > maxBatchSize);
+      if (full || keys.has(key) || this.inFlightKeys.has(key)) {
         left.push(pending);
       } else {
         keys.add(key);
+        size += itemSize;
         batch.push(pending);
       }
     }

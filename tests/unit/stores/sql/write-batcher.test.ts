@@ -9,7 +9,12 @@ interface Item {
 
 /** A batcher whose writes land only when the test says so; records every batch it was given. */
 function controlledBatcher(
-  options: { maxInFlight?: number; maxBatch?: number; fails?: (item: Item) => boolean } = {},
+  options: {
+    maxInFlight?: number;
+    maxBatch?: number;
+    maxBatchSize?: number;
+    fails?: (item: Item) => boolean;
+  } = {},
 ) {
   const batches: Item[][] = [];
   const landings: Array<() => void> = [];
@@ -17,6 +22,9 @@ function controlledBatcher(
     keyOf: (item) => item.key,
     ...(options.maxInFlight ? { maxInFlight: options.maxInFlight } : {}),
     ...(options.maxBatch ? { maxBatch: options.maxBatch } : {}),
+    ...(options.maxBatchSize
+      ? { maxBatchSize: options.maxBatchSize, sizeOf: (item: Item) => item.value }
+      : {}),
     write: (items) => {
       batches.push([...items]);
       return new Promise((resolve, reject) =>
@@ -74,6 +82,15 @@ describe('WriteBatcher', () => {
     for (let i = 0; i < 4; i++) await land();
     expect(batches.map((batch) => batch.length)).toEqual([1, 3, 3, 1]);
     expect(await Promise.all(writes)).toEqual([0, 10, 20, 30, 40, 50, 60, 70]);
+  });
+
+  it('stops a batch at maxBatchSize, but always sends at least one item however large', async () => {
+    const { batcher, batches, land } = controlledBatcher({ maxBatchSize: 10 });
+    const writes = [1, 4, 5, 3, 50, 2].map((value, i) => batcher.write({ key: `k${i}`, value }));
+    for (let i = 0; i < 4; i++) await land();
+    // 3 does not fit beside 4 and 5; 2 fits beside 3 where 50 does not; 50 goes alone.
+    expect(batches.map((batch) => batch.map((item) => item.value))).toEqual([[1], [4, 5], [3, 2], [50]]);
+    expect(await Promise.all(writes)).toEqual([10, 40, 50, 30, 500, 20]);
   });
 
   it('writes a failed batch again item by item: only the bad item fails', async () => {
