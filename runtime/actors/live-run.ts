@@ -262,10 +262,15 @@ export class LiveRun {
     return this.halted?.kind === 'detach' ? undefined : this.landedStatus;
   }
 
-  private halt(halt: Halt): void {
-    if (this.halted) return;
+  /** The run is no longer live here, whatever the reason: its deadline no longer applies here. */
+  private markHalted(halt: Halt): void {
     this.halted = halt;
     if (this.deadlineTimer !== undefined) this.options.clock.clearTimeout(this.deadlineTimer);
+  }
+
+  private halt(halt: Halt): void {
+    if (this.halted) return;
+    this.markHalted(halt);
     this.abort.abort(halt.kind === 'detach' ? 'run stopped on this process' : `run ${halt.status}`);
     this.actor?.stop();
     if (halt.kind === 'status') {
@@ -305,10 +310,10 @@ export class LiveRun {
       this.emit(status === 'failed' ? 'run_failed' : 'run_completed', {
         output: (snapshot as { output?: unknown }).output ?? null,
       });
-      this.halted = { kind: 'status', status: status === 'failed' ? 'failed' : 'completed' };
-      if (this.deadlineTimer !== undefined) this.options.clock.clearTimeout(this.deadlineTimer);
+      const final = status === 'failed' ? 'failed' : 'completed';
+      this.markHalted({ kind: 'status', status: final });
       this.queueFlush();
-      this.options.onGone(this, this.halted.status);
+      this.options.onGone(this, final);
       return;
     }
     this.queueFlush();
@@ -318,8 +323,7 @@ export class LiveRun {
     if (this.halted) return;
     this.options.logger.warn({ err: error, runId: this.id }, 'run actor failed');
     this.emit('run_crashed', { error: toErrorPayload(error) });
-    this.halted = { kind: 'detach' };
-    if (this.deadlineTimer !== undefined) this.options.clock.clearTimeout(this.deadlineTimer);
+    this.markHalted({ kind: 'detach' });
     this.abort.abort('run actor failed');
     this.options.onCrash(this, error);
   }
