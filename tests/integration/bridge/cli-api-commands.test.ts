@@ -1,53 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../../bridge/api/create-api.js';
+import { freePort } from '../../support/free-port.js';
+import { runSwitchyard as switchyard } from '../../support/switchyard-cli.js';
 import { type ApiHarness, createApiHarness, recordingSql } from './api/api-harness.js';
 
-// Resolved from the project, since the CLI runs in a temporary working directory.
-const TSX = import.meta.resolve('tsx');
-const CLI = join(import.meta.dirname, '../../../bridge/cli.ts');
 const KEY = 'cli-test-key-0123456789';
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the CLI from source as a user would run the built one. Asynchronously: the API it talks
- * to is served by this process, which a spawnSync would block.
- */
-function switchyard(args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: cwd },
-      timeout: 60_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-/** A loopback port nothing listens on: one the system just handed out and took back. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
 
 let harness: ApiHarness;
 let open: FastifyInstance;

@@ -1,22 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApi } from '../../../../bridge/api/create-api.js';
 import { TaskService } from '../../../../bridge/tasks/task-service.js';
-import { RunSupervisor } from '../../../../runtime/actors/run-supervisor.js';
-import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
 import { InlineTaskQueue } from '../../../../runtime/queue/inline-task-queue.js';
 import { createRunTaskHandler } from '../../../../runtime/queue/run-task-handler.js';
 import type { TaskWorker } from '../../../../runtime/queue/task-queue.js';
-import { migrate } from '../../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
-import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
-import type { Sql } from '../../../../stores/sql/sql.js';
-import { connectToolServer, gatedAgent } from '../../../support/actor-test-kit.js';
-import { type ApiHarness, bearer, createApiHarness, recordingSql } from './api-harness.js';
+import { gatedAgent } from '../../../support/actor-test-kit.js';
+import { brokenAgent, gatedSlowAgent, openRunStack, type RunStack } from '../../../support/run-stack.js';
+import { type CliRun, runSwitchyard } from '../../../support/switchyard-cli.js';
+import { type ApiHarness, createApiHarness } from './api-harness.js';
+import { createTaskApi, type Json, taskApiCaller, untilTask } from './task-api.js';
 
 // Dead letters through the fronts: GET /v1/tasks/failed, POST /v1/tasks/{id}/retry, and the CLI's
 // `tasks failed` and `retry` against the listening API. A real TaskService over a PGlite run
@@ -31,14 +26,9 @@ const CALLER = 'dead-caller-0123456789';
 const READER = 'dead-reader-0123456789';
 const ADMIN = 'dead-admin-0123456789';
 
-const TSX = import.meta.resolve('tsx');
-const CLI = join(import.meta.dirname, '../../../../bridge/cli.ts');
-
 let harness: ApiHarness;
-let sql: Sql;
-let kit: Awaited<ReturnType<typeof connectToolServer>>;
-let supervisor: RunSupervisor;
-let stale: RunSupervisor;
+let stack: RunStack;
+let kit: RunStack['kit'];
 let queue: InlineTaskQueue;
 let staleWorker: TaskWorker;
 let api: FastifyInstance;
@@ -48,17 +38,7 @@ let dir: string;
 /** The dead letters made before the tests: a failed run, and two tasks whose run never started. */
 const dead = { failedRun: '', notStarted: '', notStartedForCli: '' };
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-async function call(method: 'GET' | 'POST', path: string, key = CALLER, payload?: unknown) {
-  const response = await api.inject({
-    method,
-    url: path,
-    headers: bearer(key),
-    ...(payload === undefined ? {} : { payload: payload as Json }),
-  });
-  return { status: response.statusCode, body: response.json() as Json };
-}
+const call = taskApiCaller(() => api, CALLER);
 
 const submit = async (spec: Json): Promise<string> => {
   const reply = await call('POST', '/v1/tasks', CALLER, spec);
@@ -67,73 +47,30 @@ const submit = async (spec: Json): Promise<string> => {
 };
 
 /** Polls GET /v1/tasks/{id} until `pick` of its body is `value`. */
-async function until(runId: string, pick: (body: Json) => unknown, value: unknown): Promise<Json> {
-  let body: Json = {};
-  await expect
-    .poll(async () => pick((body = (await call('GET', `/v1/tasks/${runId}`, READER)).body)), {
-      timeout: 60_000,
-    })
-    .toBe(value);
-  return body;
-}
+const until = (runId: string, pick: (body: Json) => unknown, value: unknown): Promise<Json> =>
+  untilTask(call, runId, pick, value, READER);
 
-/** The CLI from source, as a user runs the built one (asynchronously: this process serves the API). */
-function switchyard(
-  args: string[],
-  key = CALLER,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args, '--url', url, '--key', key], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: dir },
-      timeout: 60_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+/** The CLI from source, as a user runs the built one, against the listening API. */
+const switchyard = (args: string[], key = CALLER): Promise<CliRun> =>
+  runSwitchyard([...args, '--url', url, '--key', key], dir);
 
 const quick = { attempts: 2, backoff: { type: 'fixed', delayMs: 10 } };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'switchyard-dead-letters-'));
   harness = await createApiHarness();
-  sql = await PgliteSql.open({});
-  await migrate(sql, MIGRATIONS);
-  kit = await connectToolServer();
-  const store = new SqlRunStore(sql);
-  supervisor = new RunSupervisor({
-    store,
-    tools: kit.catalog,
-    agents: [
-      gatedAgent(),
-      { ...gatedAgent({ tool: 'slow' }), name: 'gated-slow' },
-      { ...gatedAgent({ tool: 'no_such_tool' }), name: 'broken' },
-    ],
-    exclusive: true,
-  });
-  await supervisor.start();
+  stack = await openRunStack([gatedAgent(), gatedSlowAgent(), brokenAgent()]);
+  kit = stack.kit;
+  const { supervisor } = stack;
   // Defines no agent at all: the worker of an older deploy that has not heard of `gated`.
-  stale = new RunSupervisor({ store, tools: kit.catalog, agents: [] });
+  const stale = stack.staleSupervisor();
   queue = new InlineTaskQueue();
   queue.process(createRunTaskHandler(supervisor), { agents: ['broken', 'gated-slow'], concurrency: 4 });
   staleWorker = queue.process(createRunTaskHandler(stale), { agents: ['gated'] });
-  api = await createApi({
-    catalog: harness.catalog,
-    fleet: harness.fleet,
-    sql: recordingSql(),
-    tasks: new TaskService(queue, supervisor),
-    options: {
-      keys: [
-        { name: 'app', key: CALLER, scopes: ['read', 'call'] },
-        { name: 'viewer', key: READER, scopes: ['read'] },
-        { name: 'ops', key: ADMIN, scopes: ['read', 'call', 'admin'] },
-      ],
-    },
+  api = await createTaskApi(harness, new TaskService(queue, supervisor), {
+    admin: ADMIN,
+    caller: CALLER,
+    reader: READER,
   });
   url = await api.listen({ host: '127.0.0.1', port: 0 });
 
@@ -154,10 +91,7 @@ afterAll(async () => {
   kit?.releaseSlow();
   await api?.close();
   await queue?.close();
-  await supervisor?.close();
-  await stale?.close();
-  await kit?.close();
-  await sql?.close();
+  await stack?.close();
   await harness?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

@@ -1,20 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi } from '../../../../bridge/api/create-api.js';
 import type { ServerFrame } from '../../../../bridge/api/event-frames.js';
 import { TaskService } from '../../../../bridge/tasks/task-service.js';
-import { RunSupervisor } from '../../../../runtime/actors/run-supervisor.js';
-import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
 import { InlineTaskQueue } from '../../../../runtime/queue/inline-task-queue.js';
 import { createRunTaskHandler } from '../../../../runtime/queue/run-task-handler.js';
-import { migrate } from '../../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
-import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
-import type { Sql } from '../../../../stores/sql/sql.js';
-import { connectToolServer, gatedAgent } from '../../../support/actor-test-kit.js';
-import { type ApiHarness, bearer, createApiHarness, recordingSql } from './api-harness.js';
+import { gatedAgent } from '../../../support/actor-test-kit.js';
+import { gatedSlowAgent, openRunStack, type RunStack } from '../../../support/run-stack.js';
+import { type ApiHarness, bearer, createApiHarness } from './api-harness.js';
 import { connectEvents } from './events-client.js';
+import { createTaskApi, type Json, taskApiCaller, untilTask } from './task-api.js';
 
 // The task, run, approval and agent routes and the runs / approvals event topics, on a listening
 // API over a real TaskService: PGlite run store, run supervisor, inline queue with a worker, and
@@ -25,40 +20,23 @@ const CALLER = 'tasks-caller-0123456789';
 const READER = 'tasks-reader-0123456789';
 
 let harness: ApiHarness;
-let sql: Sql;
-let kit: Awaited<ReturnType<typeof connectToolServer>>;
-let supervisor: RunSupervisor;
+let stack: RunStack;
+let kit: RunStack['kit'];
 let queue: InlineTaskQueue;
 let api: FastifyInstance;
 let wsUrl: string;
 
 beforeAll(async () => {
   harness = await createApiHarness();
-  sql = await PgliteSql.open({});
-  await migrate(sql, MIGRATIONS);
-  kit = await connectToolServer();
-  supervisor = new RunSupervisor({
-    store: new SqlRunStore(sql),
-    tools: kit.catalog,
-    // `gated-slow` calls `slow` first, which waits until it is cancelled.
-    agents: [gatedAgent(), { ...gatedAgent({ tool: 'slow' }), name: 'gated-slow' }],
-    exclusive: true,
-  });
-  await supervisor.start();
+  // `gated-slow` calls `slow` first, which waits until it is cancelled.
+  stack = await openRunStack([gatedAgent(), gatedSlowAgent()]);
+  kit = stack.kit;
   queue = new InlineTaskQueue();
-  queue.process(createRunTaskHandler(supervisor), { concurrency: 4 });
-  api = await createApi({
-    catalog: harness.catalog,
-    fleet: harness.fleet,
-    sql: recordingSql(),
-    tasks: new TaskService(queue, supervisor),
-    options: {
-      keys: [
-        { name: 'ops', key: ADMIN, scopes: ['read', 'call', 'admin'] },
-        { name: 'app', key: CALLER, scopes: ['read', 'call'] },
-        { name: 'viewer', key: READER, scopes: ['read'] },
-      ],
-    },
+  queue.process(createRunTaskHandler(stack.supervisor), { concurrency: 4 });
+  api = await createTaskApi(harness, new TaskService(queue, stack.supervisor), {
+    admin: ADMIN,
+    caller: CALLER,
+    reader: READER,
   });
   await api.listen({ host: '127.0.0.1', port: 0 });
   wsUrl = `ws://127.0.0.1:${(api.server.address() as AddressInfo).port}/v1/events`;
@@ -67,34 +45,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
   await queue?.close();
-  await supervisor?.close();
-  await kit?.close();
-  await sql?.close();
+  await stack?.close();
   await harness?.close();
 });
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-async function call(method: 'GET' | 'POST' | 'DELETE', url: string, key = ADMIN, payload?: unknown) {
-  const response = await api.inject({
-    method,
-    url,
-    headers: bearer(key),
-    ...(payload === undefined ? {} : { payload: payload as Json }),
-  });
-  return { status: response.statusCode, body: response.json() as Json, headers: response.headers };
-}
+const call = taskApiCaller(() => api, ADMIN);
 
 const submit = (spec: unknown, key = CALLER) => call('POST', '/v1/tasks', key, spec);
 
 /** Polls GET /v1/tasks/{id} until the run's status is `status`. */
-async function untilStatus(runId: string, status: string): Promise<Json> {
-  let body: Json = {};
-  await expect
-    .poll(async () => (body = (await call('GET', `/v1/tasks/${runId}`)).body).status, { timeout: 60_000 })
-    .toBe(status);
-  return body;
-}
+const untilStatus = (runId: string, status: string): Promise<Json> =>
+  untilTask(call, runId, (body) => body.status, status);
 
 /** A connected ws client that keeps every frame (each checked against the schema). */
 async function connect(key = READER) {

@@ -1,26 +1,16 @@
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { type CallToolResult, CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ComposedBridge, composeBridge } from '../../../../bridge/compose-bridge.js';
 import {
   createFrontHttpHandler,
   type FrontHttpHandler,
 } from '../../../../bridge/front/front-http-handler.js';
-import { ConfigSchema } from '../../../../runtime/config/config-schema.js';
+import { composeEverythingBridge, serveMcpOverHttp } from '../../../support/everything-bridge.js';
 
 // The front over Streamable HTTP as the API mounts it: a plain node server hands `/mcp` to the
 // handler. server-everything is the one upstream.
 
-const EVERYTHING = createRequire(import.meta.url).resolve(
-  '@modelcontextprotocol/server-everything/dist/index.js',
-);
 const TOKEN = 'front-test-token';
 
 function textOf(result: CallToolResult): string {
@@ -28,42 +18,31 @@ function textOf(result: CallToolResult): string {
 }
 
 describe('the front over Streamable HTTP', () => {
-  let home: string;
-  let bridge: ComposedBridge;
+  let everything: Awaited<ReturnType<typeof composeEverythingBridge>>;
   let front: FrontHttpHandler;
-  let http: HttpServer;
+  let served: Awaited<ReturnType<typeof serveMcpOverHttp>>;
   let url: URL;
 
   beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), 'switchyard-front-http-'));
-    const config = {
-      ...ConfigSchema.parse({
-        mcpServers: { everything: { command: process.execPath, args: [EVERYTHING], pingIntervalMs: 0 } },
-      }),
-      home,
-    };
-    bridge = await composeBridge({ config });
-    await bridge.ready;
+    everything = await composeEverythingBridge('switchyard-front-http-');
+    const { bridge } = everything;
     front = createFrontHttpHandler({
       catalog: bridge.catalog,
       hub: bridge.hub,
       ready: bridge.ready,
       bearerToken: TOKEN,
     });
-    http = createServer((req, res) => {
+    served = await serveMcpOverHttp(async (req, res) => {
       if (new URL(req.url ?? '/', 'http://x').pathname !== '/mcp') return void res.writeHead(404).end();
-      front.handle(req, res).catch((error: unknown) => res.destroy(error as Error));
+      await front.handle(req, res);
     });
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    url = new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`);
+    url = served.url;
   });
 
   afterAll(async () => {
     await front?.close();
-    http?.closeAllConnections();
-    await new Promise((resolve) => http?.close(resolve));
-    await bridge?.close();
-    if (home) rmSync(home, { recursive: true, force: true });
+    await served?.close();
+    await everything?.close();
   });
 
   const connect = async (client: Client) => {

@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TaskService } from '../../../../bridge/tasks/task-service.js';
-import { RunSupervisor } from '../../../../runtime/actors/run-supervisor.js';
-import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
+import type { RunSupervisor } from '../../../../runtime/actors/run-supervisor.js';
 import { ConflictError, NotFoundError } from '../../../../runtime/errors.js';
 import { BullMqTaskQueue } from '../../../../runtime/queue/bullmq-task-queue.js';
 import { createRunTaskHandler } from '../../../../runtime/queue/run-task-handler.js';
 import type { TaskWorker } from '../../../../runtime/queue/task-queue.js';
-import { migrate } from '../../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
-import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
-import type { Sql } from '../../../../stores/sql/sql.js';
-import { connectToolServer, gatedAgent } from '../../../support/actor-test-kit.js';
+import { gatedAgent } from '../../../support/actor-test-kit.js';
 import { REDIS_URL, redisAnswers } from '../../../support/redis.js';
+import { brokenAgent, openRunStack, type RunStack } from '../../../support/run-stack.js';
 
 // TaskService.listFailed and retry over BullMQ on a real Redis (the HTTP tests in
 // tests/integration/bridge/api/dead-letter-routes.test.ts run the inline queue): a run that
@@ -28,29 +24,18 @@ if (!REDIS_UP)
 const quick = { attempts: 2, backoff: { type: 'fixed' as const, delayMs: 10 } };
 
 describe.runIf(REDIS_UP)('TaskService dead letters on BullMQ', { timeout: 120_000 }, () => {
-  let sql: Sql;
-  let kit: Awaited<ReturnType<typeof connectToolServer>>;
+  let stack: RunStack;
   let supervisor: RunSupervisor;
-  let stale: RunSupervisor;
   let queue: BullMqTaskQueue;
   let tasks: TaskService;
   let staleWorker: TaskWorker;
   const workers: TaskWorker[] = [];
 
   beforeAll(async () => {
-    sql = await PgliteSql.open({});
-    await migrate(sql, MIGRATIONS);
-    kit = await connectToolServer();
-    const store = new SqlRunStore(sql);
-    supervisor = new RunSupervisor({
-      store,
-      tools: kit.catalog,
-      agents: [gatedAgent(), { ...gatedAgent({ tool: 'no_such_tool' }), name: 'broken' }],
-      exclusive: true,
-    });
-    await supervisor.start();
+    stack = await openRunStack([gatedAgent(), brokenAgent()]);
+    supervisor = stack.supervisor;
     // A worker of an older deploy: it consumes `gated` without defining it.
-    stale = new RunSupervisor({ store, tools: kit.catalog, agents: [] });
+    const stale = stack.staleSupervisor();
     queue = new BullMqTaskQueue({
       connection: REDIS_URL,
       prefix: `sy-test-dead-${randomUUID().slice(0, 8)}`,
@@ -68,10 +53,7 @@ describe.runIf(REDIS_UP)('TaskService dead letters on BullMQ', { timeout: 120_00
     await staleWorker?.close();
     await queue?.obliterate();
     await queue?.close();
-    await supervisor?.close();
-    await stale?.close();
-    await kit?.close();
-    await sql?.close();
+    await stack?.close();
   });
 
   const untilFailed = (runId: string) =>

@@ -10,11 +10,15 @@ import { TEST_DATABASE_URL } from '../../../support/postgres.js';
 import { openPostgresQueueFixture, postgresAnswers } from '../../../support/postgres-queue.js';
 import { REDIS_URL, redisAnswers } from '../../../support/redis.js';
 import { describeTaskQueueContract } from '../../../support/task-queue-contract.js';
-import type { TaskHandler, TaskJob, TaskWorker } from '../../../../runtime/queue/task-queue.js';
+import type {
+  ChildFailurePolicy,
+  TaskHandler,
+  TaskJob,
+  TaskWorker,
+} from '../../../../runtime/queue/task-queue.js';
 
 const TSX = import.meta.resolve('tsx');
 const CHILD = join(import.meta.dirname, '../../../support/queue-worker-child.ts');
-const POSTGRES_CHILD = join(import.meta.dirname, '../../../support/postgres-queue-worker-child.ts');
 
 const REDIS_UP = await redisAnswers();
 if (!REDIS_UP) {
@@ -66,15 +70,20 @@ function engineOptions(engine: Engine, ns: string): Partial<BullMqTaskQueueOptio
     : { postgres: { url: TEST_DATABASE_URL, schema: ns, sql: postgres!.sql } };
 }
 
-/** A queue of `engine` in its own namespace; closed and obliterated after the test. */
-function makeQueueOn(engine: Engine, options: Partial<BullMqTaskQueueOptions> = {}, ns = namespace(engine)) {
-  const queue = new BullMqTaskQueue({
+/** A queue of `engine` in `ns` with short lock, stall and discovery intervals; the caller closes it. */
+function newQueue(engine: Engine, ns: string, options: Partial<BullMqTaskQueueOptions> = {}) {
+  return new BullMqTaskQueue({
     ...engineOptions(engine, ns),
     lockDurationMs: 2_000,
     stalledIntervalMs: 1_000,
     discoverIntervalMs: 200,
     ...options,
   });
+}
+
+/** A queue of `engine` in its own namespace; closed and obliterated after the test. */
+function makeQueueOn(engine: Engine, options: Partial<BullMqTaskQueueOptions> = {}, ns = namespace(engine)) {
+  const queue = newQueue(engine, ns, options);
   opened.push(queue);
   return queue;
 }
@@ -106,6 +115,54 @@ function describeEngine(engine: Engine, up: boolean, gaps: Record<string, string
   };
   const makeQueue = (options: Partial<BullMqTaskQueueOptions> = {}, ns?: string) =>
     makeQueueOn(engine, options, ns);
+
+  /**
+   * Submits `count` tasks of `limited` (at most 1 start a second) to a worker that would run three
+   * at once; answers the times their handlers started, sorted, once all completed.
+   */
+  const limitedStarts = async (count: number): Promise<number[]> => {
+    const queue = makeQueue({ limits: { limited: { max: 1, durationMs: 1_000 } } });
+    const starts: number[] = [];
+    track(
+      queue.process(async () => (starts.push(Date.now()), { status: 'completed' }), {
+        agents: ['limited'],
+        concurrency: 3,
+      }),
+    );
+    const runs = await Promise.all(
+      Array.from({ length: count }, () => queue.submit({ agent: 'limited', input: null })),
+    );
+    for (const { runId } of runs)
+      await expect.poll(() => stateOf(queue, runId), { timeout: 20_000 }).toBe('completed');
+    return starts.sort((x, y) => x - y);
+  };
+
+  /**
+   * A flow of `lead` over `bad`, which fails its one attempt, and `good`, under `onChildFailure`;
+   * answers the flow, its queue and the agents that ran, once the parent is `final`.
+   */
+  const flowWithFailingChild = async (onChildFailure: ChildFailurePolicy, final: 'failed' | 'completed') => {
+    const queue = makeQueue();
+    const ran: string[] = [];
+    track(
+      queue.process(async (job) => {
+        ran.push(job.spec.agent);
+        if (job.spec.agent === 'bad') throw new Error('child broke');
+        return { status: 'completed' };
+      }),
+    );
+    const flow = await queue.submitFlow(
+      { agent: 'lead', input: {} },
+      [
+        { agent: 'bad', input: null, attempts: 1 },
+        { agent: 'good', input: null },
+      ],
+      { onChildFailure },
+    );
+    await expect.poll(() => stateOf(queue, flow.parent.runId), { timeout: 30_000 }).toBe(final);
+    return { queue, flow, ran };
+  };
+
   describe.skipIf(!up)(title, { timeout: 120_000 }, () => {
     it('returns the run id at submit and hands the worker that run with its spec', async () => {
       const queue = makeQueue();
@@ -287,38 +344,14 @@ function describeEngine(engine: Engine, up: boolean, gaps: Record<string, string
     });
 
     it("limits an agent's starts to its rate limit across the queue", async () => {
-      const queue = makeQueue({ limits: { limited: { max: 1, durationMs: 1_000 } } });
-      const starts: number[] = [];
-      track(
-        queue.process(async () => (starts.push(Date.now()), { status: 'completed' }), {
-          agents: ['limited'],
-          concurrency: 3,
-        }),
-      );
-      const runs = await Promise.all([1, 2, 3].map(() => queue.submit({ agent: 'limited', input: null })));
-      for (const { runId } of runs)
-        await expect.poll(() => stateOf(queue, runId), { timeout: 20_000 }).toBe('completed');
-      starts.sort((x, y) => x - y);
+      const starts = await limitedStarts(3);
       expect(starts[2]! - starts[0]!).toBeGreaterThanOrEqual(1_900);
     });
 
     if (engine === 'postgres') {
       // What the limiter guarantees on PostgreSQL: every window after the first is whole.
       it("limits an agent's starts to its rate limit after the first window (postgres)", async () => {
-        const queue = makeQueue({ limits: { limited: { max: 1, durationMs: 1_000 } } });
-        const starts: number[] = [];
-        track(
-          queue.process(async () => (starts.push(Date.now()), { status: 'completed' }), {
-            agents: ['limited'],
-            concurrency: 3,
-          }),
-        );
-        const runs = await Promise.all(
-          [1, 2, 3, 4].map(() => queue.submit({ agent: 'limited', input: null })),
-        );
-        for (const { runId } of runs)
-          await expect.poll(() => stateOf(queue, runId), { timeout: 20_000 }).toBe('completed');
-        starts.sort((x, y) => x - y);
+        const starts = await limitedStarts(4);
         expect(starts[3]! - starts[1]!).toBeGreaterThanOrEqual(1_900);
         expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(100);
       });
@@ -352,46 +385,12 @@ function describeEngine(engine: Engine, up: boolean, gaps: Record<string, string
     });
 
     it("fails a flow's parent when a child fails for good under 'fail-parent'", async () => {
-      const queue = makeQueue();
-      const ran: string[] = [];
-      track(
-        queue.process(async (job) => {
-          ran.push(job.spec.agent);
-          if (job.spec.agent === 'bad') throw new Error('child broke');
-          return { status: 'completed' };
-        }),
-      );
-      const flow = await queue.submitFlow(
-        { agent: 'lead', input: {} },
-        [
-          { agent: 'bad', input: null, attempts: 1 },
-          { agent: 'good', input: null },
-        ],
-        { onChildFailure: 'fail-parent' },
-      );
-      await expect.poll(() => stateOf(queue, flow.parent.runId), { timeout: 30_000 }).toBe('failed');
+      const { ran } = await flowWithFailingChild('fail-parent', 'failed');
       expect(ran).not.toContain('lead');
     });
 
     it("runs a flow's parent with the other children's results under 'continue'", async () => {
-      const queue = makeQueue();
-      const ran: string[] = [];
-      track(
-        queue.process(async (job) => {
-          ran.push(job.spec.agent);
-          if (job.spec.agent === 'bad') throw new Error('child broke');
-          return { status: 'completed' };
-        }),
-      );
-      const flow = await queue.submitFlow(
-        { agent: 'lead', input: {} },
-        [
-          { agent: 'bad', input: null, attempts: 1 },
-          { agent: 'good', input: null },
-        ],
-        { onChildFailure: 'continue' },
-      );
-      await expect.poll(() => stateOf(queue, flow.parent.runId), { timeout: 30_000 }).toBe('completed');
+      const { queue, flow, ran } = await flowWithFailingChild('continue', 'completed');
       expect(ran).toContain('lead');
       expect(await stateOf(queue, flow.children[0]!.runId)).toBe('failed');
     });
@@ -449,8 +448,8 @@ function describeEngine(engine: Engine, up: boolean, gaps: Record<string, string
       const { runId } = await queue.submit({ agent: 'victim', input: null, attempts: 1 });
       const args =
         engine === 'redis'
-          ? [CHILD, REDIS_URL, ns, 'victim']
-          : [POSTGRES_CHILD, TEST_DATABASE_URL, postgres!.sql.schema, ns, 'victim'];
+          ? [CHILD, 'redis', REDIS_URL, ns, 'victim']
+          : [CHILD, 'postgres', TEST_DATABASE_URL, postgres!.sql.schema, ns, 'victim'];
       const child = spawn(process.execPath, ['--import', TSX, ...args], {
         env: { PATH: process.env.PATH ?? '' },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -498,13 +497,7 @@ describeEngine('postgres', POSTGRES_UP, POSTGRES_GAPS);
 // bullmq-postgres-task-queue.test.ts).
 describe.skipIf(!REDIS_UP)('BullMqTaskQueue contract', () => {
   describeTaskQueueContract('BullMqTaskQueue', async () => {
-    const queue = new BullMqTaskQueue({
-      connection: REDIS_URL,
-      prefix: `sy-contract-${randomUUID().slice(0, 8)}`,
-      lockDurationMs: 2_000,
-      stalledIntervalMs: 1_000,
-      discoverIntervalMs: 200,
-    });
+    const queue = newQueue('redis', `sy-contract-${randomUUID().slice(0, 8)}`);
     return {
       queue,
       cleanup: async () => {
