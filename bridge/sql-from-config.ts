@@ -9,6 +9,7 @@ export function openSqlFromConfig(config: Config, logger: Logger): Promise<Sql> 
     databaseUrl: config.database.url,
     home: config.home,
     schema: config.database.schema,
+    preparedStatements: config.database.preparedStatements,
     logger,
   });
 }

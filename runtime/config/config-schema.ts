@@ -49,6 +49,12 @@ export const ConfigSchema = z.strictObject({
         .string()
         .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case schema name of letters, digits and _')
         .default('public'),
+      /**
+       * Named prepared statements on DATABASE_URL (parsed once per connection). false behind a
+       * pooler that moves statements between sessions (PgBouncer < 1.21 in transaction mode).
+       * Env: SWITCHYARD_DB_PREPARED_STATEMENTS.
+       */
+      preparedStatements: z.boolean().default(true),
     })
     .prefault({}),
   redis: z

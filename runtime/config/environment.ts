@@ -53,6 +53,12 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   },
   { name: 'DATABASE_URL', path: ['database', 'url'], description: 'PostgreSQL URL; unset = embedded PGlite' },
   { name: 'SWITCHYARD_DB_SCHEMA', path: ['database', 'schema'], description: 'schema for Switchyard tables' },
+  {
+    name: 'SWITCHYARD_DB_PREPARED_STATEMENTS',
+    path: ['database', 'preparedStatements'],
+    parse: boolean,
+    description: 'named prepared statements on DATABASE_URL (true/false)',
+  },
   { name: 'REDIS_URL', path: ['redis', 'url'], description: 'Redis URL for the task queue' },
   {
     name: 'SWITCHYARD_REDIS_PREFIX',

@@ -14,14 +14,16 @@ export interface OpenSqlOptions {
   home?: string;
   /** @defaultValue 'public' */
   schema?: string;
+  /** PostgreSQL only: see PgSqlOptions.preparedStatements. @defaultValue true */
+  preparedStatements?: boolean;
   logger?: Logger;
 }
 
 /** Opens the configured SQL store and brings its schema up to date. */
 export async function openSql(options: OpenSqlOptions): Promise<Sql> {
-  const { databaseUrl, home, schema, logger = silentLogger } = options;
+  const { databaseUrl, home, schema, preparedStatements, logger = silentLogger } = options;
   const sql: Sql = databaseUrl
-    ? await new PgSql({ connectionString: databaseUrl, schema, logger }).open()
+    ? await new PgSql({ connectionString: databaseUrl, schema, logger, preparedStatements }).open()
     : await PgliteSql.open({ dataDir: home ? join(home, 'pgdata') : undefined, schema });
   try {
     await migrate(sql, MIGRATIONS, logger);

@@ -14,10 +14,23 @@ export interface PgSqlOptions {
   applicationName?: string;
   /** @defaultValue silentLogger */
   logger?: Logger;
+  /**
+   * Run parameterized statements as named prepared statements. Off for a pooler that hands a
+   * client's statements to other server sessions (PgBouncer < 1.21 in transaction mode).
+   * @defaultValue true
+   */
+  preparedStatements?: boolean;
 }
 
 /** Distinct statement texts prepared per connection; texts beyond it run unnamed (parsed each time). */
 const MAX_PREPARED_STATEMENTS = 500;
+
+/** A connection's prepared statements: text → name. */
+interface Prepared {
+  /** Unique among this pool's connections (see {@link PgSql.statement}). */
+  connection: number;
+  names: Map<string, string>;
+}
 
 /**
  * The `pg` driver: a connection pool on a PostgreSQL server.
@@ -25,14 +38,15 @@ const MAX_PREPARED_STATEMENTS = 500;
  * Every parameterized statement runs as a named prepared statement: each connection parses and
  * plans a statement text once, instead of on every call (for the runtime's hot writes that is
  * about a third of the server's CPU per run). Behind PgBouncer in transaction mode that needs
- * PgBouncer ≥ 1.21 with `max_prepared_statements` set.
+ * PgBouncer ≥ 1.21 with `max_prepared_statements` set, or `preparedStatements: false`.
  */
 export class PgSql implements Sql {
   readonly driver = 'pg' as const;
   readonly schema: string;
   private readonly pool: pg.Pool;
-  /** Statement text → its prepared statement's name, the same on every connection of the pool. */
-  private readonly statementNames = new Map<string, string>();
+  private readonly prepares: boolean;
+  private readonly prepared = new WeakMap<pg.PoolClient, Prepared>();
+  private connections = 0;
 
   constructor(options: PgSqlOptions) {
     const {
@@ -41,7 +55,9 @@ export class PgSql implements Sql {
       maxConnections = 10,
       applicationName = 'switchyard',
       logger = silentLogger,
+      preparedStatements = true,
     } = options;
+    this.prepares = preparedStatements;
     if (!SCHEMA_NAME.test(schema))
       throw new ValidationError(`invalid schema name '${schema}'`, { field: 'schema' });
     this.schema = schema;
@@ -79,7 +95,24 @@ export class PgSql implements Sql {
   }
 
   async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
-    return toResult<Row>(await this.pool.query(this.statement(text, params)));
+    if (!this.prepares) return toResult<Row>(await this.pool.query(text, params as unknown[]));
+    // As pool.query does, but the statement's name depends on the connection it runs on.
+    const client = await this.pool.connect();
+    // A connection that breaks while checked out emits 'error'; unheard, that would crash the
+    // process. The query itself rejects, and the catch below drops the connection.
+    const ignore = () => {};
+    client.on('error', ignore);
+    try {
+      const result = await client.query(this.statement(client, text, params));
+      client.off('error', ignore);
+      client.release();
+      return toResult<Row>(result);
+    } catch (error) {
+      client.off('error', ignore);
+      // pool.query's rule: a connection whose query failed is not reused.
+      client.release(error instanceof Error ? error : true);
+      throw error;
+    }
   }
 
   async exec(script: string): Promise<void> {
@@ -91,7 +124,7 @@ export class PgSql implements Sql {
     const client = await this.pool.connect();
     const tx: SqlExecutor = {
       query: async <Row>(text: string, params: readonly unknown[] = []) =>
-        toResult<Row>(await client.query(this.statement(text, params))),
+        toResult<Row>(await client.query(this.statement(client, text, params))),
       exec: async (script: string) => {
         await client.query(script);
       },
@@ -116,14 +149,25 @@ export class PgSql implements Sql {
     await this.pool.end();
   }
 
-  /** The query config of a statement: named (prepared once per connection) while names last. */
-  private statement(text: string, params: readonly unknown[]): pg.QueryConfig {
-    let name = this.statementNames.get(text);
-    if (name === undefined && this.statementNames.size < MAX_PREPARED_STATEMENTS) {
-      name = `switchyard_${this.statementNames.size}`;
-      this.statementNames.set(text, name);
+  /**
+   * The query config of a statement on `client`: named (prepared once on that connection) while
+   * names last. Names are unique per connection, not only per text: a server that runs several
+   * client connections in one session (pglite-socket) sees each connection's statements apart.
+   */
+  private statement(client: pg.PoolClient, text: string, params: readonly unknown[]): pg.QueryConfig {
+    const values = params as unknown[];
+    if (!this.prepares) return { text, values };
+    let prepared = this.prepared.get(client);
+    if (!prepared) {
+      prepared = { connection: ++this.connections, names: new Map() };
+      this.prepared.set(client, prepared);
     }
-    return { text, values: params as unknown[], ...(name ? { name } : {}) };
+    let name = prepared.names.get(text);
+    if (name === undefined && prepared.names.size < MAX_PREPARED_STATEMENTS) {
+      name = `switchyard_${prepared.connection}_${prepared.names.size}`;
+      prepared.names.set(text, name);
+    }
+    return { text, values, ...(name ? { name } : {}) };
   }
 }
 

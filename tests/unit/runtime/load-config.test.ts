@@ -18,7 +18,7 @@ describe('loadConfig', () => {
     const { config, file } = loadConfig({ cwd: dir, env: {} });
     expect(file).toBeNull();
     expect(config.vector.backend).toBe('pgvector');
-    expect(config.database).toEqual({ schema: 'public' });
+    expect(config.database).toEqual({ schema: 'public', preparedStatements: true });
     expect(config.embeddings.provider).toBe('local');
     expect(config.home).toMatch(/\.switchyard$/);
   });
@@ -54,10 +54,15 @@ describe('loadConfig', () => {
         DATABASE_URL: 'postgres://u@127.0.0.1:5432/db',
         SWITCHYARD_PGVECTOR_EF_SEARCH: '200',
         SWITCHYARD_HOME: '/srv/switchyard',
+        SWITCHYARD_DB_PREPARED_STATEMENTS: 'false',
       },
     });
     expect(config.vector.backend).toBe('memory');
-    expect(config.database).toEqual({ url: 'postgres://u@127.0.0.1:5432/db', schema: 'app' });
+    expect(config.database).toEqual({
+      url: 'postgres://u@127.0.0.1:5432/db',
+      schema: 'app',
+      preparedStatements: false,
+    });
     expect(config.vector.pgvector.efSearch).toBe(200);
     expect(config.home).toBe('/srv/switchyard');
   });
