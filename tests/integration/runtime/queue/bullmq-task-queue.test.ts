@@ -349,11 +349,12 @@ function describeEngine(engine: Engine, up: boolean, gaps: Record<string, string
     });
 
     if (engine === 'postgres') {
-      // What the limiter guarantees on PostgreSQL: every window after the first is whole.
+      // What the limiter guarantees on PostgreSQL: every window after the first is whole. The
+      // first is short by a worker's lead from claim to handler, which on a loaded machine can
+      // exceed the whole window (CI saw two starts in the same millisecond), so it is not checked.
       it("limits an agent's starts to its rate limit after the first window (postgres)", async () => {
         const starts = await limitedStarts(4);
         expect(starts[3]! - starts[1]!).toBeGreaterThanOrEqual(1_900);
-        expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(100);
       });
     }
 
