@@ -103,13 +103,19 @@ function eventColumns(events: readonly RunEvent[]): unknown[] {
   ];
 }
 
-/** Inserts the events (columns from `$first`) of the runs the statement's `written` CTE returned. */
+/**
+ * Inserts the events (columns from `$first`) of the runs the statement's `written` CTE returned.
+ * Only the run's owner gets this far, and it numbers its events itself: an event already in the
+ * log is this same write sent again (its first commit's answer was lost with the connection), so
+ * it is skipped rather than failing — and retried — forever.
+ */
 const appendEventsOf = (written: string, first: number) => `appended AS (
   INSERT INTO run_events (run_id, seq, type, data, at)
   SELECT e.run_id, e.seq, e.type, e.data::jsonb, e.at
   FROM unnest($${first}::text[], $${first + 1}::integer[], $${first + 2}::text[], $${first + 3}::text[],
     $${first + 4}::timestamptz[]) AS e (run_id, seq, type, data, at)
   JOIN ${written} ON ${written}.id = e.run_id
+  ON CONFLICT (run_id, seq) DO NOTHING
   RETURNING 1)`;
 
 /**

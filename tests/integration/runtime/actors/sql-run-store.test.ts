@@ -63,6 +63,25 @@ describe.each(SQL_TARGETS)('SqlRunStore on $name', { timeout: 60_000 }, (target)
     await expect(store.checkpoint(run.id, 'A', checkpointOf())).rejects.toBeInstanceOf(LeaseLostError);
   });
 
+  it('takes a checkpoint sent again after its answer was lost: its events are not doubled', async () => {
+    // A connection that drops after COMMIT and before the reply leaves the writer retrying a
+    // write that landed; the retry must land too, not fail on the events already in the log.
+    const run = await newRun('A');
+    const events = [1, 2].map((seq) => ({
+      runId: run.id,
+      seq,
+      type: `e${seq}`,
+      data: { seq },
+      at: new Date(),
+    }));
+    await store.checkpoint(run.id, 'A', checkpointOf(), events);
+    await store.checkpoint(run.id, 'A', checkpointOf(), events);
+    expect((await store.listEvents(run.id)).map((e) => [e.seq, e.type])).toEqual([
+      [1, 'e1'],
+      [2, 'e2'],
+    ]);
+  });
+
   it('creates a run once: a second create with the same id writes nothing', async () => {
     const run = await newRun('A');
     const again = await store.createRun({
