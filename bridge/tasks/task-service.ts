@@ -128,7 +128,7 @@ export class TaskService {
   }
 
   private agentNamed(name: string): AgentDefinition | undefined {
-    return this.runs.listAgents().find((agent) => agent.name === name);
+    return this.runs.findAgent(name);
   }
 
   /** The task's and its run's state with the run's events after `afterSeq`; NotFoundError if neither exists. */
@@ -154,9 +154,11 @@ export class TaskService {
   /** Dead letters, newest first, at most `limit`, each with its run when one exists. */
   async listFailed(limit = 100): Promise<DeadLetter[]> {
     const tasks = await this.queue.listFailed(limit);
-    const runs = await Promise.all(tasks.map((task) => this.runs.findRun(task.runId)));
-    return tasks.map((task, i) => {
-      const run = runs[i];
+    // One read for every dead letter's run.
+    const runs = await this.runs.listRuns({ ids: tasks.map((task) => task.runId), limit: tasks.length });
+    const runById = new Map(runs.map((run) => [run.id, run]));
+    return tasks.map((task) => {
+      const run = runById.get(task.runId);
       return run ? { task, run } : { task };
     });
   }

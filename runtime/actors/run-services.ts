@@ -17,7 +17,7 @@ import type { ApprovalWaiters } from './approval-waiters.js';
 import { runJournaledEffect } from './effects-journal.js';
 import type { LiveRun } from './live-run.js';
 import { OutcomeUnknownError, ToolNotAllowedError } from './run-errors.js';
-import { type ApprovalRecord, isFinalStatus } from './run-records.js';
+import { type ApprovalRecord, FINAL_RUN_STATUSES } from './run-records.js';
 import type { RunStore } from './run-store.js';
 import type { ToolCatalog } from './tool-catalog.js';
 
@@ -246,19 +246,19 @@ export class JournaledRunServices implements RunServices {
 
   async childRuns(key: string, options: ChildRunsOptions = {}): Promise<ChildRunSummary[]> {
     const withOutput = options.output ?? true;
-    const only = options.ids === undefined ? undefined : new Set(options.ids);
-    const finalOnly = options.finalOnly ?? false;
     const outcome = await this.journal(
       key,
       { kind: 'read', name: 'child_runs', idempotent: true },
       async () => {
-        const runs = await this.deps.store.listRuns({ parentId: this.runId, limit: MAX_CHILD_RUNS });
-        // Filtered before journaling: the entry holds only what the caller asked for.
-        const kept = runs.filter(
-          (run) => (only === undefined || only.has(run.id)) && (!finalOnly || isFinalStatus(run.status)),
-        );
+        // Filtered in the store: a poll round reads (and journals) only what the caller asked for.
+        const runs = await this.deps.store.listRuns({
+          parentId: this.runId,
+          ...(options.ids ? { ids: options.ids } : {}),
+          ...(options.finalOnly ? { status: FINAL_RUN_STATUSES } : {}),
+          limit: MAX_CHILD_RUNS,
+        });
         // Oldest first, and JSON-safe: a replay reads this back from the journal as JSON.
-        return kept.reverse().map((run): ChildRunSummary => ({
+        return runs.reverse().map((run): ChildRunSummary => ({
           id: run.id,
           agent: run.agent,
           status: run.status,

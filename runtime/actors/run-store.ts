@@ -43,7 +43,9 @@ export interface RunCheckpoint {
 }
 
 export interface RunFilter {
-  status?: RunStatus | RunStatus[];
+  /** Only these runs. */
+  ids?: readonly string[];
+  status?: RunStatus | readonly RunStatus[];
   agent?: string;
   parentId?: string;
   /** @defaultValue 100 */

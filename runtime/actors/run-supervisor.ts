@@ -579,6 +579,11 @@ export class RunSupervisor {
     return resolvePolicy({ ...base, ...override, limits: { ...base.limits, ...override?.limits } });
   }
 
+  /** The agent defined here under `name`, if any. */
+  findAgent(name: string): AgentDefinition | undefined {
+    return this.agents.get(name);
+  }
+
   private agentNamed(name: string): AgentDefinition {
     const agent = this.agents.get(name);
     if (!agent) {

@@ -219,6 +219,10 @@ export class SqlRunStore implements RunStore {
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
     const where: string[] = [];
     const params: unknown[] = [];
+    if (filter.ids !== undefined) {
+      params.push(filter.ids);
+      where.push(`id = ANY($${params.length}::text[])`);
+    }
     if (filter.status !== undefined) {
       params.push([filter.status].flat());
       where.push(`status = ANY($${params.length}::text[])`);
