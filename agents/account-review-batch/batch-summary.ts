@@ -61,15 +61,6 @@ function byId(runs: ChildRunSummary[]): Map<string, ChildRunSummary> {
   return new Map(runs.map((run) => [run.id, run]));
 }
 
-export function progressOf(childIds: readonly string[], runs: ChildRunSummary[]): BatchProgress {
-  const found = byId(runs);
-  const done = childIds.filter((id) => {
-    const run = found.get(id);
-    return run !== undefined && isFinalStatus(run.status);
-  }).length;
-  return { done, total: childIds.length };
-}
-
 /**
  * The children still not final after a poll round: `unfinished` less those the round's read found
  * final. A child with no run yet (not started) stays unfinished. Only final runs among

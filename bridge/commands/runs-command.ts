@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { RUN_STATUSES } from '../../runtime/actors/run-records.js';
 import { addApiOptions, type ApiCommandOptions, apiClientFor, formatTable } from './api-client.js';
 
-const InstantSchema = z.union([z.string(), z.number()]);
+/** A timestamp as the API sends it: an ISO string or epoch milliseconds. */
+export const InstantSchema = z.union([z.string(), z.number()]);
 
 /**
  * What `GET /v1/runs` answers (bridge/api/task-routes.ts `runSummary`: `runId`, and the usage as

@@ -1,10 +1,8 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { addApiOptions, type ApiCommandOptions, apiClientFor, formatTable, oneLine } from './api-client.js';
-import { formatInstant } from './runs-command.js';
+import { formatInstant, InstantSchema } from './runs-command.js';
 import { TaskReplySchema, type TaskReply } from './submit-command.js';
-
-const InstantSchema = z.union([z.string(), z.number()]);
 
 /** What `GET /v1/tasks/failed` answers: the dead letters, newest first. */
 export const FailedTasksReplySchema = z.object({

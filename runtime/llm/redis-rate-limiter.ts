@@ -64,14 +64,14 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   /** The Redis key a budget is counted under. */
-  keyOf(budgetKey: string): string {
+  #keyOf(budgetKey: string): string {
     return `${this.#prefix}:llm-rate:${budgetKey}`;
   }
 
   async tryTake(budgets: readonly RateBudget[]): Promise<RateLimitDecision> {
     if (budgets.length === 0) return { granted: true };
     for (const budget of budgets) assertRateLimit('RedisRateLimiter', budget);
-    const keys = budgets.map((budget) => this.keyOf(budget.key));
+    const keys = budgets.map((budget) => this.#keyOf(budget.key));
     const args = budgets.flatMap((budget) => [budget.limit.max, budget.limit.durationMs]);
     const wait = Number(await this.#redis.eval(TAKE, keys.length, ...keys, randomUUID(), ...args));
     return wait > 0 ? { granted: false, retryAfterMs: Math.ceil(wait) } : { granted: true };

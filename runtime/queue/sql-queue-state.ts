@@ -19,11 +19,6 @@ export class SqlQueueState implements QueueState {
   readonly #sql: Sql;
   readonly #namespace: string;
   readonly #logger: Logger;
-  /**
-   * Agents this process registered already: a submit writes the registry once per agent, not every
-   * time. (A `clear` by another process is not seen here; it is a test's or an operator's reset.)
-   */
-  readonly #registered = new Set<string>();
   #lastSweep = 0;
 
   constructor(sql: Sql, namespace: string, logger: Logger) {
@@ -52,13 +47,12 @@ export class SqlQueueState implements QueueState {
     return existing.rows[0]?.run_id ?? this.claim(key, runId, ttlMs);
   }
 
+  // BullMqTaskQueue registers an agent once per process; a second add is a no-op here too.
   async addAgent(agent: string): Promise<void> {
-    if (this.#registered.has(agent)) return;
     await this.#sql.query(
       `INSERT INTO queue_agents (namespace, agent) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
       [this.#namespace, agent],
     );
-    this.#registered.add(agent);
   }
 
   async agents(): Promise<string[]> {
@@ -70,7 +64,6 @@ export class SqlQueueState implements QueueState {
   }
 
   async clear(): Promise<void> {
-    this.#registered.clear();
     await this.#sql.transaction(async (tx) => {
       await tx.query(`DELETE FROM queue_idempotency_keys WHERE namespace = $1`, [this.#namespace]);
       await tx.query(`DELETE FROM queue_agents WHERE namespace = $1`, [this.#namespace]);

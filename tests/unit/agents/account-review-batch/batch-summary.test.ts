@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { progressOf, summarizeBatch } from '../../../../agents/account-review-batch/batch-summary.js';
+import { stillUnfinished, summarizeBatch } from '../../../../agents/account-review-batch/batch-summary.js';
 import type { ChildRunSummary } from '../../../../runtime/actors/agent-definition.js';
 
 const review = (outcome: string, writes: boolean[]) => ({
@@ -25,9 +25,11 @@ const accounts = ['acc_1', 'acc_2', 'acc_3', 'acc_4', 'acc_5', 'acc_6', 'acc_7']
 const children = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7'];
 
 describe('batch summary', () => {
-  it('counts final children as done; a parked or unstarted one is not', () => {
-    expect(progressOf(children, runs)).toEqual({ done: 5, total: 7 });
-    expect(progressOf(['r1', 'r6'], runs)).toEqual({ done: 2, total: 2 });
+  it('keeps the children not yet final: a parked or unstarted one stays, a final one leaves', () => {
+    expect(stillUnfinished(children, runs)).toEqual(['r5', 'r7']);
+    expect(stillUnfinished(['r1', 'r6'], runs)).toEqual([]);
+    // Only the children asked about: a read holding more runs answers the same.
+    expect(stillUnfinished(['r5', 'r7'], runs)).toEqual(['r5', 'r7']);
   });
 
   it('counts by status and outcome, sums the writes that succeeded, and lists failed and pending accounts', () => {
