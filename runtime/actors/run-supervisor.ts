@@ -359,6 +359,11 @@ export class RunSupervisor {
     return waitForRunStatus(this.statusSource, landedOrRead, runId, done, timeoutMs, signal);
   }
 
+  /** Whether the run is live in this process. */
+  isLiveHere(runId: string): boolean {
+    return this.live.has(runId);
+  }
+
   /** Whether runs can park here (a queue takes them back: `continueRun`). */
   get parks(): boolean {
     return this.options.continueRun !== undefined;

@@ -67,6 +67,9 @@ export function createRunTaskHandler(supervisor: RunSupervisor, logger: Logger =
       if (ENDS.includes(stopped.status) || !parks) return finish(stopped.status, stopped.error);
       const parked = await supervisor.park(runId);
       if (parked) return { status: stopped.status, parkedUntil: parked.until };
+      // Taken over meanwhile (this process lost its lease): its new owner goes on with it, and
+      // this attempt must not hold its slot until the run ends elsewhere.
+      if (!supervisor.isLiveHere(runId)) return { status: stopped.status };
       // It went back to work between the two looks: wait again.
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

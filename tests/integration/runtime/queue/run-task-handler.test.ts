@@ -99,6 +99,37 @@ describe('runs through a task queue', { timeout: 120_000 }, () => {
     }
   });
 
+  it('an attempt whose run is taken over just as it parks ends at once instead of waiting for the run', async () => {
+    // The store lets another owner take the run right before this supervisor parks it: the park
+    // fails, the run is no longer live here, and the attempt must end rather than wait (forever).
+    class TakenOnPark extends SqlRunStore {
+      override async park(id: string, owner: string, until: Date | null): Promise<boolean> {
+        await this.claimRun(id, 'another-worker', 60_000, { force: true });
+        return super.park(id, owner, until);
+      }
+    }
+    const parking = new RunSupervisor({
+      store: new TakenOnPark(sql),
+      tools: kit.catalog,
+      agents: [gatedAgent()],
+      continueRun: async () => {},
+    });
+    try {
+      const outcome = await createRunTaskHandler(parking)({
+        runId: 'taken-1',
+        spec: { agent: 'gated', input: { by: 1 }, priority: 0, attempts: 1 } as TaskJob['spec'],
+        attempt: 1,
+        // Without the fix the attempt waits for the run to end elsewhere: this ends that wait.
+        signal: AbortSignal.timeout(20_000),
+      });
+      expect(outcome).toEqual({ status: 'awaiting_approval' });
+      expect(parking.isLiveHere('taken-1')).toBe(false);
+      expect((await parking.getRun('taken-1')).owner).toBe('another-worker');
+    } finally {
+      await parking.close();
+    }
+  });
+
   it('a second task with the same idempotency key is the same run, run once', async () => {
     queue.process(createRunTaskHandler(supervisor));
     const first = await queue.submit({ agent: 'gated', input: { by: 1 }, idempotencyKey: 'order-17' });
