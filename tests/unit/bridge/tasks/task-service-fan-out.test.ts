@@ -54,7 +54,10 @@ function setUp(agent: AgentDefinition, kind = 'redis') {
       };
     },
   } as unknown as TaskQueue;
-  const runs = { listAgents: () => [agent, child] } as unknown as RunSupervisor;
+  const runs = {
+    listAgents: () => [agent, child],
+    findAgent: (name: string) => [agent, child].find((a) => a.name === name),
+  } as unknown as RunSupervisor;
   return { tasks: new TaskService(queue, runs), flows, submits };
 }
 
