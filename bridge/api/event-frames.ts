@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RelayedRunEventSchema } from '../../runtime/queue/relayed-run-event.js';
 import { ToolCallEventSchema } from './tool-call-events.js';
 
 /**
@@ -84,16 +85,8 @@ export type ServerEvent = z.infer<typeof ServerEventSchema>;
 
 export const CatalogEventSchema = z.object({ kinds: z.array(z.enum(['tools', 'resources', 'prompts'])) });
 
-/** A run event as the `runs` and `approvals` topics send it (`at` as an ISO 8601 string). */
-export const RunEventFrameSchema = z.object({
-  runId: z.string(),
-  agent: z.string(),
-  /** 1, 2, 3… per run: a client that reconnects reads what it missed with GET /v1/tasks/{id}?afterSeq=. */
-  seq: z.number(),
-  type: z.string(),
-  data: z.record(z.string(), z.unknown()),
-  at: z.string(),
-});
+/** A run event as the `runs` and `approvals` topics send it: the same wire form as the relays'. */
+export const RunEventFrameSchema = RelayedRunEventSchema;
 export type RunEventFrame = z.infer<typeof RunEventFrameSchema>;
 
 export const ServerFrameSchema = z.union([

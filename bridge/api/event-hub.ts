@@ -3,6 +3,7 @@ import type { CatalogChange } from '../catalog/catalog-entries.js';
 import type { Fleet, MembershipChange } from '../fleet/fleet.js';
 import type { CircuitChange, StateChange } from '../fleet/upstream-events.js';
 import type { LiveRunEvent } from '../../runtime/actors/run-event-bus.js';
+import { toRelayed } from '../../runtime/queue/relayed-run-event.js';
 import type { TaskService } from '../tasks/task-service.js';
 import {
   APPROVAL_EVENT_TYPES,
@@ -16,16 +17,9 @@ import type { ToolCallEvent, ToolCallEvents } from './tool-call-events.js';
 
 export type FrameListener = (frame: ServerFrame) => void;
 
-/** The frame form of a live run event. */
+/** The frame form of a live run event (its wire form, as the relays send it). */
 export function runEventFrame(event: LiveRunEvent): RunEventFrame {
-  return {
-    runId: event.runId,
-    agent: event.agent,
-    seq: event.seq,
-    type: event.type,
-    data: event.data,
-    at: event.at.toISOString(),
-  };
+  return toRelayed(event);
 }
 
 /**

@@ -2,13 +2,14 @@ import { z } from 'zod';
 import type { LiveRunEvent } from '../actors/run-event-bus.js';
 
 /**
- * How a run event travels between processes (the Redis and PostgreSQL relays): JSON with `at` as
- * an ISO string, validated on arrival so a stray message on the channel is ignored, not delivered.
+ * A run event on the wire: JSON with `at` as an ISO 8601 string. How it travels between processes
+ * (the Redis and PostgreSQL relays, validated on arrival so a stray message on the channel is
+ * ignored, not delivered) and how the API's `runs` and `approvals` topics send it.
  */
-
-const RelayedRunEventSchema = z.object({
+export const RelayedRunEventSchema = z.object({
   runId: z.string(),
   agent: z.string(),
+  /** 1, 2, 3… per run: a client that reconnects reads what it missed with GET /v1/tasks/{id}?afterSeq=. */
   seq: z.number().int(),
   type: z.string(),
   data: z.record(z.string(), z.unknown()),
