@@ -106,8 +106,11 @@ describe.each(SQL_TARGETS)('SqlRunStore on $name', { timeout: 60_000 }, (target)
     });
     const id = `run-${++n}`;
     const base = { id, agent: 'a', agentVersion: '1', input: null, leaseMs: 60_000 };
-    expect(await store.createRun({ ...base, owner: 'A', events: [started(id, 'A')] })).toBeDefined();
-    expect(await store.createRun({ ...base, owner: 'B', events: [started(id, 'B')] })).toBeUndefined();
+    const counting = countingSql(sql);
+    const counted = new SqlRunStore(counting.sql);
+    expect(await counted.createRun({ ...base, owner: 'A', events: [started(id, 'A')] })).toBeDefined();
+    expect(counting.statements).toHaveLength(1);
+    expect(await counted.createRun({ ...base, owner: 'B', events: [started(id, 'B')] })).toBeUndefined();
     expect((await store.listEvents(id)).map((e) => [e.type, e.data])).toEqual([
       ['run_started', { owner: 'A' }],
     ]);
