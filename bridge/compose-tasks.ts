@@ -53,7 +53,7 @@ export function composeTasks(options: {
     // Resting runs park and come back through the queue (a wake-up at their time, or at once
     // when their approval is decided), on whichever worker takes it.
     continueRun: (run, at) => queue.resume({ runId: run.id, agent: run.agent }, at ? { at } : {}),
-    // A bridge that leaves running to Redis workers never takes runs over itself.
+    // A bridge that leaves running to queue workers (Redis or PostgreSQL engine) never takes runs over itself.
     adoptOrphans: queue.kind === 'inline' || options.worker !== undefined,
   });
   const tasks = new TaskService(queue, runs, { logger });

@@ -108,8 +108,9 @@ export interface TaskQueue {
   ): Promise<{ parent: SubmittedTask; children: SubmittedTask[] }>;
   /**
    * Brings a parked run back: a task on its agent's queue, taken at `at` (at once without it), whose
-   * worker resumes the run from its snapshot. The same wake-up asked twice is queued once. These
-   * tasks go before new ones; `get(runId)` keeps showing the run's own task.
+   * worker resumes the run from its snapshot. The same wake-up asked twice (same run, same `at`)
+   * is queued once; two asked "at once" in different milliseconds are two tasks, and the second
+   * finds the run already taken and ends. These tasks go before new ones; `get(runId)` keeps showing the run's own task.
    */
   resume(run: { runId: string; agent: string }, options?: { at?: Date }): Promise<void>;
   get(runId: string): Promise<TaskInfo | undefined>;
