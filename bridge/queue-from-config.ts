@@ -6,6 +6,7 @@ import { BullMqTaskQueue } from '../runtime/queue/bullmq-task-queue.js';
 import { InlineTaskQueue } from '../runtime/queue/inline-task-queue.js';
 import { PgRunEventRelay } from '../runtime/queue/pg-run-event-relay.js';
 import { RedisRunEventRelay } from '../runtime/queue/redis-run-event-relay.js';
+import type { RunEventRelay } from '../runtime/queue/relayed-run-event.js';
 import type { TaskQueue } from '../runtime/queue/task-queue.js';
 import type { Sql } from '../stores/sql/sql.js';
 
@@ -89,12 +90,6 @@ export function queueFromConfig(
     );
   }
   return new InlineTaskQueue({ logger: options.logger });
-}
-
-/** Carries run events between processes: what {@link runEventRelayFromConfig} returns. */
-export interface RunEventRelay {
-  start(): Promise<void>;
-  close(): Promise<void>;
 }
 
 /**

@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { LiveRunEvent, RunEventBus } from '../actors/run-event-bus.js';
 import { ValidationError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { fromRelayed, toRelayed } from './relayed-run-event.js';
+import { RelayedBus, type RunEventRelay, toRelayed } from './relayed-run-event.js';
 
 export interface PgRunEventRelayOptions {
   /** A PostgreSQL server's URL (LISTEN/NOTIFY; PGlite has no cross-process notifications). */
@@ -45,13 +45,13 @@ const MAX_PARTIAL = 256;
  * - **Connections.** Two per process (publisher, listener), outside any pool; a dropped listener is
  *   opened again after `reconnectDelayMs`, a dropped publisher at the next event.
  */
-export class PgRunEventRelay {
+export class PgRunEventRelay implements RunEventRelay {
   private readonly origin = randomUUID();
   private readonly channel: string;
   private readonly logger: Logger;
   private readonly maxEventBytes: number;
   private readonly reconnectDelayMs: number;
-  private readonly relayed = new WeakSet<object>();
+  private readonly link: RelayedBus;
   private readonly partial = new Map<string, string[]>();
   private publisher: pg.Client | undefined;
   private listener: pg.Client | undefined;
@@ -67,6 +67,7 @@ export class PgRunEventRelay {
       throw new ValidationError(`channel must be 1 to 63 bytes, got '${this.channel}'`, { field: 'channel' });
     }
     this.logger = options.logger ?? silentLogger;
+    this.link = new RelayedBus(options.bus, this.logger);
     this.maxEventBytes = options.maxEventBytes ?? 1_048_576;
     this.reconnectDelayMs = options.reconnectDelayMs ?? 1_000;
   }
@@ -75,8 +76,7 @@ export class PgRunEventRelay {
   async start(): Promise<void> {
     await this.listen();
     this.publisher = await this.connect('publisher');
-    this.stopLocal = this.options.bus.subscribe((event) => {
-      if (this.relayed.has(event)) return; // came from another process: do not echo it back
+    this.stopLocal = this.link.forward((event) => {
       const frames = this.frames(event);
       this.sending = this.sending
         .then(() => this.send(frames))
@@ -196,19 +196,7 @@ export class PgRunEventRelay {
       this.partial.delete(key);
       json = parts.join('');
     }
-    this.deliver(json);
-  }
-
-  private deliver(json: string): void {
-    let event: LiveRunEvent;
-    try {
-      event = fromRelayed(JSON.parse(json));
-    } catch (error) {
-      this.logger.warn({ err: error }, 'run event relay: a message that is not a run event was ignored');
-      return;
-    }
-    this.relayed.add(event);
-    this.options.bus.publish(event);
+    this.link.deliver(json);
   }
 }
 

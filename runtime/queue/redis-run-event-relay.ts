@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { LiveRunEvent, RunEventBus } from '../actors/run-event-bus.js';
+import type { RunEventBus } from '../actors/run-event-bus.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { fromRelayed, toRelayed } from './relayed-run-event.js';
+import { RelayedBus, type RunEventRelay, toRelayed } from './relayed-run-event.js';
 
 export interface RedisRunEventRelayOptions {
   /** A Redis URL. */
@@ -21,18 +21,19 @@ export interface RedisRunEventRelayOptions {
  * (a run is hosted by one process at a time). Pub/sub is fire-and-forget: a subscriber that was
  * down misses events, which stay in the run's event log (GET /v1/tasks/{id}?afterSeq=).
  */
-export class RedisRunEventRelay {
+export class RedisRunEventRelay implements RunEventRelay {
   private readonly origin = randomUUID();
   private readonly channel: string;
   private readonly logger: Logger;
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
-  private readonly relayed = new WeakSet<object>();
+  private readonly link: RelayedBus;
   private stopLocal?: () => void;
 
   constructor(private readonly options: RedisRunEventRelayOptions) {
     this.channel = `${options.prefix ?? 'switchyard'}:run-events`;
     this.logger = options.logger ?? silentLogger;
+    this.link = new RelayedBus(options.bus, this.logger);
     this.publisher = new Redis(options.connection, { lazyConnect: true });
     this.subscriber = new Redis(options.connection, { lazyConnect: true });
     for (const client of [this.publisher, this.subscriber]) {
@@ -43,10 +44,11 @@ export class RedisRunEventRelay {
   /** Connects, subscribes, and starts forwarding this process's events. */
   async start(): Promise<void> {
     await Promise.all([this.publisher.connect(), this.subscriber.connect()]);
-    this.subscriber.on('message', (_channel: string, message: string) => this.deliver(message));
+    // Our own messages come back too: the origin tells them apart (it is not a run event field).
+    const isOwn = (parsed: unknown) => (parsed as { origin?: unknown } | null)?.origin === this.origin;
+    this.subscriber.on('message', (_channel: string, message: string) => this.link.deliver(message, isOwn));
     await this.subscriber.subscribe(this.channel);
-    this.stopLocal = this.options.bus.subscribe((event) => {
-      if (this.relayed.has(event)) return; // came from another process: do not echo it back
+    this.stopLocal = this.link.forward((event) => {
       const payload = toRelayed(event, { origin: this.origin });
       this.publisher
         .publish(this.channel, JSON.stringify(payload))
@@ -59,20 +61,5 @@ export class RedisRunEventRelay {
   async close(): Promise<void> {
     this.stopLocal?.();
     await Promise.allSettled([this.subscriber.quit(), this.publisher.quit()]);
-  }
-
-  private deliver(message: string): void {
-    let event: LiveRunEvent;
-    try {
-      const parsed: unknown = JSON.parse(message);
-      // Our own messages come back too: the origin tells them apart (it is not a run event field).
-      if ((parsed as { origin?: unknown } | null)?.origin === this.origin) return;
-      event = fromRelayed(parsed);
-    } catch (error) {
-      this.logger.warn({ err: error }, 'run event relay: a message that is not a run event was ignored');
-      return;
-    }
-    this.relayed.add(event);
-    this.options.bus.publish(event);
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { LiveRunEvent } from '../actors/run-event-bus.js';
+import type { LiveRunEvent, RunEventBus } from '../actors/run-event-bus.js';
+import type { Logger } from '../logger.js';
 
 /**
  * A run event on the wire: JSON with `at` as an ISO 8601 string. How it travels between processes
@@ -27,4 +28,49 @@ export function toRelayed<T extends object>(event: LiveRunEvent, extra?: T): Rel
 export function fromRelayed(message: unknown): LiveRunEvent {
   const { at, ...rest } = RelayedRunEventSchema.parse(message);
   return { ...rest, at: new Date(at) };
+}
+
+/** Carries run events between processes (Redis pub/sub, PostgreSQL LISTEN/NOTIFY). */
+export interface RunEventRelay {
+  /** Connects and starts forwarding this process's events and delivering the others'. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The bus side every relay shares: this process's events go out, but not those that came in from
+ * another process (no echo), and what comes in is delivered into the bus once.
+ */
+export class RelayedBus {
+  private readonly relayed = new WeakSet<object>();
+
+  constructor(
+    private readonly bus: RunEventBus,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Hands each event of this process to `send`; returns how to stop. */
+  forward(send: (event: LiveRunEvent) => void): () => void {
+    return this.bus.subscribe((event) => {
+      if (!this.relayed.has(event)) send(event);
+    });
+  }
+
+  /**
+   * Delivers a received message (JSON) into the bus, unless `isOwn` says this process sent it; a
+   * message that is not a run event is logged and ignored.
+   */
+  deliver(json: string, isOwn?: (parsed: unknown) => boolean): void {
+    let event: LiveRunEvent;
+    try {
+      const parsed: unknown = JSON.parse(json);
+      if (isOwn?.(parsed)) return;
+      event = fromRelayed(parsed);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'run event relay: a message that is not a run event was ignored');
+      return;
+    }
+    this.relayed.add(event);
+    this.bus.publish(event);
+  }
 }
