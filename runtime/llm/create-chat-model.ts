@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secret } from '../config/secret-fields.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { AnthropicChatModel } from './anthropic-chat-model.js';
@@ -27,7 +28,7 @@ export const ModelConfigSchema = z
     /** The model id sent with requests (gpt-4o-mini, claude-sonnet-4-5, llama3.1:8b). */
     model: z.string().min(1),
     /** The key in the file. Prefer `apiKeyEnv`, which keeps it out of the file. */
-    apiKey: z.string().min(1).optional(),
+    apiKey: secret(z.string().min(1)).optional(),
     /** The environment variable holding the key. @defaultValue OPENAI_API_KEY / ANTHROPIC_API_KEY */
     apiKeyEnv: envName.optional(),
     /** Required for `openai-compatible` (http://localhost:11434/v1 for Ollama, http://host:8000/v1 for vLLM). */
