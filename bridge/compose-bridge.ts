@@ -74,7 +74,7 @@ export async function composeBridge(options: ComposeBridgeOptions): Promise<Comp
   const hub = new FrontHub({ ...options.front, logger });
   const fleet = new Fleet({
     logger,
-    createTransport: createBuiltinTransportFactory({ config, sql, logger, registry }),
+    createTransport: createBuiltinTransportFactory({ config, configFile: file, sql, logger, registry }),
     clientCapabilities: hub.clientCapabilities,
     configureClient: hub.configureClient,
   });

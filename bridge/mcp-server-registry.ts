@@ -22,6 +22,11 @@ export interface ComposeDeps {
   logger: Logger;
   /** Positional arguments after the server's name (`switchyard server filesystem /srv/docs`). */
   args?: readonly string[];
+  /**
+   * The configuration file `config` was loaded from, if any: no filesystem root may contain its
+   * directory (a client writing there would add servers the bridge runs on hot reload).
+   */
+  configFile?: string | null;
 }
 
 export interface McpServerEntry {
@@ -44,11 +49,14 @@ export const MCP_SERVERS: McpServerRegistry = {
     async create(config, deps) {
       const { createServer } = await import('../mcp-servers/memory/create-server.js');
       const logger = deps.logger.child({ server: 'memory' });
+      // import_memory_file reads files only where the filesystem server may; checked before the
+      // stores open, so a bad root leaves nothing to close.
+      const roots = await filesystemRoots(config, deps, []);
       // The graph lives in the SQL store, so this entry always needs one.
       const stack = await openSearchStack(config, deps, logger, true);
       return {
         factory: () =>
-          createServer({ sql: stack.sql!, store: stack.store, embedder: stack.embedder, logger }),
+          createServer({ sql: stack.sql!, store: stack.store, embedder: stack.embedder, logger, roots }),
         close: stack.close,
       };
     },
@@ -58,13 +66,12 @@ export const MCP_SERVERS: McpServerRegistry = {
     args: 'allowed directories, added to filesystem.roots / SWITCHYARD_FS_ROOTS',
     async create(config, deps) {
       const { createServer } = await import('../mcp-servers/filesystem/create-server.js');
-      const { resolveConfiguredRoots } = await import('../mcp-servers/filesystem/path-guard.js');
       const logger = deps.logger.child({ server: 'filesystem' });
-      // Resolved once here, at the composition root; a missing or non-directory root fails at startup.
-      const roots = resolveConfiguredRoots([...config.filesystem.roots, ...(deps.args ?? [])]);
+      const roots = await filesystemRoots(config, deps, deps.args ?? []);
       if (roots.length === 0)
         logger.warn('no allowed directories configured: only roots offered by the client will be allowed');
-      return { factory: () => createServer({ roots, logger }), close: async () => {} };
+      const protectedDirectories = { home: config.home, configFile: deps.configFile };
+      return { factory: () => createServer({ roots, logger, protectedDirectories }), close: async () => {} };
     },
   },
   crm: {
@@ -99,6 +106,24 @@ export const MCP_SERVERS: McpServerRegistry = {
     },
   },
 };
+
+/**
+ * The filesystem roots (`filesystem.roots` and `extra`) as real paths, resolved once here at the
+ * composition root: a missing or non-directory root, or one that exposes Switchyard's home or the
+ * config file's directory, fails at startup with a ConfigError naming it.
+ */
+async function filesystemRoots(
+  config: Config,
+  deps: ComposeDeps,
+  extra: readonly string[],
+): Promise<string[]> {
+  const { resolveConfiguredRoots } = await import('../mcp-servers/filesystem/path-guard.js');
+  const { assertRootsClear, resolveProtectedDirectories } =
+    await import('../mcp-servers/filesystem/protected-directories.js');
+  const roots = resolveConfiguredRoots([...config.filesystem.roots, ...extra]);
+  assertRootsClear(roots, resolveProtectedDirectories({ home: config.home, configFile: deps.configFile }));
+  return roots;
+}
 
 interface SearchStack {
   /** Set when the server needs SQL, or the vector backend is pgvector. */

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { ValidationError } from '../../runtime/errors.js';
+import type { Config } from '../../runtime/config/config-schema.js';
+import { ConfigError, ValidationError } from '../../runtime/errors.js';
 import { serveHttp } from '../../runtime/mcp/serve-http.js';
 import { serveStdio } from '../../runtime/mcp/serve-stdio.js';
 import { commandContext } from '../context.js';
@@ -44,8 +45,9 @@ export function registerServerCommand(program: Command, registry: McpServerRegis
       if (args.length > 0 && !entry.args)
         throw new ValidationError(`the ${name} server takes no arguments (got ${args.join(' ')})`, { args });
       if (options.http === undefined) rejectHttpOnlyOptions(options);
-      const { config, logger } = commandContext(command);
-      const composed = await entry.create(config, { logger, args });
+      const { config, file, logger } = commandContext(command);
+      if (options.http !== undefined) refuseUnrootedFilesystem(name, config, args);
+      const composed = await entry.create(config, { logger, args, configFile: file });
       try {
         if (options.http === undefined) {
           const handle = await serveStdio(composed.factory, { logger });
@@ -72,6 +74,20 @@ function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || port > 65535)
     throw new InvalidArgumentError('expected a port number from 0 to 65535 (0 = a free port)');
   return port;
+}
+
+/**
+ * Security: with no configured roots the filesystem server uses the roots its client declares,
+ * which is the user's choice over stdio; over HTTP any client that reaches the port could declare
+ * `/` its root. So over HTTP the roots must come from the operator.
+ */
+function refuseUnrootedFilesystem(name: string, config: Config, args: readonly string[]): void {
+  if (name !== 'filesystem' || config.filesystem.roots.length > 0 || args.length > 0) return;
+  throw new ConfigError(
+    'the filesystem server over --http needs allowed directories: set filesystem.roots or ' +
+      'SWITCHYARD_FS_ROOTS, or pass them as arguments (switchyard server filesystem /srv/docs --http 0); ' +
+      'without them any HTTP client could declare / as its root',
+  );
 }
 
 function rejectHttpOnlyOptions(options: ServerOptions): void {

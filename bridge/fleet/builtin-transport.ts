@@ -132,6 +132,11 @@ export interface BuiltinTransportOptions {
   /** The configuration the built-ins are composed from (vector backend, embeddings, github, filesystem). */
   config: Config;
   /**
+   * The file `config` was loaded from: the filesystem built-in refuses a root that contains its
+   * directory. @defaultValue null (no file)
+   */
+  configFile?: string | null;
+  /**
    * The SQL store every built-in shares, opened (and migrated) by the caller, who also closes it
    * after the fleet stopped. Without one, each composition that needs SQL opens its own, which an
    * embedded PGlite database allows only once: pass one whenever memory or crm runs.
@@ -150,10 +155,10 @@ export interface BuiltinTransportOptions {
  * {@link BuiltinTransport} composed from the registry; the others go to `fallback`.
  */
 export function createBuiltinTransportFactory(options: BuiltinTransportOptions): TransportFactory {
-  const { config, sql, logger = silentLogger, registry = MCP_SERVERS } = options;
+  const { config, configFile = null, sql, logger = silentLogger, registry = MCP_SERVERS } = options;
   const fallback = options.fallback ?? createUpstreamTransport;
   const compose: ComposeBuiltin = (server, args) =>
-    findMcpServer(server, registry).create(config, { sql, logger, args });
+    findMcpServer(server, registry).create(config, { sql, logger, args, configFile });
   return (spec, context) =>
     spec.transport === 'builtin' ? new BuiltinTransport(spec, compose) : fallback(spec, context);
 }

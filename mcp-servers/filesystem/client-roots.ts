@@ -4,6 +4,7 @@ import { realpath } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../runtime/logger.js';
 import { isWithin, type PathGuard } from './path-guard.js';
+import { type ProtectedPath, withoutProtected } from './protected-directories.js';
 
 /**
  * The policy for MCP roots offered by the client (all paths real):
@@ -45,21 +46,25 @@ export async function realRootsFromUris(uris: readonly string[], logger: Logger)
 
 /**
  * Asks the client for its roots after initialization and again on roots/list_changed, when the
- * client declares the roots capability, and applies {@link effectiveRoots} to the guard.
+ * client declares the roots capability, and applies {@link effectiveRoots} to the guard. Client
+ * roots that expose a protected directory are dropped first (with a warning), by the rule that
+ * refuses such a configured root: with no configured roots, the client's are used as they are.
  */
 export function followClientRoots(
   server: McpServer,
   guard: PathGuard,
   configured: readonly string[],
   logger: Logger,
+  protectedPaths: readonly ProtectedPath[] = [],
 ): void {
   const refresh = async (): Promise<void> => {
     if (!server.server.getClientCapabilities()?.roots) return;
     const { roots } = await server.server.listRoots();
-    const offered = await realRootsFromUris(
+    const real = await realRootsFromUris(
       roots.map((r) => r.uri),
       logger,
     );
+    const offered = withoutProtected(real, protectedPaths, logger);
     const next = effectiveRoots(configured, offered);
     guard.setRoots(next);
     logger.info({ roots: next }, 'filesystem roots updated from the client');

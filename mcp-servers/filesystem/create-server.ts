@@ -4,6 +4,11 @@ import type { CreatedServer } from '../../runtime/mcp/created-server.js';
 import { followClientRoots } from './client-roots.js';
 import { registerFileResources } from './file-resources.js';
 import { PathGuard, resolveConfiguredRoots } from './path-guard.js';
+import {
+  assertRootsClear,
+  type ProtectedDirectories,
+  resolveProtectedDirectories,
+} from './protected-directories.js';
 import { DEFAULT_MAX_BYTES } from './safe-fs.js';
 import type { FsToolDeps, RegisterTool } from './schemas.js';
 import { registerCreateDirectoryTool } from './tools/create-directory-tool.js';
@@ -46,14 +51,22 @@ export interface FilesystemServerDeps {
   maxReadBytes?: number;
   /** @defaultValue 10 MiB */
   maxWriteBytes?: number;
+  /**
+   * Directories no root may expose (Switchyard's home, the config file's directory): a configured
+   * root that does fails here; a client root that does is ignored. @defaultValue none
+   */
+  protectedDirectories?: ProtectedDirectories;
 }
 
 /**
  * The filesystem server: files inside the configured roots, narrowed by the client's MCP roots
- * when it offers them (see client-roots.ts). A bad root fails here, at startup, with a ConfigError.
+ * when it offers them (see client-roots.ts). A bad root (missing, not a directory, exposing a
+ * protected directory) fails here, at startup, with a ConfigError.
  */
 export function createServer(deps: FilesystemServerDeps): CreatedServer {
   const configured = resolveConfiguredRoots(deps.roots);
+  const protectedPaths = resolveProtectedDirectories(deps.protectedDirectories ?? {});
+  assertRootsClear(configured, protectedPaths);
   const guard = new PathGuard(configured);
   const shutdown = new AbortController();
   const toolDeps: FsToolDeps = {
@@ -73,7 +86,7 @@ export function createServer(deps: FilesystemServerDeps): CreatedServer {
   );
   for (const register of TOOLS) register(server, toolDeps);
   registerFileResources(server, toolDeps);
-  followClientRoots(server, guard, configured, deps.logger);
+  followClientRoots(server, guard, configured, deps.logger, protectedPaths);
   return {
     server,
     // Stops tree walks and searches still running for this instance.

@@ -4,6 +4,7 @@ import type { CreatedServer } from '../../runtime/mcp/created-server.js';
 import type { Embedder } from '../../stores/embeddings/embedder.js';
 import type { Sql } from '../../stores/sql/sql.js';
 import type { VectorStore } from '../../stores/vector/types.js';
+import { PathGuard, resolveConfiguredRoots } from '../filesystem/path-guard.js';
 import { registerGraphResources } from './graph-resources.js';
 import type { MemoryToolDeps, RegisterTool } from './schemas.js';
 import { SemanticIndex } from './semantic-index.js';
@@ -37,7 +38,6 @@ const TOOLS: readonly RegisterTool[] = [
   registerOpenNodesTool,
   registerSemanticSearchTool,
   registerGetRelatedTool,
-  registerImportMemoryFileTool,
 ];
 
 /**
@@ -45,6 +45,7 @@ const TOOLS: readonly RegisterTool[] = [
  * @modelcontextprotocol/server-memory, with a semantic index in `store` kept in step with writes.
  * `sql` must be migrated (migration 2, memory_graph); `sql`, `store` and `embedder` are owned by
  * the caller (cleanup does not close them). Several instances and processes may share one database.
+ * A bad root in `roots` fails here with a ConfigError, as it does in the filesystem server.
  */
 export function createServer(deps: {
   sql: Sql;
@@ -53,6 +54,11 @@ export function createServer(deps: {
   logger: Logger;
   /** The vector collection of the semantic index. @defaultValue 'memory-graph' */
   collection?: string;
+  /**
+   * The filesystem server's roots (filesystem.roots): the only directories import_memory_file
+   * reads a `path` from. @defaultValue [] (import_memory_file takes `text` only)
+   */
+  roots?: readonly string[];
 }): CreatedServer {
   const shutdown = new AbortController();
   const toolDeps: MemoryToolDeps = {
@@ -71,6 +77,12 @@ export function createServer(deps: {
     },
   );
   for (const register of TOOLS) register(server, toolDeps);
+  // Apart because it alone reads files: it gets the filesystem server's own guard, so it reaches
+  // nothing that server could not. Still registered last, after Switchyard's other tools.
+  registerImportMemoryFileTool(server, {
+    ...toolDeps,
+    files: new PathGuard(resolveConfiguredRoots(deps.roots ?? [])),
+  });
   registerGraphResources(server, toolDeps);
   return {
     server,

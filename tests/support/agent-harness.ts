@@ -64,7 +64,8 @@ export async function startAgentHarness(options: AgentHarnessOptions): Promise<A
       ...options.extra,
     }),
   );
-  const env = { SWITCHYARD_HOME: home, ...options.env };
+  // SWITCHYARD_HOME beside `files`, not above it: the filesystem server refuses a root inside it.
+  const env = { SWITCHYARD_HOME: join(home, 'data'), ...options.env };
   const { config } = loadConfig({ file, env });
   const logger = options.logger ?? silentLogger;
   const bridge = await composeBridge({ config, file, logger, watch: false });

@@ -1,29 +1,45 @@
-import { progressReporter } from '../../../runtime/mcp/progress.js';
-import { readFile, stat } from 'node:fs/promises';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { FileHandle } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from '../../../runtime/errors.js';
+import { progressReporter } from '../../../runtime/mcp/progress.js';
+import type { PathGuard } from '../../filesystem/path-guard.js';
+import { openVerified } from '../../filesystem/safe-fs.js';
 import { importGraph } from '../import-graph.js';
 import { parseMemoryFile } from '../memory-jsonl.js';
-import type { RegisterTool } from '../schemas.js';
+import type { MemoryToolDeps } from '../schemas.js';
 import { dataResult, errorResult } from '../tool-result.js';
 
 /** Larger files are refused before reading, so a wrong path cannot exhaust memory. */
 export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 
-export const registerImportMemoryFileTool: RegisterTool = (server, deps) => {
+export interface ImportMemoryFileDeps extends MemoryToolDeps {
+  /**
+   * The filesystem server's guard over its configured roots (filesystem.roots): a `path` is read
+   * only when its real location is inside them. No roots: every `path` is refused.
+   */
+  files: PathGuard;
+}
+
+export function registerImportMemoryFileTool(server: McpServer, deps: ImportMemoryFileDeps): void {
   server.registerTool(
     'import_memory_file',
     {
       title: 'Import memory file',
       description:
         'Imports the JSONL memory file of @modelcontextprotocol/server-memory (its MEMORY_FILE_PATH), given ' +
-        'as an absolute `path` readable by this server or as the file`s `text`. Merges: new entities are ' +
+        'as the file`s `text` or as an absolute `path` inside the filesystem server`s allowed directories ' +
+        '(filesystem.roots; with none configured only `text` is accepted). Merges: new entities are ' +
         'created, existing ones gain missing observations, relations are added once. The whole file is ' +
         'checked first; a bad line refuses the import. Sends progress notifications; a cancelled import ' +
         'keeps the batches already written.',
       inputSchema: {
-        path: z.string().min(1).optional().describe('Absolute path of the memory.jsonl file'),
+        path: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Absolute path of the memory.jsonl file, inside the allowed directories'),
         text: z.string().optional().describe('The JSONL content itself, one entity or relation per line'),
       },
       outputSchema: {
@@ -43,7 +59,7 @@ export const registerImportMemoryFileTool: RegisterTool = (server, deps) => {
     },
     async ({ path, text }, extra) => {
       try {
-        const content = await loadInput(path, text);
+        const content = await loadInput(deps.files, path, text);
         const parsed = parseMemoryFile(content);
         const reportProgress = progressReporter(extra, deps.logger);
         const signal = AbortSignal.any([extra.signal, deps.shutdown]);
@@ -61,9 +77,13 @@ export const registerImportMemoryFileTool: RegisterTool = (server, deps) => {
       }
     },
   );
-};
+}
 
-async function loadInput(path: string | undefined, text: string | undefined): Promise<string> {
+async function loadInput(
+  files: PathGuard,
+  path: string | undefined,
+  text: string | undefined,
+): Promise<string> {
   if ((path === undefined) === (text === undefined)) {
     throw new ValidationError(
       'give exactly one of `path` (an absolute file path) or `text` (the JSONL content)',
@@ -72,16 +92,43 @@ async function loadInput(path: string | undefined, text: string | undefined): Pr
   if (text !== undefined) return text;
   if (!path || !isAbsolute(path))
     throw new ValidationError('`path` must be absolute, like /home/me/memory.jsonl');
-  const info = await stat(path).catch((error: unknown) => {
+  if (files.roots().length === 0)
     throw new ValidationError(
-      `cannot read '${path}': ${error instanceof Error ? error.message : String(error)}`,
+      'reading files is off: no filesystem roots are configured. Pass the JSONL content as `text`, ' +
+        'or configure filesystem.roots (SWITCHYARD_FS_ROOTS) to a directory holding the file',
     );
-  });
-  if (!info.isFile()) throw new ValidationError(`'${path}' is not a file`);
-  if (info.size > MAX_IMPORT_BYTES) {
+  return readInsideRoots(files, path);
+}
+
+/**
+ * Reads `path` through the filesystem server's guard: its real path (symlinks resolved) must lie
+ * inside a root, and the file opened must be the file checked. Security: every refusal has the
+ * same message, so the tool cannot tell whether something outside the roots exists (a link
+ * inside a root to a missing file outside would otherwise answer "does not exist").
+ */
+async function readInsideRoots(files: PathGuard, path: string): Promise<string> {
+  let handle: FileHandle;
+  try {
+    const { real } = await files.resolve(path, 'existing');
+    handle = await openVerified(files, real, path);
+  } catch (error) {
     throw new ValidationError(
-      `'${path}' is ${info.size} bytes; the limit is ${MAX_IMPORT_BYTES}; split the file`,
+      `cannot import '${path}': it is not a readable file inside the allowed directories ` +
+        '(filesystem.roots). Pass a file inside them, or the JSONL content as `text`',
+      { path },
+      error,
     );
   }
-  return readFile(path, 'utf8');
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_IMPORT_BYTES)
+      throw new ValidationError(
+        `'${path}' is ${size} bytes; the limit is ${MAX_IMPORT_BYTES}; split the file`,
+      );
+    const buffer = Buffer.alloc(size);
+    const { bytesRead } = await handle.read(buffer, 0, size, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }

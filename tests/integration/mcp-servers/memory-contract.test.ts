@@ -11,7 +11,8 @@ interface Graph {
 
 const graphOf = (r: { structuredContent?: unknown }) => r.structuredContent as Graph;
 
-// A reference-format memory file for import_memory_file, outside the server's temporary home.
+// A reference-format memory file for import_memory_file, outside the server's temporary home and
+// inside its filesystem roots (import_memory_file reads a path only there).
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-memory-contract-'));
 const MEMORY_FILE = join(dir, 'memory.jsonl');
 writeFileSync(
@@ -23,7 +24,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // The memory server through `switchyard server memory` on PGlite under the temporary home, with the
 // exact in-memory vector backend and the offline local embedder.
 runMcpContract('memory', {
-  env: () => ({ SWITCHYARD_VECTOR_BACKEND: 'memory' }),
+  env: () => ({ SWITCHYARD_VECTOR_BACKEND: 'memory', SWITCHYARD_FS_ROOTS: dir }),
   tools: {
     create_entities: {
       valid: [
@@ -118,6 +119,7 @@ runMcpContract('memory', {
       ],
       invalid: [
         { arguments: { path: 'relative.jsonl' }, error: /absolute/ },
+        { arguments: { path: '/etc/passwd' }, error: /not a readable file inside the allowed directories/ },
         { arguments: { text: 'not json' }, error: /line 1 is not JSON/ },
         { arguments: {}, error: /exactly one of/ },
       ],
