@@ -24,6 +24,7 @@ interface ComposeService {
   image?: string;
   build?: { context: string } | string;
   command?: string[];
+  entrypoint?: string[];
   environment?: Record<string, string>;
   ports?: unknown[];
   volumes?: (string | { source?: string; target?: string })[];
@@ -53,18 +54,59 @@ describe('docker-compose.yml', () => {
     return;
   }
 
-  const API_KEYS = 'compose-test:0123456789abcdef0123:read+call';
+  // The secrets the file requires, as `openssl rand -hex 24` makes them (distinct, to tell them apart).
+  const SECRETS = {
+    POSTGRES_PASSWORD: '5f0c1e9a7d3b2c4e6a8f0b1d3c5e7a9b2d4f6a8c0e1b3d5f',
+    REDIS_PASSWORD: 'c2e4a6b8d0f1a3c5e7b9d2f4a6c8e0b1d3f5a7c9e2b4d6f8',
+    SWITCHYARD_API_KEYS: 'compose-test:9d1b3f5a7c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a5c7e:read+call',
+  };
   let config: ComposeConfig;
 
   beforeAll(async () => {
-    const { stdout } = await composeConfig({ SWITCHYARD_API_KEYS: API_KEYS });
+    const { stdout } = await composeConfig(SECRETS);
     config = parseYaml(stdout.replaceAll('$$', '$')) as ComposeConfig;
   });
 
-  it('is accepted by docker-compose config with nothing set in the environment', async () => {
+  it('is accepted by docker-compose config with the three secrets set', async () => {
     // execFile rejects on a non-zero exit, with docker-compose's message on stderr.
-    const result = await composeConfig({ SWITCHYARD_API_KEYS: undefined, POSTGRES_PASSWORD: undefined });
+    const result = await composeConfig(SECRETS);
     expect(result.stdout).toContain('services:');
+  });
+
+  it.each(Object.keys(SECRETS))('refuses to start without %s, naming it', async (name) => {
+    // Unset and empty alike: `${NAME:?…}` refuses both, so an empty password is no default either.
+    for (const value of [undefined, '']) {
+      const failure = await composeConfig({ ...SECRETS, [name]: value }).then(
+        () => undefined,
+        (error: { stderr?: string }) => error,
+      );
+      expect(failure, `${name}=${String(value)}`).toBeDefined();
+      expect(failure!.stderr).toContain(`set ${name}`);
+    }
+  });
+
+  it('publishes the bridge on the loopback address of the host unless SWITCHYARD_BIND says otherwise', async () => {
+    expect(config.services.bridge!.ports).toEqual(['127.0.0.1:7400:7400/tcp']);
+    const { stdout } = await composeConfig({
+      ...SECRETS,
+      SWITCHYARD_BIND: '0.0.0.0',
+      SWITCHYARD_PORT: '8400',
+    });
+    const published = parseYaml(stdout.replaceAll('$$', '$')) as ComposeConfig;
+    expect(published.services.bridge!.ports).toEqual(['0.0.0.0:8400:7400/tcp']);
+  });
+
+  it('runs Redis with a password, given on stdin, that the clients and the health check use', () => {
+    const redis = config.services.redis!;
+    const script = (redis.entrypoint ?? []).join(' ');
+    expect(script).toMatch(/redis-server .*-\s*<<EOF\s+requirepass \$REDIS_PASSWORD\s+EOF/);
+    // The password itself is in no command line, only in the environment.
+    expect(script).not.toContain(SECRETS.REDIS_PASSWORD);
+    expect(redis.environment).toMatchObject({
+      REDIS_PASSWORD: SECRETS.REDIS_PASSWORD,
+      REDISCLI_AUTH: SECRETS.REDIS_PASSWORD,
+    });
+    expect(redis.healthcheck!.test.join(' ')).not.toContain(SECRETS.REDIS_PASSWORD);
   });
 
   it('defines the services of the cluster', () => {
@@ -82,7 +124,7 @@ describe('docker-compose.yml', () => {
       if (name === 'worker') continue; // the workers serve nothing; nothing waits on them
       expect(service.healthcheck?.test?.length, name).toBeGreaterThan(1);
     }
-    expect(config.services.redis!.healthcheck!.test).toEqual(['CMD', 'redis-cli', 'ping']);
+    expect(config.services.redis!.healthcheck!.test).toEqual(['CMD-SHELL', 'redis-cli ping | grep -q PONG']);
     expect(config.services.postgres!.healthcheck!.test.join(' ')).toContain('pg_isready');
     expect(config.services.qdrant!.healthcheck!.test.join(' ')).toContain('/readyz');
     expect(config.services.chroma!.healthcheck!.test.join(' ')).toContain('/api/v2/heartbeat');
@@ -121,15 +163,20 @@ describe('docker-compose.yml', () => {
       const environment = config.services[name]!.environment ?? {};
       for (const variable of Object.keys(environment))
         expect(known, `${name}: ${variable}`).toContain(variable);
-      expect(environment.DATABASE_URL).toMatch(/^postgres:\/\/[^@]+@postgres:5432\//);
-      expect(environment.REDIS_URL).toBe('redis://redis:6379');
+      expect(environment.DATABASE_URL).toBe(
+        `postgres://switchyard:${SECRETS.POSTGRES_PASSWORD}@postgres:5432/switchyard`,
+      );
+      expect(environment.REDIS_URL).toBe(`redis://:${SECRETS.REDIS_PASSWORD}@redis:6379`);
       expect(environment.QDRANT_URL).toBe('http://qdrant:6333');
       expect(environment.CHROMA_URL).toBe('http://chroma:8000');
       expect(environment.SWITCHYARD_VECTOR_BACKEND).toBe('pgvector');
     }
     const bridge = config.services.bridge!.environment!;
     expect(bridge.SWITCHYARD_API_HOST).toBe('0.0.0.0');
-    expect(bridge.SWITCHYARD_API_KEYS).toBe(API_KEYS);
+    expect(bridge.SWITCHYARD_API_KEYS).toBe(SECRETS.SWITCHYARD_API_KEYS);
+    // Clients name the bridge localhost:7400, which the API must accept from behind 0.0.0.0.
+    expect(bridge.SWITCHYARD_API_ALLOWED_HOSTS).toBe('localhost');
+    expect(config.services.postgres!.environment!.POSTGRES_PASSWORD).toBe(SECRETS.POSTGRES_PASSWORD);
   });
 
   it('keeps state in named volumes', () => {
