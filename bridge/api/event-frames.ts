@@ -34,6 +34,13 @@ export const RunFilterSchema = z.strictObject({
 });
 export type RunFilter = z.infer<typeof RunFilterSchema>;
 
+/** An approval decision's `reason`: the bounds of the REST body (task-routes.ts DecisionBodySchema). */
+const reason = z.string().min(1).max(2000);
+
+/** Decides the pending approval of `runId`, as `POST /v1/runs/{runId}/approve` (or `/reject`) does. */
+const decision = <T extends 'approve' | 'reject'>(type: T) =>
+  z.strictObject({ type: z.literal(type), runId: z.string().min(1).max(200), reason: reason.optional() });
+
 export const ClientFrameSchema = z.discriminatedUnion('type', [
   /**
    * `runId` / `agent` apply to the run topics (`runs`, `approvals`) of the frame. Each distinct
@@ -48,6 +55,9 @@ export const ClientFrameSchema = z.discriminatedUnion('type', [
   /** Unsubscribing from a run topic ends every subscription of that topic, whatever its filter. */
   z.strictObject({ type: z.literal('unsubscribe'), topics }),
   z.strictObject({ type: z.literal('ping') }),
+  /** Needs the `admin` scope, like the REST route. */
+  decision('approve'),
+  decision('reject'),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrameSchema>;
 
@@ -89,6 +99,27 @@ export const CatalogEventSchema = z.object({ kinds: z.array(z.enum(['tools', 're
 export const RunEventFrameSchema = RelayedRunEventSchema;
 export type RunEventFrame = z.infer<typeof RunEventFrameSchema>;
 
+/**
+ * The codes of error frames, the REST API's where they mean the same: `bad_request` (a frame that
+ * does not parse), `rate_limited` (past `messagesPerSecond`), `limit_exceeded` (past
+ * `subscriptionsPerSocket`), `unavailable` (the run topics or decisions without a task service),
+ * `forbidden` (the key lacks the scope), `not_found` (no such run), `conflict` (the run has no
+ * pending approval), `internal`.
+ */
+export const EVENT_ERROR_CODES = [
+  'bad_request',
+  'rate_limited',
+  'limit_exceeded',
+  'unavailable',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'internal',
+] as const;
+export type EventErrorCode = (typeof EVENT_ERROR_CODES)[number];
+
+const count = z.number().int().min(0);
+
 export const ServerFrameSchema = z.union([
   z.object({
     type: z.literal('event'),
@@ -99,16 +130,38 @@ export const ServerFrameSchema = z.union([
   z.object({ type: z.literal('event'), topic: z.literal('catalog'), event: CatalogEventSchema }),
   z.object({ type: z.literal('event'), topic: z.literal('runs'), event: RunEventFrameSchema }),
   z.object({ type: z.literal('event'), topic: z.literal('approvals'), event: RunEventFrameSchema }),
-  z.object({ type: z.literal('error'), message: z.string() }),
+  /** `code` is absent only from servers older than the codes. */
+  z.object({ type: z.literal('error'), code: z.enum(EVENT_ERROR_CODES).optional(), message: z.string() }),
   z.object({ type: z.literal('pong') }),
   /**
-   * The answer to subscribe / unsubscribe: the topics the socket now receives, and the filters of
-   * its run-topic subscriptions (`{topic}` alone when unfiltered).
+   * The answer to subscribe: the frame's own topics and filter (all of them are subscribed now),
+   * how many subscriptions it added (0 when the socket had them all), and how many the socket
+   * holds in all. It never lists the socket's other subscriptions: a client keeps its own list.
    */
   z.object({
     type: z.literal('subscribed'),
     topics: z.array(TopicSchema),
-    runFilters: z.array(z.object({ topic: z.enum(RUN_TOPICS), ...RunFilterSchema.shape })).optional(),
+    ...RunFilterSchema.shape,
+    added: count,
+    subscriptions: count,
+  }),
+  /** The answer to unsubscribe: the frame's topics, how many subscriptions it ended, how many are left. */
+  z.object({
+    type: z.literal('unsubscribed'),
+    topics: z.array(TopicSchema),
+    removed: count,
+    subscriptions: count,
+  }),
+  /** The answer to approve / reject: the approval as decided (its state `approved` or `rejected`). */
+  z.object({
+    type: z.literal('decided'),
+    runId: z.string(),
+    approval: z.object({
+      id: z.string(),
+      state: z.enum(['pending', 'approved', 'rejected', 'expired']),
+      decidedBy: z.string(),
+      reason: z.string().optional(),
+    }),
   }),
 ]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;

@@ -5,6 +5,7 @@ import type { CircuitChange, StateChange } from '../fleet/upstream-events.js';
 import type { LiveRunEvent } from '../../runtime/actors/run-event-bus.js';
 import { toRelayed } from '../../runtime/queue/relayed-run-event.js';
 import type { TaskService } from '../tasks/task-service.js';
+import { type Disclosure, discloseEvent } from './disclosure.js';
 import {
   APPROVAL_EVENT_TYPES,
   type RunEventFrame,
@@ -28,7 +29,8 @@ export function runEventFrame(event: LiveRunEvent): RunEventFrame {
  * however many sockets are open. `close` stops listening.
  *
  * The run topics are different: each subscription is a filtered listener on the task service's
- * run events (the run event bus filters by run and agent itself, and keeps each run's order).
+ * run events (the run event bus filters by run and agent itself, and keeps each run's order), and
+ * its events are disclosed as its subscriber may see them (disclosure.ts).
  */
 export class EventHub {
   private readonly listeners = new Map<Topic, Set<FrameListener>>();
@@ -76,11 +78,20 @@ export class EventHub {
   /**
    * Adds `listener` to a run topic, narrowed by `filter`; returns the function that removes it,
    * or undefined when the API has no task service.
+   *
+   * Security: run events carry tool arguments and result previews, so every event is passed
+   * through `disclosure` (the subscriber's) before `listener` sees it; there is no way to
+   * subscribe without one.
    */
-  subscribeRuns(topic: RunTopic, filter: RunFilter, listener: FrameListener): (() => void) | undefined {
+  subscribeRuns(
+    topic: RunTopic,
+    filter: RunFilter,
+    disclosure: Disclosure,
+    listener: FrameListener,
+  ): (() => void) | undefined {
     if (!this.tasks) return undefined;
     const off = this.tasks.subscribe(
-      (event) => listener({ type: 'event', topic, event: runEventFrame(event) }),
+      (event) => listener({ type: 'event', topic, event: discloseEvent(runEventFrame(event), disclosure) }),
       {
         ...filter,
         ...(topic === 'approvals' ? { types: APPROVAL_EVENT_TYPES } : {}),
