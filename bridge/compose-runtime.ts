@@ -10,7 +10,8 @@ import { createChatModels } from '../runtime/llm/create-chat-model.js';
 import type { RateLimiter } from '../runtime/llm/rate-limiter.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
 import type { Sql } from '../stores/sql/sql.js';
-import { toolCatalogOf } from './catalog/catalog-tool-source.js';
+import type { AuditLog } from './api/audit-log.js';
+import { type AgentToolCall, toolCatalogOf } from './catalog/catalog-tool-source.js';
 import type { ComposedBridge } from './compose-bridge.js';
 
 export interface ComposeRuntimeOptions {
@@ -35,6 +36,8 @@ export interface ComposeRuntimeOptions {
   /** How parked and decided runs come back (the task queue); see RunSupervisorOptions. */
   continueRun?: RunSupervisorOptions['continueRun'];
   adoptOrphans?: boolean;
+  /** Where the tool calls of agents are audited (source `agent`, with their run). @defaultValue not audited */
+  audit?: AuditLog;
 }
 
 /**
@@ -65,7 +68,9 @@ export function composeRuntime(options: ComposeRuntimeOptions): RunSupervisor {
   }
   const supervisorOptions: RunSupervisorOptions = {
     store: new SqlRunStore(sql),
-    tools: toolCatalogOf(options.bridge.catalog),
+    tools: toolCatalogOf(options.bridge.catalog, {
+      ...(options.audit ? { onCall: auditAgentCall(options.audit) } : {}),
+    }),
     agents,
     modelFor: (agent) => (agent.model !== undefined ? models.get(agent.model) : defaultModel),
     logger: logger.child({ component: 'runs' }),
@@ -79,4 +84,21 @@ export function composeRuntime(options: ComposeRuntimeOptions): RunSupervisor {
     ...(options.adoptOrphans !== undefined ? { adoptOrphans: options.adoptOrphans } : {}),
   };
   return new RunSupervisor(supervisorOptions);
+}
+
+/** An agent's tool call as an audit row: the key that submitted its run, and the run itself. */
+function auditAgentCall(audit: AuditLog): (call: AgentToolCall) => void {
+  return (call) =>
+    audit.record({
+      source: 'agent',
+      keyName: call.run?.requestedBy ?? null,
+      tool: call.tool,
+      server: call.server,
+      startedAt: call.startedAt,
+      durationMs: call.durationMs,
+      outcome: call.outcome,
+      error: call.error,
+      arguments: call.arguments,
+      runId: call.run?.runId,
+    });
 }

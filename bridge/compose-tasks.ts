@@ -1,4 +1,5 @@
 import type { RunSupervisor } from '../runtime/actors/run-supervisor.js';
+import type { AuditLog } from './api/audit-log.js';
 import type { Config } from '../runtime/config/config-schema.js';
 import type { Logger } from '../runtime/logger.js';
 import { createRunTaskHandler } from '../runtime/queue/run-task-handler.js';
@@ -37,6 +38,8 @@ export function composeTasks(options: {
   logger: Logger;
   /** This process is a worker: it runs tasks from the queue (Redis or inline) with these settings. */
   worker?: { concurrency: number; agents?: string[] };
+  /** Where agents' tool calls are audited. @defaultValue not audited */
+  audit?: AuditLog;
 }): ComposedTasks {
   const { config, bridge, sql, logger } = options;
   const agents = agentsFromConfig(config).map((loaded) => loaded.definition);
@@ -55,10 +58,11 @@ export function composeTasks(options: {
     continueRun: (run, at) => queue.resume({ runId: run.id, agent: run.agent }, at ? { at } : {}),
     // A bridge that leaves running to queue workers (Redis or PostgreSQL engine) never takes runs over itself.
     adoptOrphans: queue.kind === 'inline' || options.worker !== undefined,
+    ...(options.audit ? { audit: options.audit } : {}),
   });
   const tasks = new TaskService(queue, runs, { logger });
   // agents__run, tasks__submit, tasks__status, runs__approve, runs__reject on every MCP front.
-  const removeTools = bridge.catalog.addLocalTools(createTaskTools(tasks));
+  const removeTools = bridge.catalog.addLocalTools(createTaskTools(tasks, { redact: config.api.redact }));
   // With Redis or the postgres engine, run events cross processes: a bridge's WebSocket clients
   // follow runs on workers (Redis pub/sub, or PostgreSQL LISTEN/NOTIFY).
   const relay = runEventRelayFromConfig(config, { bus: runs.bus, logger });

@@ -1,15 +1,22 @@
 import { type Logger, silentLogger } from '../../runtime/logger.js';
 import type { SqlExecutor } from '../../stores/sql/sql.js';
-import { redactArguments } from './redact-arguments.js';
+import { storableJson, storableText } from '../../stores/sql/storable-text.js';
+import { type FieldMatcher, fieldMatcher, redactArguments } from './redact-arguments.js';
 
 export type CallOutcome = 'ok' | 'tool_error' | 'error';
 
-/** One tool call, as a front reports it. */
+/** The operations audited: every MCP request that reads or changes data. */
+export type AuditOperation = 'tools/call' | 'resources/read' | 'prompts/get' | 'completion/complete';
+
+/** One operation, as a front reports it. */
 export interface AuditEntry {
-  /** Which front took the call (`api`, `mcp`). */
+  /** Which front took the call (`api`, `mcp`, `stdio`, `agent`). */
   source: string;
-  /** The API key's name; null when the front is open (no keys). */
+  /** The API key's name (for an agent: the key that submitted its run); null when the front is open (no keys). */
   keyName: string | null;
+  /** @defaultValue 'tools/call' */
+  operation?: AuditOperation;
+  /** The tool or prompt name, the resource URI, or the completion's target. */
   tool: string;
   /** Null when the tool was unknown. */
   server: string | null;
@@ -19,10 +26,12 @@ export interface AuditEntry {
   error?: string | undefined;
   /** As the caller sent them; redacted before they are stored. */
   arguments: unknown;
+  /** For an agent's calls: the run that made it. */
+  runId?: string | undefined;
 }
 
 export interface AuditLogOptions {
-  /** Argument field names replaced by "[redacted]" at any depth, case-insensitive. */
+  /** Argument field-name patterns replaced by "[redacted]" at any depth (see fieldMatcher). */
   redact: readonly string[];
   /** @defaultValue silentLogger */
   logger?: Logger;
@@ -35,10 +44,11 @@ export interface AuditLogOptions {
   batchWindowMs?: number;
 }
 
-/** Rows of one multi-row INSERT at most (9 parameters each; PostgreSQL allows 65,535). */
+/** Rows of one multi-row INSERT at most (11 parameters each; PostgreSQL allows 65,535). */
 const MAX_BATCH_ROWS = 500;
-const COLUMNS = '(source, key_name, tool, server, started_at, duration_ms, outcome, error, arguments)';
-const COLUMN_COUNT = 9;
+const COLUMNS =
+  '(source, key_name, tool, server, started_at, duration_ms, outcome, error, arguments, operation, run_id)';
+const COLUMN_COUNT = 11;
 
 /** One queued row: its parameters, and the entry's fields a failed insert is logged with. */
 interface QueuedRow {
@@ -47,7 +57,7 @@ interface QueuedRow {
 }
 
 /**
- * Writes the `audit_tool_calls` row of every tool call (migration 4). `record` returns at once:
+ * Writes the `audit_tool_calls` row of every audited operation (migrations 4 and 8). `record` returns at once:
  * rows are inserted in the background so the caller's answer does not wait for them, and a
  * failed insert is logged at error with the entry (arguments redacted), never thrown. `flush`
  * writes the rows recorded so far and waits for them (shutdown, tests).
@@ -62,6 +72,7 @@ export class AuditLog {
   private window: NodeJS.Timeout | undefined;
   private readonly log: Logger;
   private readonly batchWindowMs: number;
+  private readonly redact: FieldMatcher;
 
   constructor(
     private readonly sql: SqlExecutor,
@@ -69,24 +80,31 @@ export class AuditLog {
   ) {
     this.log = (options.logger ?? silentLogger).child({ component: 'audit' });
     this.batchWindowMs = options.batchWindowMs ?? 20;
+    this.redact = fieldMatcher(options.redact);
     if (!(this.batchWindowMs >= 0))
       throw new RangeError(`batchWindowMs must be 0 or more, got ${options.batchWindowMs}`);
   }
 
   record(entry: AuditEntry): void {
     // Redacted and serialized now: the caller may change its arguments object afterwards.
-    const args = redactArguments(entry.arguments ?? {}, this.options.redact);
+    // Stored as PostgreSQL can hold it: a NUL or a lone surrogate in what a client sent must not
+    // cost the row (storable-text.ts).
+    const args = storableJson(redactArguments(entry.arguments ?? {}, this.redact));
+    const text = (value: string | null | undefined) =>
+      value === null || value === undefined ? null : storableText(value);
     this.queue.push({
       params: [
         entry.source,
-        entry.keyName,
-        entry.tool,
-        entry.server,
+        text(entry.keyName),
+        text(entry.tool),
+        text(entry.server),
         entry.startedAt.toISOString(),
         Math.max(0, Math.round(entry.durationMs)),
         entry.outcome,
-        entry.error ?? null,
+        text(entry.error),
         JSON.stringify(args),
+        entry.operation ?? 'tools/call',
+        entry.runId ?? null,
       ],
       entry: { tool: entry.tool, server: entry.server, keyName: entry.keyName, outcome: entry.outcome },
     });

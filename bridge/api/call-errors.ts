@@ -15,6 +15,7 @@ export interface CallFailure {
 const STATUS_BY_CODE: Record<string, number> = {
   not_found: 404,
   validation_failed: 400,
+  forbidden: 403,
   upstream_unavailable: 503,
   circuit_open: 503,
   upstream_timeout: 504,

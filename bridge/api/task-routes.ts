@@ -6,7 +6,9 @@ import { SwitchyardError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import { TaskSpecSchema } from '../../runtime/queue/task-spec-schema.js';
 import type { DeadLetter, TaskService, TaskStatus } from '../tasks/task-service.js';
+import { type Disclosure, discloseApproval, discloseEventData, disclosureFor } from './disclosure.js';
 import { ERROR_BODY_SCHEMA, sendError } from './error-replies.js';
+import { fieldMatcher } from './redact-arguments.js';
 
 /** The body of approve / reject. */
 export const DecisionBodySchema = z.strictObject({ reason: z.string().min(1).max(2000).optional() });
@@ -47,7 +49,7 @@ const idParam = { type: 'object', properties: { id: { type: 'string' } }, requir
 const openapi = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' });
 
 /** Who is acting: the key's name, or `anonymous` on an open (loopback, keyless) API. */
-const actor = (request: FastifyRequest): string => request.apiKey?.name ?? 'anonymous';
+const actor = (request: FastifyRequest): string => request.caller?.name ?? 'anonymous';
 
 /** Maps the runtime's error codes to HTTP; anything else is rethrown to the 500 handler. */
 function sendServiceError(reply: FastifyReply, error: unknown): FastifyReply {
@@ -74,10 +76,10 @@ function sendInvalid(reply: FastifyReply, what: string, error: z.ZodError): Fast
   });
 }
 
-const eventView = (event: RunEvent) => ({
+const eventView = (event: RunEvent, disclosure: Disclosure) => ({
   seq: event.seq,
   type: event.type,
-  data: event.data,
+  data: discloseEventData(event.data, disclosure),
   at: event.at.toISOString(),
 });
 
@@ -98,8 +100,11 @@ const runSummary = (run: RunRecord) => ({
   finishedAt: run.finishedAt?.toISOString() ?? null,
 });
 
-/** The reply of GET /v1/tasks/{id} (and of DELETE): the queue's and the run's view in one. */
-export function taskView(status: TaskStatus) {
+/**
+ * The reply of GET /v1/tasks/{id} (and of DELETE): the queue's and the run's view in one, its
+ * events' tool arguments redacted and their result previews shown only as `disclosure` allows.
+ */
+export function taskView(status: TaskStatus, disclosure: Disclosure) {
   const { task, run } = status;
   return {
     runId: status.runId,
@@ -115,7 +120,7 @@ export function taskView(status: TaskStatus) {
     requestedBy: run?.requestedBy ?? null,
     submittedAt: task?.submittedAt.toISOString() ?? null,
     finishedAt: run?.finishedAt?.toISOString() ?? task?.finishedAt?.toISOString() ?? null,
-    events: status.events.map(eventView),
+    events: status.events.map((event) => eventView(event, disclosure)),
   };
 }
 
@@ -145,7 +150,16 @@ const agentView = (agent: AgentDefinition) => ({
  * cancel and retry tasks, `admin` to approve or reject (a decision lets a run do what its policy gates,
  * so it takes more than the right to start one).
  */
-export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, log: Logger): void {
+export function registerTaskRoutes(
+  app: FastifyInstance,
+  tasks: TaskService,
+  options: { log: Logger; redact: readonly string[] },
+): void {
+  const { log } = options;
+  const redact = fieldMatcher(options.redact);
+  // What the request's key may see of tool calls inside runs (a `read` key: no result previews).
+  const disclosure = (request: FastifyRequest): Disclosure =>
+    disclosureFor(request.caller?.scopes ?? new Set(), redact);
   app.post(
     '/v1/tasks',
     {
@@ -259,7 +273,7 @@ export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, log
       try {
         const status = await tasks.retry(runId, actor(request));
         log.info({ runId, key: request.apiKey?.name }, 'task retried');
-        return await reply.code(202).send(taskView(status));
+        return await reply.code(202).send(taskView(status, disclosure(request)));
       } catch (error) {
         return sendServiceError(reply, error);
       }
@@ -283,7 +297,7 @@ export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, log
       const query = TaskQuerySchema.safeParse(request.query);
       if (!query.success) return sendInvalid(reply, 'query', query.error);
       try {
-        return taskView(await tasks.status(request.params.id, query.data));
+        return taskView(await tasks.status(request.params.id, query.data), disclosure(request));
       } catch (error) {
         return sendServiceError(reply, error);
       }
@@ -312,7 +326,7 @@ export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, log
       try {
         const status = await tasks.cancel(request.params.id, actor(request), body.data.reason);
         log.info({ runId: request.params.id, key: request.apiKey?.name }, 'task cancelled');
-        return taskView(status);
+        return taskView(status, disclosure(request));
       } catch (error) {
         return sendServiceError(reply, error);
       }
@@ -351,7 +365,7 @@ export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, log
               ? await tasks.approve(runId, decision)
               : await tasks.reject(runId, decision);
           log.info({ runId, approvalId: approval.id, verdict, key: request.apiKey?.name }, 'run decided');
-          return { approval };
+          return { approval: discloseApproval(approval, disclosure(request)) };
         } catch (error) {
           // A run with nothing pending is a 409, unless there is no such run at all: a 404.
           if (error instanceof SwitchyardError && error.code === 'run_state_invalid') {
@@ -381,7 +395,8 @@ export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, log
     async (request, reply) => {
       const query = ApprovalsQuerySchema.safeParse(request.query);
       if (!query.success) return sendInvalid(reply, 'query', query.error);
-      return { approvals: await tasks.listApprovals(query.data) };
+      const approvals = await tasks.listApprovals(query.data);
+      return { approvals: approvals.map((approval) => discloseApproval(approval, disclosure(request))) };
     },
   );
 

@@ -8,6 +8,9 @@ import type { AuditLog, CallOutcome } from './audit-log.js';
 import { describeCallFailure } from './call-errors.js';
 import { ERROR_BODY_SCHEMA, sendError } from './error-replies.js';
 import type { ToolCallEvents } from './tool-call-events.js';
+import type { Logger } from '../../runtime/logger.js';
+import { internalMessage } from './internal-message.js';
+import { firstText } from '../catalog/first-text.js';
 
 export interface ToolRouteDeps {
   fleet: Fleet;
@@ -15,6 +18,7 @@ export interface ToolRouteDeps {
   audit: AuditLog;
   toolEvents: ToolCallEvents;
   callTimeoutMs: number | undefined;
+  log: Logger;
 }
 
 export const CallBodySchema = z.object({
@@ -82,9 +86,8 @@ export function registerToolRoutes(app: FastifyInstance, deps: ToolRouteDeps): v
       },
     },
     async (request, reply) => {
-      // No body at all (no content-type) means no arguments; a JSON `null` is a malformed body.
-      const sent = request.headers['content-type'] === undefined ? (request.body ?? {}) : request.body;
-      const parsed = CallBodySchema.safeParse(sent);
+      // An empty body is `{}` (request-guards.ts): no arguments. A JSON `null` is a malformed body.
+      const parsed = CallBodySchema.safeParse(request.body);
       if (!parsed.success)
         return sendError(
           reply,
@@ -112,6 +115,8 @@ export function registerToolRoutes(app: FastifyInstance, deps: ToolRouteDeps): v
       try {
         const result: CallToolResult = await catalog.callTool(name, args, {
           signal: controller.signal,
+          // The key's identity and scopes go down to the tool: runs__approve needs `admin`.
+          ...(request.caller ? { caller: request.caller } : {}),
           ...(deps.callTimeoutMs === undefined ? {} : { timeoutMs: deps.callTimeoutMs }),
         });
         outcome = result.isError ? 'tool_error' : 'ok';
@@ -119,6 +124,12 @@ export function registerToolRoutes(app: FastifyInstance, deps: ToolRouteDeps): v
         return await reply.send({ result });
       } catch (error) {
         const failure = describeCallFailure(error, controller.signal.aborted);
+        if (failure.code === 'internal') {
+          // A bug of ours: the detail goes to the log, the client gets the request id to quote.
+          deps.log.error({ err: error, tool: name, requestId: request.id }, 'tool call failed');
+          failure.message = internalMessage(request.id);
+          failure.details = { requestId: request.id };
+        }
         message = failure.message;
         errorKind = failure.code;
         if (failure.retryAfter !== undefined) reply.header('retry-after', String(failure.retryAfter));
@@ -152,10 +163,4 @@ export function registerToolRoutes(app: FastifyInstance, deps: ToolRouteDeps): v
       }
     },
   );
-}
-
-/** The first text content of a result, as the audit row's error for an isError result. */
-function firstText(result: CallToolResult): string | undefined {
-  for (const item of result.content ?? []) if (item.type === 'text') return item.text.slice(0, 1000);
-  return undefined;
 }

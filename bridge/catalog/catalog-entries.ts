@@ -5,7 +5,9 @@ import type {
   ResourceTemplate,
   Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { ApiScope } from '../../runtime/config/config-schema.js';
 import type { UpstreamRequestOptions } from '../fleet/request-gate.js';
+import type { Caller } from './caller.js';
 import type { UpstreamState } from '../fleet/upstream-events.js';
 import type { Collision, NameFilter } from './tool-names.js';
 
@@ -80,6 +82,11 @@ export interface CatalogCollision extends Collision {
 export interface CatalogCallOptions extends UpstreamRequestOptions {
   /** `_meta` sent with the call. */
   meta?: Record<string, unknown>;
+  /**
+   * Who calls, as the front authenticated them. A local tool that needs a scope refuses a call
+   * without one (see {@link LocalToolProvider.scopeOf}); upstream tools are gated by the fronts.
+   */
+  caller?: Caller;
 }
 
 /**
@@ -91,6 +98,12 @@ export interface LocalToolProvider {
   /** The source name used in collisions and logs (e.g. `switchyard`). */
   readonly name: string;
   listTools(): Tool[];
+  /**
+   * The scope a caller needs for this tool; the catalog checks it before calling, so a tool that
+   * decides approvals cannot be reached with the `call` scope every tool call needs.
+   * @defaultValue 'call'
+   */
+  scopeOf?(name: string): ApiScope;
   callTool(name: string, args: Record<string, unknown>, options: CatalogCallOptions): Promise<CallToolResult>;
   /** Tells the catalog its list changed; returns the function that stops listening. */
   onChanged?(listener: () => void): () => void;

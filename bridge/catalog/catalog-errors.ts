@@ -1,4 +1,6 @@
-import { NotFoundError } from '../../runtime/errors.js';
+import type { ApiScope } from '../../runtime/config/config-schema.js';
+import { NotFoundError, SwitchyardError } from '../../runtime/errors.js';
+import type { Caller } from './caller.js';
 import { SEPARATOR } from './tool-names.js';
 
 /**
@@ -51,4 +53,23 @@ export function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length] ?? 0;
+}
+
+/** A caller without the scope a tool needs (`runs__approve` needs `admin`). Code `forbidden`. */
+export class ToolForbiddenError extends SwitchyardError {
+  constructor(tool: string, scope: ApiScope, caller: Caller | undefined) {
+    super(
+      'forbidden',
+      caller
+        ? `${tool} needs the '${scope}' scope, which ${describeCaller(caller)} lacks`
+        : `${tool} needs the '${scope}' scope, and the call carries no identity`,
+      { details: { tool, scope, ...(caller ? { caller: caller.name } : {}) } },
+    );
+  }
+}
+
+function describeCaller(caller: Caller): string {
+  return caller.source === 'agent'
+    ? `the run of ${caller.name.slice('agent:'.length)}`
+    : `API key '${caller.name}'`;
 }

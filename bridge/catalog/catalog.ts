@@ -31,7 +31,8 @@ import {
   type LocalToolProvider,
   type ServerCatalogOptions,
 } from './catalog-entries.js';
-import { CatalogNotFoundError } from './catalog-errors.js';
+import { hasScope } from './caller.js';
+import { CatalogNotFoundError, ToolForbiddenError } from './catalog-errors.js';
 import type { CatalogReader } from './catalog-reader.js';
 import { CatalogView } from './catalog-view.js';
 import { type MergedCatalog, mergeCatalog, type SourceSnapshot } from './merge-catalog.js';
@@ -169,7 +170,7 @@ export class Catalog extends EventEmitter<CatalogEvents> implements CatalogReade
   /**
    * Calls a tool by its exposed name; the upstream's result comes back unchanged (`isError`,
    * `structuredContent` and every content type). Rejects with CatalogNotFoundError for an unknown
-   * name, and with the fleet's errors (UpstreamUnavailableError naming the server and its state,
+   * name, with ToolForbiddenError when `options.caller` lacks the scope a local tool needs, and with the fleet's errors (UpstreamUnavailableError naming the server and its state,
    * CircuitOpenError, UpstreamTimeoutError, …) when the upstream cannot answer.
    */
   callTool(
@@ -182,6 +183,10 @@ export class Catalog extends EventEmitter<CatalogEvents> implements CatalogReade
     if (tool.local) {
       const provider = [...this.locals.keys()].find((p) => p.name === tool.server);
       if (!provider) return Promise.reject(new CatalogNotFoundError('tool', name));
+      // Security: checked here, once for every front (REST, /mcp, stdio, agents), before the tool runs.
+      const scope = provider.scopeOf?.(tool.upstreamName) ?? 'call';
+      if (!hasScope(options.caller, scope))
+        return Promise.reject(new ToolForbiddenError(name, scope, options.caller));
       return provider.callTool(tool.upstreamName, args, options);
     }
     return this.upstreamOf(tool.server).then((upstream) =>

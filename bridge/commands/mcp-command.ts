@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { serveStdio } from '../../runtime/mcp/serve-stdio.js';
 import { AuditLog } from '../api/audit-log.js';
+import { STDIO_CALLER } from '../catalog/caller.js';
 import { observeMcpCalls } from '../api/observe-mcp-calls.js';
 import { ToolCallEvents } from '../api/tool-call-events.js';
 import { composeBridge } from '../compose-bridge.js';
@@ -36,7 +37,7 @@ export function registerMcpCommand(program: Command): void {
       const audit = new AuditLog(bridge.sql ?? ownSql!, { redact: config.api.redact, logger });
       const observeCall = observeMcpCalls(new ToolCallEvents(logger), audit, 'stdio');
       // Agent work from the MCP client (agents__run, tasks__submit, runs__approve, …).
-      const work = composeTasks({ config, bridge, sql: bridge.sql ?? ownSql!, logger });
+      const work = composeTasks({ config, bridge, sql: bridge.sql ?? ownSql!, logger, audit });
       void work
         .start()
         .catch((error: unknown) => logger.error({ err: error }, 'the agent runtime could not start'));
@@ -49,6 +50,8 @@ export function registerMcpCommand(program: Command): void {
               ready: bridge.ready,
               logger,
               observeCall,
+              // Whoever writes to this process's stdin started it: the machine's owner, every scope.
+              callerOf: () => STDIO_CALLER,
               ...(options.timeout !== undefined ? { callTimeoutMs: options.timeout } : {}),
             }),
           { logger },

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../runtime/errors.js';
+import { AuditLog } from '../api/audit-log.js';
 import { agentsFromConfig } from '../agents-from-config.js';
 import { composeBridge } from '../compose-bridge.js';
 import { composeTasks } from '../compose-tasks.js';
@@ -54,11 +55,15 @@ export function registerWorkerCommand(program: Command): void {
       }
       const bridge = await composeBridge({ config, file, logger });
       const ownSql = bridge.sql ? undefined : await openSqlFromConfig(config, logger);
+      const sql = bridge.sql ?? ownSql!;
+      // The agents' tool calls are audited where they are made, with their runs.
+      const audit = new AuditLog(sql, { redact: config.api.redact, logger });
       const work = composeTasks({
         config,
         bridge,
-        sql: bridge.sql ?? ownSql!,
+        sql,
         logger,
+        audit,
         worker: { concurrency, ...(only ? { agents: only } : {}) },
       });
       try {
@@ -68,6 +73,7 @@ export function registerWorkerCommand(program: Command): void {
         logger.info({ signal }, 'worker stopping: handing active tasks back');
       } finally {
         await work.close();
+        await audit.flush();
         await bridge.close();
         await ownSql?.close();
       }

@@ -40,6 +40,11 @@ export interface FrontHubOptions {
  * most recently (stdio and our HTTP client do not say which call an upstream request belongs
  * to, and the newest call is the likeliest to be waiting for it). With no call in flight the
  * request is refused with an error naming the upstream.
+ *
+ * Security: the guess never crosses principals. When calls of more than one principal (API key)
+ * are in flight to the upstream, the request is refused: a sampling prompt or an elicitation
+ * must never reach a person or model of another key, and the answer must never be another
+ * key's to give.
  */
 export class FrontHub {
   readonly clientCapabilities: ClientCapabilities;
@@ -213,12 +218,15 @@ export class FrontHub {
   // ---- sampling and elicitation ---------------------------------------------------------------
 
   /** The call an upstream's request belongs to, by the rule in the class comment. */
-  private callFor(server: string): InflightCall | undefined {
+  private callFor(server: string): InflightCall | 'ambiguous' | undefined {
+    let newest: InflightCall | undefined;
     for (let i = this.inflight.length - 1; i >= 0; i--) {
       const call = this.inflight[i]!;
-      if (call.server === server) return call;
+      if (call.server !== server) continue;
+      if (!newest) newest = call;
+      else if (call.owner !== newest.owner) return 'ambiguous';
     }
-    return undefined;
+    return newest;
   }
 
   private async relayRequest(
@@ -232,6 +240,12 @@ export class FrontHub {
       throw new McpError(
         ErrorCode.InvalidRequest,
         `switchyard: ${server} sent ${request.method} with no client call in flight to relay it to`,
+      );
+    if (call === 'ambiguous')
+      throw new McpError(
+        ErrorCode.InvalidRequest,
+        `switchyard: ${server} sent ${request.method} while clients of several API keys have calls in ` +
+          'flight to it; it is not relayed, since it could reach the wrong one',
       );
     const capabilities = call.session.server.getClientCapabilities();
     if (!capabilities?.[kind])

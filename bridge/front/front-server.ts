@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
@@ -9,15 +10,21 @@ import {
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
+  McpError,
   ReadResourceRequestSchema,
   SetLevelRequestSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { Caller } from '../catalog/caller.js';
 import type { CatalogCallOptions } from '../catalog/catalog-entries.js';
 import type { CatalogReader } from '../catalog/catalog-reader.js';
+import { SwitchyardError } from '../../runtime/errors.js';
+import { isDataException } from '../../stores/sql/storable-text.js';
 import { type Logger, silentLogger } from '../../runtime/logger.js';
 import type { FrontHub } from './front-hub.js';
+import { firstText } from '../catalog/first-text.js';
 
 export interface FrontServerOptions {
   /** The catalog served (the whole catalog, or a filtered view of it). */
@@ -38,6 +45,13 @@ export interface FrontServerOptions {
   serverInfo?: Implementation;
   /** Told of every tools/call (metrics, events, audit); it must not throw. @defaultValue none */
   observeCall?: CallObserver;
+  /**
+   * Who makes a request, from what the transport authenticated (`authInfo`, set by the HTTP
+   * guard from the API key; absent over stdio and on an open API). The caller goes down to the
+   * tools: Switchyard's own tools check its scopes. @defaultValue no caller (tools that need a
+   * scope refuse every call)
+   */
+  callerOf?: (authInfo: AuthInfo | undefined) => Caller | undefined;
 }
 
 /** How a call ended, as a front saw it. */
@@ -49,8 +63,15 @@ export interface ObservedOutcome {
   errorKind?: string;
 }
 
-/** Called when a call starts; the function it returns is called once when the call settled. */
+/**
+ * Called when an audited operation starts; the function it returns is called once when it
+ * settled. Operations: `tools/call` (tool = the tool's name), and the other requests that read
+ * data through the bridge: `resources/read` (tool = the URI), `prompts/get` (the prompt's name),
+ * `completion/complete` (the prompt's name or the resource template completed).
+ */
 export type CallObserver = (call: {
+  /** @defaultValue 'tools/call' */
+  operation?: 'tools/call' | 'resources/read' | 'prompts/get' | 'completion/complete';
   tool: string;
   server: string | null;
   arguments: Record<string, unknown>;
@@ -84,11 +105,15 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
     },
   });
   const session = hub.open(server);
-  const base = (signal: AbortSignal): CatalogCallOptions => ({
-    signal,
-    ...(options.callTimeoutMs !== undefined ? { timeoutMs: options.callTimeoutMs } : {}),
-    ...(options.maxTotalTimeoutMs !== undefined ? { maxTotalTimeoutMs: options.maxTotalTimeoutMs } : {}),
-  });
+  const base = (signal: AbortSignal, authInfo: AuthInfo | undefined): CatalogCallOptions => {
+    const caller = options.callerOf?.(authInfo);
+    return {
+      signal,
+      ...(caller ? { caller } : {}),
+      ...(options.callTimeoutMs !== undefined ? { timeoutMs: options.callTimeoutMs } : {}),
+      ...(options.maxTotalTimeoutMs !== undefined ? { maxTotalTimeoutMs: options.maxTotalTimeoutMs } : {}),
+    };
+  };
 
   // The first lists wait until the servers of the configuration are up: a one-shot client asks
   // once, and would otherwise see only the servers that happened to be quick.
@@ -104,7 +129,7 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
     await ready;
     const tool = catalog.findTool(name);
     const callOptions: CatalogCallOptions = {
-      ...base(extra.signal),
+      ...base(extra.signal, extra.authInfo),
       ...(Object.keys(meta).length > 0 ? { meta } : {}),
     };
     if (progressToken !== undefined) {
@@ -119,7 +144,12 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
     }
     const end =
       tool && !tool.local
-        ? hub.beginCall({ session, requestId: extra.requestId, server: tool.server })
+        ? hub.beginCall({
+            session,
+            requestId: extra.requestId,
+            server: tool.server,
+            owner: callOptions.caller?.name,
+          })
         : undefined;
     const caller = extra.authInfo?.clientId;
     const settle = options.observeCall?.({
@@ -133,14 +163,21 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
       settle?.(result.isError ? { outcome: 'tool_error', error: firstText(result) } : { outcome: 'ok' });
       return result;
     } catch (error) {
-      // A model must see why its call did not run, as a tool result it can act on.
-      const message = error instanceof Error ? error.message : String(error);
-      if (!extra.signal.aborted) log.info({ err: error, tool: name }, 'tool call failed');
+      // A model must see why its call did not run, as a tool result it can act on: Switchyard's
+      // errors, the upstream's JSON-RPC errors and the database's refusal of a value (a NUL) say
+      // so. Anything else is a bug of ours whose text (paths, SQL) is for the log, not the client.
+      const known = error instanceof SwitchyardError || error instanceof McpError || isDataException(error);
+      const incident = known ? undefined : randomUUID();
+      const message = known
+        ? (error as Error).message
+        : `internal error; the server log has the detail under incident id ${incident}`;
+      if (!extra.signal.aborted)
+        log[known ? 'info' : 'error']({ err: error, tool: name, incident }, 'tool call failed');
       const code = (error as { code?: unknown } | null)?.code;
       settle?.({
         outcome: 'error',
         error: message,
-        errorKind: extra.signal.aborted ? 'aborted' : typeof code === 'string' ? code : 'internal',
+        errorKind: extra.signal.aborted ? 'aborted' : known && typeof code === 'string' ? code : 'internal',
       });
       return { isError: true, content: [{ type: 'text', text: message }] };
     } finally {
@@ -156,9 +193,44 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
     await ready;
     return { resourceTemplates: catalog.listResourceTemplates().map((template) => template.definition) };
   });
-  server.setRequestHandler(ReadResourceRequestSchema, (request, extra) =>
-    catalog.readResource(request.params.uri, base(extra.signal)),
-  );
+  /**
+   * Runs a request that reads data through the bridge under the observer (an audit row): `what`
+   * names it, `server` is the upstream that answers (null when unknown). A failure is rethrown.
+   */
+  const observed = async <T>(
+    what: {
+      operation: 'resources/read' | 'prompts/get' | 'completion/complete';
+      tool: string;
+      server: string | null;
+    },
+    args: Record<string, unknown>,
+    authInfo: AuthInfo | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> => {
+    const caller = authInfo?.clientId;
+    const settle = options.observeCall?.({ ...what, arguments: args, ...(caller ? { caller } : {}) });
+    try {
+      const value = await work();
+      settle?.({ outcome: 'ok' });
+      return value;
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      settle?.({
+        outcome: 'error',
+        error: error instanceof Error ? error.message : String(error),
+        errorKind: typeof code === 'string' ? code : 'internal',
+      });
+      throw error;
+    }
+  };
+
+  server.setRequestHandler(ReadResourceRequestSchema, (request, extra) => {
+    const { uri } = request.params;
+    const server = catalog.listResources().find((resource) => resource.uri === uri)?.server ?? null;
+    return observed({ operation: 'resources/read', tool: uri, server }, {}, extra.authInfo, () =>
+      catalog.readResource(uri, base(extra.signal, extra.authInfo)),
+    );
+  });
   server.setRequestHandler(SubscribeRequestSchema, async (request) => {
     await hub.subscribe(session, request.params.uri, catalog);
     return {};
@@ -172,12 +244,24 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
     await ready;
     return { prompts: catalog.listPrompts().map((prompt) => prompt.definition) };
   });
-  server.setRequestHandler(GetPromptRequestSchema, (request, extra) =>
-    catalog.getPrompt(request.params.name, request.params.arguments ?? {}, base(extra.signal)),
-  );
-  server.setRequestHandler(CompleteRequestSchema, (request, extra) =>
-    catalog.complete(request.params, base(extra.signal)),
-  );
+  server.setRequestHandler(GetPromptRequestSchema, (request, extra) => {
+    const { name, arguments: args = {} } = request.params;
+    const server = catalog.findPrompt(name)?.server ?? null;
+    return observed({ operation: 'prompts/get', tool: name, server }, args, extra.authInfo, () =>
+      catalog.getPrompt(name, args, base(extra.signal, extra.authInfo)),
+    );
+  });
+  server.setRequestHandler(CompleteRequestSchema, (request, extra) => {
+    const { ref, argument } = request.params;
+    const target = ref.type === 'ref/prompt' ? ref.name : ref.uri;
+    const server = ref.type === 'ref/prompt' ? (catalog.findPrompt(ref.name)?.server ?? null) : null;
+    return observed(
+      { operation: 'completion/complete', tool: target, server },
+      { argument },
+      extra.authInfo,
+      () => catalog.complete(request.params, base(extra.signal, extra.authInfo)),
+    );
+  });
 
   // Replaces the SDK's own handler: levels are kept per session here and passed upstream.
   server.setRequestHandler(SetLevelRequestSchema, (request) => {
@@ -190,10 +274,4 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
     server,
     cleanup: () => (cleaned ??= hub.close(session, catalog)),
   };
-}
-
-/** The first text of a result (cut to 1000 characters), as an observed tool error. */
-function firstText(result: CallToolResult): string | undefined {
-  for (const item of result.content ?? []) if (item.type === 'text') return item.text.slice(0, 1000);
-  return undefined;
 }

@@ -18,6 +18,11 @@ export interface InflightCall {
   /** The client's request id: server-to-client requests relayed for it are tied to it. */
   readonly requestId: RequestId;
   readonly server: string;
+  /**
+   * Who made the call (the API key's name; `stdio`, `anonymous` where there are no keys):
+   * a request an upstream sends during it may only reach a session of the same principal.
+   */
+  readonly owner: string | undefined;
 }
 
 const SEVERITY: readonly LoggingLevel[] = [

@@ -1,5 +1,8 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { type ApiScope, DEFAULT_REDACTED_FIELDS } from '../../runtime/config/config-schema.js';
+import { type Disclosure, discloseApproval, discloseEventData, disclosureFor } from '../api/disclosure.js';
+import { fieldMatcher } from '../api/redact-arguments.js';
 import type { CatalogCallOptions, LocalToolProvider } from '../catalog/catalog-entries.js';
 import type { ApprovalRecord, RunEvent, RunRecord } from '../../runtime/actors/run-records.js';
 import { SwitchyardError } from '../../runtime/errors.js';
@@ -9,11 +12,10 @@ export interface TaskToolsOptions {
   /** The provider's source name in the catalog. @defaultValue 'switchyard' */
   name?: string;
   /**
-   * Recorded as `decidedBy` of approvals and `requestedBy` of tasks made over MCP. The catalog's
-   * call options carry no session identity (a local tool does not see which client called), so
-   * this is one name for every MCP client of the bridge. @defaultValue 'mcp'
+   * Field-name patterns redacted in the tool arguments that run events and approvals carry
+   * (`api.redact`). @defaultValue DEFAULT_REDACTED_FIELDS
    */
-  actor?: string;
+  redact?: readonly string[];
   /** How long agents__run waits for the run to stop, unless the call asks for less. @defaultValue 600_000 */
   waitTimeoutMs?: number;
   /**
@@ -74,13 +76,20 @@ type Stopped = Pick<RunRecord, 'id' | 'status' | 'output' | 'error'>;
  *   client asked for progress; cancelling the call cancels the run (its in-flight tool call is
  *   cancelled upstream too). A run parked for approval answers at once, naming the run to approve.
  * - `tasks__submit` queues and answers `{runId, created}` at once; `tasks__status` reads a run.
- * - `runs__approve` / `runs__reject` decide a run's pending approval, as {@link TaskToolsOptions.actor}.
+ * - `runs__approve` / `runs__reject` decide a run's pending approval. They need the `admin` scope
+ *   (the catalog checks it: a `call` key must not let a run do what its policy gates), and the
+ *   decision names the caller (the key, or `stdio` for the local user of `switchyard mcp`).
  *
+ * Tasks are requested by the caller too (`requestedBy`: the key's name).
  * Bad arguments, an unknown agent or run, and a run with no pending approval are `isError`
  * results naming what is wrong; any other failure is thrown (the front makes it a result too).
  */
 export function createTaskTools(tasks: TaskService, options: TaskToolsOptions = {}): LocalToolProvider {
-  const { name = 'switchyard', actor = 'mcp', waitTimeoutMs = 600_000, pollMs = 1_000 } = options;
+  const redact = fieldMatcher(options.redact ?? DEFAULT_REDACTED_FIELDS);
+  // The caller's view of tool calls inside runs: arguments redacted; previews with `call` or more.
+  const disclosure = (call: CatalogCallOptions): Disclosure =>
+    disclosureFor(call.caller?.scopes ?? new Set(), redact);
+  const { name = 'switchyard', waitTimeoutMs = 600_000, pollMs = 1_000 } = options;
   if (!(Number.isInteger(waitTimeoutMs) && waitTimeoutMs > 0))
     throw new RangeError(`waitTimeoutMs must be a positive integer, got ${waitTimeoutMs}`);
   if (!(Number.isInteger(pollMs) && pollMs > 0))
@@ -149,7 +158,7 @@ export function createTaskTools(tasks: TaskService, options: TaskToolsOptions = 
     },
   ];
 
-  const submit = (args: z.infer<typeof SubmitArgsSchema>) =>
+  const submit = (args: z.infer<typeof SubmitArgsSchema>, call: CatalogCallOptions) =>
     tasks.submit(
       {
         agent: args.agent,
@@ -157,11 +166,11 @@ export function createTaskTools(tasks: TaskService, options: TaskToolsOptions = 
         ...(args.priority !== undefined ? { priority: args.priority } : {}),
         ...(args.idempotencyKey !== undefined ? { idempotencyKey: args.idempotencyKey } : {}),
       },
-      actor,
+      actorOf(call),
     );
 
   async function run(args: z.infer<typeof RunArgsSchema>, call: CatalogCallOptions): Promise<CallToolResult> {
-    const { runId, created } = await submit(args);
+    const { runId, created } = await submit(args, call);
     const follower = followEvents(tasks, runId, call, pollMs);
     try {
       let stopped: Stopped;
@@ -174,7 +183,7 @@ export function createTaskTools(tasks: TaskService, options: TaskToolsOptions = 
       } catch (error) {
         if (call.signal?.aborted) {
           // The client gave up on the call: the run it started must not go on without it.
-          await tasks.cancel(runId, actor, 'the MCP client cancelled agents__run');
+          await tasks.cancel(runId, actorOf(call), 'the MCP client cancelled agents__run');
           throw error;
         }
         if (error instanceof SwitchyardError && error.code === 'timeout') {
@@ -183,7 +192,7 @@ export function createTaskTools(tasks: TaskService, options: TaskToolsOptions = 
         throw error;
       }
       await follower.flush();
-      return await stopResult(tasks, stopped, created);
+      return await stopResult(tasks, stopped, created, disclosure(call));
     } finally {
       follower.stop();
     }
@@ -192,28 +201,30 @@ export function createTaskTools(tasks: TaskService, options: TaskToolsOptions = 
   return {
     name,
     listTools: () => tools,
+    scopeOf: (tool) => SCOPES[tool] ?? 'call',
     async callTool(tool, raw, call) {
       try {
         switch (tool) {
           case 'agents__run':
             return await run(parseArgs(RunArgsSchema, raw), call);
           case 'tasks__submit': {
-            const submitted = await submit(parseArgs(SubmitArgsSchema, raw));
+            const submitted = await submit(parseArgs(SubmitArgsSchema, raw), call);
             return result({ ...submitted, status: 'queued' }, false);
           }
           case 'tasks__status': {
             const args = parseArgs(StatusArgsSchema, raw);
-            return result(statusView(await tasks.status(args.runId, { ...pick(args, 'afterSeq') })), false);
+            const status = await tasks.status(args.runId, { ...pick(args, 'afterSeq') });
+            return result(statusView(status, disclosure(call)), false);
           }
           case 'runs__approve':
           case 'runs__reject': {
             const args = parseArgs(DecideArgsSchema, raw);
-            const decision = { decidedBy: actor, ...pick(args, 'reason') };
+            const decision = { decidedBy: actorOf(call), ...pick(args, 'reason') };
             const record =
               tool === 'runs__approve'
                 ? await tasks.approve(args.runId, decision)
                 : await tasks.reject(args.runId, decision);
-            return result(approvalView(record), false);
+            return result(approvalView(record, disclosure(call)), false);
           }
           default:
             return errorResult(`unknown tool '${tool}'`);
@@ -227,6 +238,33 @@ export function createTaskTools(tasks: TaskService, options: TaskToolsOptions = 
       }
     },
   };
+}
+
+/** What each tool needs of its caller beyond `call`; the catalog checks it before callTool. */
+const SCOPES: Readonly<Record<string, ApiScope>> = {
+  tasks__status: 'read',
+  runs__approve: 'admin',
+  runs__reject: 'admin',
+};
+
+/** The names of these tools: an agent never sees them unless its policy names them one by one. */
+export const TASK_TOOL_NAMES = [
+  'agents__run',
+  'tasks__submit',
+  'tasks__status',
+  'runs__approve',
+  'runs__reject',
+] as const;
+
+/** Tools no agent may call, whatever its policy says: a run cannot approve runs. */
+export const DECISION_TOOL_NAMES: ReadonlySet<string> = new Set(['runs__approve', 'runs__reject']);
+
+/**
+ * Who the record names. The catalog refused a call without a caller already for the tools that
+ * need more than `call`; a caller-less call here (a test, a local composition) is `unknown`.
+ */
+function actorOf(call: CatalogCallOptions): string {
+  return call.caller?.name ?? 'unknown';
 }
 
 const TOOL_ERROR_CODES = new Set(['validation_failed', 'not_found', 'run_state_invalid', 'task_failed']);
@@ -249,7 +287,7 @@ export function describeRunEvent(event: { type: string; data: Record<string, unk
 }
 
 /** The wire view of a task, the same as `GET /v1/tasks/{id}` answers. */
-export function statusView(status: TaskStatus): Record<string, unknown> {
+export function statusView(status: TaskStatus, disclosure: Disclosure): Record<string, unknown> {
   const { run, task } = status;
   return {
     runId: status.runId,
@@ -261,14 +299,14 @@ export function statusView(status: TaskStatus): Record<string, unknown> {
     events: status.events.map((event) => ({
       seq: event.seq,
       type: event.type,
-      data: event.data,
+      data: discloseEventData(event.data, disclosure),
       at: event.at.toISOString(),
     })),
   };
 }
 
-function approvalView(record: ApprovalRecord): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(record)) as Record<string, unknown>;
+function approvalView(record: ApprovalRecord, disclosure: Disclosure): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(discloseApproval(record, disclosure))) as Record<string, unknown>;
 }
 
 /** Sends run events as progress notifications, each once and in seq order; no-op without onprogress. */
@@ -326,7 +364,12 @@ function followEvents(
   };
 }
 
-async function stopResult(tasks: TaskService, run: Stopped, created: boolean): Promise<CallToolResult> {
+async function stopResult(
+  tasks: TaskService,
+  run: Stopped,
+  created: boolean,
+  disclosure: Disclosure,
+): Promise<CallToolResult> {
   const base = { runId: run.id, created, status: run.status };
   switch (run.status) {
     case 'completed':
@@ -337,7 +380,7 @@ async function stopResult(tasks: TaskService, run: Stopped, created: boolean): P
       return result(
         {
           ...base,
-          ...(approval ? { approval: approvalView(approval) } : {}),
+          ...(approval ? { approval: approvalView(approval, disclosure) } : {}),
           note: `run ${run.id} waits for approval${what}. Call runs__approve or runs__reject with {"runId": "${run.id}"}.`,
         },
         false,

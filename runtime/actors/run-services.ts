@@ -50,7 +50,11 @@ export class JournaledRunServices implements RunServices {
     this.runId = deps.live.id;
     this.agent = deps.live.agent;
     this.policy = deps.live.policy;
-    this.allowed = globs(this.policy.allowTools);
+    const globbed = globs(this.policy.allowTools);
+    const named = new Set(this.policy.allowTools);
+    // Security: some tools (starting or reading other runs) are granted by their exact name only.
+    this.allowed = (name) =>
+      deps.tools.grantedOnlyByName?.(name) === true ? named.has(name) : globbed(name);
     this.gated = globs(this.policy.approvalTools);
   }
 
@@ -108,6 +112,11 @@ export class JournaledRunServices implements RunServices {
         live.addUsage({ toolCalls: 1 });
         return tools.callTool(name, args, {
           signal,
+          run: {
+            runId: this.runId,
+            agent: this.agent,
+            ...(this.deps.requestedBy ? { requestedBy: this.deps.requestedBy } : {}),
+          },
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
         });

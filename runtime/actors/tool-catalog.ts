@@ -6,9 +6,19 @@ export interface ToolProgress {
   message?: string;
 }
 
+/** The run a tool call is made for: the catalog names it as the caller (audit rows, records). */
+export interface ToolCallRun {
+  runId: string;
+  agent: string;
+  /** Who submitted the run (an API key's name), when known. */
+  requestedBy?: string;
+}
+
 export interface ToolCallOptions {
   /** Aborting sends `notifications/cancelled` to the server running the tool. */
   signal?: AbortSignal;
+  /** The run making the call. */
+  run?: ToolCallRun;
   /** @defaultValue the catalog's per-server call timeout */
   timeoutMs?: number;
   onProgress?: (progress: ToolProgress) => void;
@@ -30,4 +40,10 @@ export interface ToolCatalog {
    * unreachable server throws.
    */
   callTool(name: string, args: Record<string, unknown>, options?: ToolCallOptions): Promise<CallToolResult>;
+  /**
+   * True for a tool that an agent policy's glob never grants (`*` does not reach it): only its
+   * exact name in `allowTools` does. The bridge's own task tools are such: a run that starts or
+   * reads runs must say so by name. @defaultValue every tool may be granted by a glob
+   */
+  grantedOnlyByName?(name: string): boolean;
 }

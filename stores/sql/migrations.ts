@@ -300,4 +300,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'audit_operations',
+    // The audit log covers every operation that reads or changes data, not only tool calls:
+    // `operation` is the MCP method (tools/call, resources/read, prompts/get, completion/complete)
+    // and `tool` then holds the tool or prompt name, the resource URI or the completion's target.
+    // An agent's calls carry the run that made them.
+    up: `
+      ALTER TABLE audit_tool_calls ADD COLUMN operation text NOT NULL DEFAULT 'tools/call';
+      ALTER TABLE audit_tool_calls ADD COLUMN run_id text;
+      CREATE INDEX audit_tool_calls_run ON audit_tool_calls (run_id) WHERE run_id IS NOT NULL;
+    `,
+  },
 ];

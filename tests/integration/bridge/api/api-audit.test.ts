@@ -12,7 +12,7 @@ import { type ApiHarness, bearer, createApiHarness, recordingSql } from './api-h
 // The SQL side of the API on both drivers: the audit row of every call (redacted arguments) and
 // /ready asking the store `SELECT 1`.
 
-const KEY = 'audit-caller-0123456789';
+const KEY = 'd9ebc7755f6d32249532f59e09ff6bdab15493ef3bec631f';
 
 interface AuditRow {
   source: string;
@@ -57,6 +57,30 @@ describe.each(SQL_TARGETS)('the API on $name', (target) => {
 
   const rows = async (tool: string) =>
     (await sql.query<AuditRow>('SELECT * FROM audit_tool_calls WHERE tool = $1 ORDER BY id', [tool])).rows;
+
+  // Regression (issue 13 fuzzing): rows whose arguments held a NUL or a lone surrogate were
+  // refused by PostgreSQL and lost.
+  it('keeps the row of a call whose arguments, name or error hold characters PostgreSQL refuses', async () => {
+    const audit = new AuditLog(sql, { redact: [] });
+    const tool = 'odd\u0000tool';
+    audit.record({
+      source: 'mcp',
+      keyName: 'auditor',
+      tool,
+      server: null,
+      startedAt: new Date(),
+      durationMs: 1,
+      outcome: 'error',
+      error: 'bad \uD800 input \u0000',
+      arguments: { 'k\u0000ey': 'v\u0000', lone: '\uDC00', emoji: '😀' },
+    });
+    await audit.flush();
+    const [row] = await rows('odd\uFFFDtool');
+    expect(row).toMatchObject({
+      error: 'bad \uFFFD input \uFFFD',
+      arguments: { 'k\uFFFDey': 'v\uFFFD', lone: '\uFFFD', emoji: '😀' },
+    });
+  });
 
   it('is ready when every upstream is ready and SQL answers', async () => {
     const response = await api.inject({ url: '/ready', headers: bearer(KEY) });

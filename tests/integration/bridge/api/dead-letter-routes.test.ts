@@ -22,9 +22,9 @@ import { createTaskApi, type Json, taskApiCaller, untilTask } from './task-api.j
 // - `gated-slow` with timeoutMs: its attempt times out while the run waits in a slow tool call,
 //   the run itself still live and not final.
 
-const CALLER = 'dead-caller-0123456789';
-const READER = 'dead-reader-0123456789';
-const ADMIN = 'dead-admin-0123456789';
+const CALLER = '25ab1a2ee1be783b82bd354bd482217c4dac863fb21c46e1';
+const READER = 'cc5d0745e858cc6e59c805d807ff97c413b840cab1c30be0';
+const ADMIN = 'c5e2e2234553a9fe5d86b4e78a14f4cb29ba29ffe9f3a458';
 
 let harness: ApiHarness;
 let stack: RunStack;

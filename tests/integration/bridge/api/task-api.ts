@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { createApi } from '../../../../bridge/api/create-api.js';
+import type { McpHttpHandler } from '../../../../bridge/api/mcp-mount.js';
 import type { TaskService } from '../../../../bridge/tasks/task-service.js';
 import { type ApiHarness, bearer, recordingSql } from './api-harness.js';
 
@@ -15,17 +16,19 @@ export interface TaskApiKeys {
   reader: string;
 }
 
-/** The API over `tasks`, the harness's catalog and fleet, and a recording SQL; not yet listening. */
+/** The API over `tasks`, the harness's catalog and fleet, a recording SQL, and `/mcp` when given; not yet listening. */
 export function createTaskApi(
   harness: ApiHarness,
   tasks: TaskService,
   keys: TaskApiKeys,
+  mcpHandler?: McpHttpHandler,
 ): Promise<FastifyInstance> {
   return createApi({
     catalog: harness.catalog,
     fleet: harness.fleet,
     sql: recordingSql(),
     tasks,
+    ...(mcpHandler ? { mcpHandler } : {}),
     options: {
       keys: [
         { name: 'ops', key: keys.admin, scopes: ['read', 'call', 'admin'] },
@@ -50,7 +53,8 @@ export function taskApiCaller(api: () => FastifyInstance, defaultKey: string): T
       method,
       url,
       headers: bearer(key),
-      ...(payload === undefined ? {} : { payload: payload as Json }),
+      // A write is JSON, `{}` when there is nothing to send (the API refuses other content types).
+      ...(method === 'GET' ? {} : { payload: (payload ?? {}) as Json }),
     });
     return { status: response.statusCode, body: response.json() as Json, headers: response.headers };
   };

@@ -3,6 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerFrame } from '../../../../bridge/api/event-frames.js';
 import { TaskService } from '../../../../bridge/tasks/task-service.js';
+import { createTaskTools } from '../../../../bridge/tasks/task-tools.js';
+import { mcpCallerOf } from '../../../../bridge/api/mcp-mount.js';
+import {
+  createFrontHttpHandler,
+  type FrontHttpHandler,
+} from '../../../../bridge/front/front-http-handler.js';
+import { FrontHub } from '../../../../bridge/front/front-hub.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InlineTaskQueue } from '../../../../runtime/queue/inline-task-queue.js';
 import { createRunTaskHandler } from '../../../../runtime/queue/run-task-handler.js';
 import { gatedAgent } from '../../../support/actor-test-kit.js';
@@ -15,9 +24,9 @@ import { createTaskApi, type Json, taskApiCaller, untilTask } from './task-api.j
 // API over a real TaskService: PGlite run store, run supervisor, inline queue with a worker, and
 // a real MCP test server behind the agents' tools.
 
-const ADMIN = 'tasks-admin-0123456789';
-const CALLER = 'tasks-caller-0123456789';
-const READER = 'tasks-reader-0123456789';
+const ADMIN = '448b9c14eba1869732249bc491bf68beda79be9066f925a4';
+const CALLER = '824e9895d7ebe28307e415b5ce4853a7f5efe43f7a092962';
+const READER = '6ec4370c5bb7bdfacb0382e5d1446bf42d9636c8eabbd620';
 
 let harness: ApiHarness;
 let stack: RunStack;
@@ -25,6 +34,8 @@ let kit: RunStack['kit'];
 let queue: InlineTaskQueue;
 let api: FastifyInstance;
 let wsUrl: string;
+let mcpUrl: URL;
+let front: FrontHttpHandler;
 
 beforeAll(async () => {
   harness = await createApiHarness();
@@ -33,16 +44,24 @@ beforeAll(async () => {
   kit = stack.kit;
   queue = new InlineTaskQueue();
   queue.process(createRunTaskHandler(stack.supervisor), { concurrency: 4 });
-  api = await createTaskApi(harness, new TaskService(queue, stack.supervisor), {
-    admin: ADMIN,
-    caller: CALLER,
-    reader: READER,
+  const tasks = new TaskService(queue, stack.supervisor);
+  // The task tools on the catalog, as every bridge has them: runs__approve is reachable as a tool.
+  harness.catalog.addLocalTools(createTaskTools(tasks));
+  // /mcp as switchyard start mounts it, over the same catalog.
+  front = createFrontHttpHandler({
+    catalog: harness.catalog,
+    hub: new FrontHub(),
+    callerOf: mcpCallerOf(true),
   });
+  api = await createTaskApi(harness, tasks, { admin: ADMIN, caller: CALLER, reader: READER }, front);
   await api.listen({ host: '127.0.0.1', port: 0 });
-  wsUrl = `ws://127.0.0.1:${(api.server.address() as AddressInfo).port}/v1/events`;
+  const port = (api.server.address() as AddressInfo).port;
+  wsUrl = `ws://127.0.0.1:${port}/v1/events`;
+  mcpUrl = new URL(`http://127.0.0.1:${port}/mcp`);
 }, 120_000);
 
 afterAll(async () => {
+  await front?.close();
   await api?.close();
   await queue?.close();
   await stack?.close();
@@ -207,6 +226,84 @@ describe('the task routes', { timeout: 120_000 }, () => {
     expect((await api.inject({ method: 'GET', url: '/v1/agents' })).statusCode).toBe(401);
   });
 
+  // Regression (issue 13): a read+call key approved runs through POST /v1/tools/runs__approve/call,
+  // and the decision was recorded as `mcp`.
+  it('a call key cannot decide an approval through the tool route either; an admin key can, and is named', async () => {
+    const { body } = await submit({ agent: 'gated', input: { by: 3 } });
+    const runId = body.runId as string;
+    await untilStatus(runId, 'awaiting_approval');
+    for (const tool of ['runs__approve', 'runs__reject']) {
+      const refused = await call('POST', `/v1/tools/${tool}/call`, CALLER, { arguments: { runId } });
+      expect(refused.status).toBe(403);
+      expect(refused.body.error).toMatchObject({
+        code: 'forbidden',
+        message: expect.stringMatching(/'admin' scope/),
+      });
+    }
+    const pending = await call('GET', `/v1/approvals?runId=${runId}`, READER);
+    expect(pending.body.approvals).toMatchObject([{ state: 'pending' }]);
+
+    const approved = await call('POST', '/v1/tools/runs__approve/call', ADMIN, {
+      arguments: { runId, reason: 'checked' },
+    });
+    expect(approved.status).toBe(200);
+    expect(approved.body.result.structuredContent).toMatchObject({ state: 'approved', decidedBy: 'ops' });
+    const done = await untilStatus(runId, 'completed');
+    expect(done.events.find((e: Json) => e.type === 'approval_decided').data).toMatchObject({
+      decidedBy: 'ops',
+    });
+  });
+
+  // Regression (issue 13): the same approval over /mcp with a call key, and over REST from a
+  // rebound name (DNS rebinding) or another site's page, is refused, and the run stays pending.
+  it('refuses a decision over /mcp with a call key, and from a foreign Host or Origin; admin over /mcp decides', async () => {
+    const { body } = await submit({ agent: 'gated', input: { by: 5 } });
+    const runId = body.runId as string;
+    await untilStatus(runId, 'awaiting_approval');
+    const mcp = async (key: string) => {
+      const client = new Client({ name: 'desk', version: '1' });
+      await client.connect(
+        new StreamableHTTPClientTransport(mcpUrl, { requestInit: { headers: bearer(key) } }),
+      );
+      return client;
+    };
+    const desk = await mcp(CALLER);
+    try {
+      const refused = await desk.callTool({ name: 'runs__approve', arguments: { runId } });
+      expect(refused.isError).toBe(true);
+      expect(JSON.stringify(refused.content)).toMatch(/'admin' scope.*'app'/);
+    } finally {
+      await desk.close();
+    }
+    const rebound = await api.inject({
+      method: 'POST',
+      url: `/v1/runs/${runId}/approve`,
+      headers: { ...bearer(ADMIN), host: 'evil.example:7400' },
+      payload: {},
+    });
+    expect(rebound.statusCode).toBe(421);
+    const crossSite = await api.inject({
+      method: 'POST',
+      url: `/v1/runs/${runId}/approve`,
+      headers: { ...bearer(ADMIN), host: '127.0.0.1:7400', origin: 'http://evil.example' },
+      payload: {},
+    });
+    expect(crossSite.statusCode).toBe(403);
+    expect((await call('GET', `/v1/approvals?runId=${runId}`, READER)).body.approvals).toMatchObject([
+      { state: 'pending' },
+    ]);
+
+    const ops = await mcp(ADMIN);
+    try {
+      const approved = await ops.callTool({ name: 'runs__approve', arguments: { runId } });
+      expect(approved.isError).toBeFalsy();
+      expect(approved.structuredContent).toMatchObject({ state: 'approved', decidedBy: 'ops' });
+    } finally {
+      await ops.close();
+    }
+    await untilStatus(runId, 'completed');
+  });
+
   it('the runs topic sends a run’s events in order; the approvals topic sends approval_requested', async () => {
     const byAgent = await connect();
     const approvals = await connect();
@@ -226,7 +323,7 @@ describe('the task routes', { timeout: 120_000 }, () => {
     await untilStatus(runId, 'awaiting_approval');
     const byRun = await connect();
     const ack = await byRun.subscribe({ topics: ['runs'], runId });
-    expect(ack).toMatchObject({ topics: ['runs'], runFilters: [{ topic: 'runs', runId }] });
+    expect(ack).toEqual({ type: 'subscribed', topics: ['runs'], runId, added: 1, subscriptions: 1 });
     await call('POST', `/v1/runs/${runId}/approve`, ADMIN, {});
     const isDone = (f: ServerFrame) =>
       f.type === 'event' && f.topic === 'runs' && f.event.runId === runId && f.event.type === 'run_completed';

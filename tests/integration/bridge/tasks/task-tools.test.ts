@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STDIO_CALLER } from '../../../../bridge/catalog/caller.js';
 import { Catalog } from '../../../../bridge/catalog/catalog.js';
 import { Fleet } from '../../../../bridge/fleet/fleet.js';
 import { FrontHub } from '../../../../bridge/front/front-hub.js';
@@ -60,7 +61,8 @@ describe('the task tools on the bridge front', { timeout: 120_000 }, () => {
     fleet = new Fleet();
     catalog = new Catalog(fleet, { debounceMs: 5 });
     catalog.addLocalTools(createTaskTools(tasks, { pollMs: 50 }));
-    front = createFrontServer({ catalog, hub: new FrontHub() });
+    // As `switchyard mcp` serves Claude Desktop: the local user, every scope.
+    front = createFrontServer({ catalog, hub: new FrontHub(), callerOf: () => STDIO_CALLER });
     client = new Client({ name: 'desktop-test', version: '1.0.0' });
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     await front.server.connect(serverSide);
@@ -129,13 +131,13 @@ describe('the task tools on the bridge front', { timeout: 120_000 }, () => {
       expect(progress.map((p) => p.message)).toContain('tool_call_started counter_add');
       expect(progress.some((p) => p.message?.startsWith('approval_requested'))).toBe(true);
 
-      // Approving over MCP resumes the run to completion, recorded as decided by 'mcp'.
+      // Approving over MCP resumes the run to completion, recorded as decided by the local user ('stdio').
       const approved = await call('runs__approve', { runId, reason: 'looks fine' });
       expect(approved.isError).toBeFalsy();
       expect(json(approved)).toMatchObject({
         runId,
         state: 'approved',
-        decidedBy: 'mcp',
+        decidedBy: 'stdio',
         reason: 'looks fine',
       });
       const done = await tasks.waitForStop(runId, 60_000);
@@ -187,7 +189,7 @@ describe('the task tools on the bridge front', { timeout: 120_000 }, () => {
       };
       await tasks.waitForStop(runId, 60_000);
       const rejected = await call('runs__reject', { runId, reason: 'no' });
-      expect(json(rejected)).toMatchObject({ runId, state: 'rejected', decidedBy: 'mcp' });
+      expect(json(rejected)).toMatchObject({ runId, state: 'rejected', decidedBy: 'stdio' });
       const stopped = await supervisor.waitFor(runId, (s) => s === 'completed' || s === 'failed');
       expect(stopped.output ?? null).not.toEqual({ looked: 'value of x' });
       expect(kit.log.lookupCalls).toBe(0);
@@ -243,7 +245,7 @@ describe('the task tools on the bridge front', { timeout: 120_000 }, () => {
       expect(cancelled.status).toBe('cancelled');
       await expect.poll(() => kit.log.cancelled, { timeout: 30_000 }).toEqual(['a']);
       const { events } = await tasks.status(run!.id);
-      expect(events.find((e) => e.type === 'run_cancelled')?.data).toMatchObject({ by: 'mcp' });
+      expect(events.find((e) => e.type === 'run_cancelled')?.data).toMatchObject({ by: 'stdio' });
     });
   });
 });

@@ -55,9 +55,9 @@ describe('AuditLog', () => {
     await audit.flush();
     expect(sql.inserts).toHaveLength(1);
     const params = sql.inserts[0]!;
-    expect(params).toHaveLength(27);
-    expect([params[2], params[11], params[20]]).toEqual(['a', 'b', 'c']);
-    expect(params.slice(0, 9)).toEqual([
+    expect(params).toHaveLength(33);
+    expect([params[2], params[13], params[24]]).toEqual(['a', 'b', 'c']);
+    expect(params.slice(0, 11)).toEqual([
       'mcp',
       null,
       'a',
@@ -67,6 +67,8 @@ describe('AuditLog', () => {
       'ok',
       null,
       '{"text":"a","password":"[redacted]"}',
+      'tools/call',
+      null,
     ]);
   });
 

@@ -8,7 +8,8 @@ import type {
   CatalogCollision,
   LocalToolProvider,
 } from '../../../../bridge/catalog/catalog-entries.js';
-import { CatalogNotFoundError } from '../../../../bridge/catalog/catalog-errors.js';
+import { agentCaller, keyCaller, STDIO_CALLER } from '../../../../bridge/catalog/caller.js';
+import { CatalogNotFoundError, ToolForbiddenError } from '../../../../bridge/catalog/catalog-errors.js';
 import { type Builder, createHarness, type Harness, tools } from './catalog-fixtures.js';
 
 let harness: Harness | undefined;
@@ -175,6 +176,41 @@ describe('Catalog: per-client views', () => {
 });
 
 describe('Catalog: local tools', () => {
+  it('refuses a local tool to a caller without the scope it needs, and a call that carries no caller', async () => {
+    const h = await start({}, {});
+    const calls: string[] = [];
+    h.catalog.addLocalTools({
+      name: 'switchyard',
+      listTools: () => [
+        { name: 'runs__approve', inputSchema: { type: 'object' } },
+        { name: 'tasks__submit', inputSchema: { type: 'object' } },
+      ],
+      scopeOf: (name) => (name === 'runs__approve' ? 'admin' : 'call'),
+      callTool: async (name) => {
+        calls.push(name);
+        return { content: [{ type: 'text', text: 'done' }] };
+      },
+    });
+    const caller = keyCaller({ name: 'ci', scopes: new Set(['read', 'call'] as const) }, 'api');
+    const refusal = await h.catalog
+      .callTool('runs__approve', {}, { caller })
+      .catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(ToolForbiddenError);
+    expect(refusal).toMatchObject({
+      code: 'forbidden',
+      message: expect.stringMatching(/'admin' scope.*'ci'/),
+    });
+    await expect(
+      h.catalog.callTool('runs__approve', {}, { caller: agentCaller('coding', 'r1') }),
+    ).rejects.toThrow(/the run of coding lacks/);
+    await expect(h.catalog.callTool('tasks__submit', {})).rejects.toThrow(/carries no identity/);
+    expect(calls).toEqual([]);
+    // The same tools with the scope they need run.
+    await h.catalog.callTool('tasks__submit', {}, { caller });
+    await h.catalog.callTool('runs__approve', {}, { caller: STDIO_CALLER });
+    expect(calls).toEqual(['tasks__submit', 'runs__approve']);
+  });
+
   it("lists Switchyard's own tools, routes calls to their provider, and reports a clash with an upstream", async () => {
     const h = await start({ agents: tools('run') }, {});
     let list: Tool[] = [{ name: 'agents__run', inputSchema: { type: 'object' } }];
@@ -200,7 +236,7 @@ describe('Catalog: local tools', () => {
       local: true,
       state: 'local',
     });
-    expect(await h.catalog.callTool('agents__run', {})).toEqual({
+    expect(await h.catalog.callTool('agents__run', {}, { caller: STDIO_CALLER })).toEqual({
       content: [{ type: 'text', text: 'local' }],
     });
     expect(calls).toEqual(['agents__run']);

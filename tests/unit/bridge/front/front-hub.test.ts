@@ -58,9 +58,9 @@ describe('FrontHub', () => {
     const a = await session(hub, 'from A');
     const b = await session(hub, 'from B');
     const up = await upstream(hub);
-    const endA = hub.beginCall({ session: a, requestId: 1, server: 'up' });
-    const endB = hub.beginCall({ session: b, requestId: 1, server: 'up' });
-    hub.beginCall({ session: b, requestId: 2, server: 'elsewhere' });
+    const endA = hub.beginCall({ session: a, requestId: 1, server: 'up', owner: 'ops' });
+    const endB = hub.beginCall({ session: b, requestId: 1, server: 'up', owner: 'ops' });
+    hub.beginCall({ session: b, requestId: 2, server: 'elsewhere', owner: 'ops' });
     expect(await up.sample()).toBe('from B');
     endB();
     expect(await up.sample()).toBe('from A');
@@ -74,8 +74,22 @@ describe('FrontHub', () => {
     const hub = new FrontHub();
     const plain = await session(hub, undefined);
     const up = await upstream(hub);
-    hub.beginCall({ session: plain, requestId: 1, server: 'up' });
+    hub.beginCall({ session: plain, requestId: 1, server: 'up', owner: 'ops' });
     await expect(up.sample()).rejects.toThrow(/does not support sampling/);
+  });
+
+  it('never relays sampling across API keys: with calls of two keys in flight it is refused', async () => {
+    const hub = new FrontHub();
+    const ops = await session(hub, 'from ops');
+    const guest = await session(hub, 'from guest');
+    const up = await upstream(hub);
+    const endOps = hub.beginCall({ session: ops, requestId: 1, server: 'up', owner: 'ops' });
+    const endGuest = hub.beginCall({ session: guest, requestId: 1, server: 'up', owner: 'guest' });
+    await expect(up.sample()).rejects.toThrow(/clients of several API keys have calls in flight/);
+    // Once only one key's call is in flight, it goes to that key's session again.
+    endGuest();
+    expect(await up.sample()).toBe('from ops');
+    endOps();
   });
 
   it('declares sampling and elicitation upstream only when relayed', () => {
