@@ -1,7 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { ApiKeyConfig, ApiScope } from '../../runtime/config/config-schema.js';
+import { assertStrongSecret } from '../../runtime/config/secret-strength.js';
 import { ConfigError } from '../../runtime/errors.js';
+import { isLoopback } from '../../runtime/mcp/request-origin.js';
+
+export { isLoopback };
 
 /** A configured key as the API keeps it: only its sha256 digest stays in memory. */
 export interface ApiKey {
@@ -14,7 +17,12 @@ const SHA256_FORM = /^sha256:([0-9a-fA-F]{64})$/;
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
-/** Keys from config: plaintext keys are hashed, `sha256:<hex>` keys are taken as their digest. */
+/**
+ * Keys from config: plaintext keys are hashed, `sha256:<hex>` keys are taken as their digest.
+ * A plaintext key too easy to guess is refused (ConfigError saying how to make one): a key is
+ * the only thing between the network and every tool. A digest cannot be judged, so its owner's
+ * word is taken for it.
+ */
 export function parseApiKeys(keys: readonly ApiKeyConfig[]): ApiKey[] {
   const names = new Set<string>();
   return keys.map((key) => {
@@ -22,6 +30,7 @@ export function parseApiKeys(keys: readonly ApiKeyConfig[]): ApiKey[] {
       throw new ConfigError(`API key name '${key.name}' is used twice`, { name: key.name });
     names.add(key.name);
     const hex = SHA256_FORM.exec(key.key)?.[1];
+    if (!hex) assertStrongSecret(`API key '${key.name}'`, key.key);
     return {
       name: key.name,
       scopes: new Set(key.scopes),
@@ -46,14 +55,6 @@ export function findApiKey(keys: readonly ApiKey[], presented: string): ApiKey |
 export function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer[ \t]+(\S+)\s*$/i.exec(header ?? '');
   return match?.[1];
-}
-
-/** 127.0.0.0/8 and ::1 (also as ::ffff:127.x): the addresses an open API may bind. */
-export function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '');
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  if (isIP(bare) === 6) return bare === '::1' || /^::ffff:127\./i.test(bare);
-  return false;
 }
 
 /**

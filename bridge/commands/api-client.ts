@@ -65,7 +65,10 @@ export class ApiClient {
   async request<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.key !== undefined) headers.authorization = `Bearer ${this.key}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    // The API takes only JSON on POST/PUT/DELETE (a browser form cannot send it cross-site), so
+    // every such request says so, with `{}` when there is nothing to send.
+    const payload = method === 'GET' ? undefined : JSON.stringify(body ?? {});
+    if (payload !== undefined) headers['content-type'] = 'application/json';
     let status: number;
     let text: string;
     try {
@@ -73,7 +76,7 @@ export class ApiClient {
       const response = await this.fetch(`${this.baseUrl}${path}`, {
         method,
         headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(payload === undefined ? {} : { body: payload }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       status = response.status;

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { createApi } from '../api/create-api.js';
 import { parseApiKeys } from '../api/api-keys.js';
 import { AuditLog } from '../api/audit-log.js';
-import { guardMcpEndpoint } from '../api/guard-mcp-endpoint.js';
+import { mcpCallerOf } from '../api/mcp-mount.js';
 import { observeMcpCalls } from '../api/observe-mcp-calls.js';
 import { ToolCallEvents } from '../api/tool-call-events.js';
 import { composeBridge } from '../compose-bridge.js';
@@ -11,7 +11,6 @@ import { composeTasks } from '../compose-tasks.js';
 import { commandContext } from '../context.js';
 import { nextSignal } from './next-signal.js';
 import { createFrontHttpHandler, type FrontHttpHandler } from '../front/front-http-handler.js';
-import { loopbackOrigins } from '../../runtime/mcp/http-guards.js';
 import { openSqlFromConfig } from '../sql-from-config.js';
 
 /**
@@ -36,13 +35,11 @@ export function registerStartCommand(program: Command): void {
       const audit = new AuditLog(sql, { redact: config.api.redact, logger });
       // Agent work: runs left unfinished by a process that died resume here from their last
       // snapshot once the tools they call are up; tasks arrive through the API and /mcp.
-      const work = composeTasks({ config, bridge, sql, logger });
+      const work = composeTasks({ config, bridge, sql, logger, audit });
       void work
         .start()
         .catch((error: unknown) => logger.error({ err: error }, 'the agent runtime could not start'));
-      // The front is made once the port is known: a request whose Origin is this server's own
-      // (`http://127.0.0.1:<port>`, as serveHttp allows) is not a cross-site one. Requests that
-      // come before that wait for it.
+      // The front is made once the API listens; requests that come before that wait for it.
       let front: FrontHttpHandler | undefined;
       let frontMade: (front: FrontHttpHandler) => void = () => undefined;
       const frontReady = new Promise<FrontHttpHandler>((resolve) => (frontMade = resolve));
@@ -56,10 +53,7 @@ export function registerStartCommand(program: Command): void {
           toolEvents,
           audit,
           tasks: work.tasks,
-          mcpHandler: guardMcpEndpoint(
-            { handle: async (req, res, body) => (await frontReady).handle(req, res, body) },
-            { keys: parseApiKeys(config.api.keys), host: config.api.host, port: () => port },
-          ),
+          mcpHandler: { handle: async (req, res, body) => (await frontReady).handle(req, res, body) },
         });
         await app.listen({ host: config.api.host, port: config.api.port });
         port = (app.server.address() as AddressInfo).port;
@@ -69,7 +63,9 @@ export function registerStartCommand(program: Command): void {
           ready: bridge.ready,
           logger,
           observeCall: observeMcpCalls(toolEvents, audit),
-          allowedOrigins: loopbackOrigins(port),
+          allowedOrigins: config.api.allowedOrigins,
+          maxSessionsPerKey: config.api.limits.mcpSessionsPerKey,
+          callerOf: mcpCallerOf(parseApiKeys(config.api.keys).length > 0),
         });
         frontMade(front);
         const host = config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host;

@@ -1,21 +1,25 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { normalizeOrigin } from '../../runtime/mcp/http-guards.js';
 import { createMcpHttpEndpoint } from '../../runtime/mcp/mcp-http-endpoint.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { createFrontServer, type FrontServerOptions } from './front-server.js';
 
 export interface FrontHttpHandlerOptions extends FrontServerOptions {
   /**
-   * Browser origins allowed (e.g. `http://127.0.0.1:8787`, the API's own origin). Requests
+   * Browser origins allowed besides the server's own (the Host a request was sent to). Requests
    * without an Origin header are always allowed. @defaultValue []
    */
-  allowedOrigins?: string[];
+  allowedOrigins?: readonly string[];
   /** When set, every request needs `Authorization: Bearer <token>`. @defaultValue none */
   bearerToken?: string;
   /** Largest POST body read here (ignored when the caller passes a parsed body). @defaultValue 4 MiB */
   maxBodyBytes?: number;
   /** A session with no request and no open stream for this long is ended. @defaultValue 30 minutes */
   sessionIdleTtlMs?: number;
+  /**
+   * Open sessions per API key (per client address on an open API); an initialize past it closes
+   * that key's oldest idle session. @defaultValue unlimited
+   */
+  maxSessionsPerKey?: number;
 }
 
 export interface FrontHttpHandler {
@@ -32,14 +36,18 @@ export interface FrontHttpHandler {
 
 /**
  * The front over Streamable HTTP for a server someone else runs (the API mounts it at `/mcp`):
- * one front instance per session, Origin and bearer checks, a body limit, 404 for an unknown
- * session. Host checks against DNS rebinding are the mounting server's (it knows its port).
+ * one front instance per session, bound to the key that opened it (another key gets 404), Origin
+ * and bearer checks, a body limit, a cap of sessions per key. Host checks against DNS rebinding
+ * and the API's keys are the mounting server's (it knows its names and keys).
  */
 export function createFrontHttpHandler(options: FrontHttpHandlerOptions): FrontHttpHandler {
   const endpoint = createMcpHttpEndpoint({
     factory: () => createFrontServer(options),
     logger: options.logger ?? silentLogger,
-    origins: new Set((options.allowedOrigins ?? []).map(normalizeOrigin)),
+    origins: options.allowedOrigins ?? [],
+    ...(options.maxSessionsPerKey !== undefined
+      ? { maxSessionsPerPrincipal: options.maxSessionsPerKey }
+      : {}),
     bearerToken: options.bearerToken,
     maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
     idleTtlMs: options.sessionIdleTtlMs ?? 30 * 60_000,

@@ -3,6 +3,8 @@ import { AgentsConfigSchema } from '../actors/agent-policy-schema.js';
 import { LlmConfigSchema } from '../llm/create-chat-model.js';
 import { RateLimitSchema } from '../llm/rate-limiter.js';
 import { AGENT_NAME_PATTERN } from '../queue/task-spec-schema.js';
+import { isHttpsOrLoopback } from './https-or-loopback.js';
+import { secret } from './secret-fields.js';
 
 /**
  * The configuration file's schema (`switchyard.config.json` or `.yaml`). Every field is optional
@@ -20,19 +22,30 @@ export const VECTOR_BACKENDS = ['pgvector', 'faiss', 'chroma', 'qdrant', 'memory
 export const API_SCOPES = ['read', 'call', 'admin'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
-/** Default argument field names redacted in audit rows. */
-export const DEFAULT_REDACTED_FIELDS = ['password', 'token', 'secret', 'apiKey', 'authorization'] as const;
+/**
+ * Default field-name patterns redacted in tool arguments wherever they are stored or served
+ * (audit rows, run events, approvals): `*` is any run of characters, case is ignored.
+ */
+export const DEFAULT_REDACTED_FIELDS = [
+  '*token*',
+  '*secret*',
+  '*password*',
+  '*key*',
+  'authorization',
+] as const;
 
 /** One API key: its name (in audit rows, rate limits, logs), the key and what it may do. */
 export const ApiKeySchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected a key name of letters, digits, _ . -'),
   /** The key in plaintext, or its digest as `sha256:<64 hex digits>` so the file holds no secret. */
-  key: z
-    .string()
-    .min(16, 'an API key must be at least 16 characters')
-    .refine((key) => !key.startsWith('sha256:') || /^sha256:[0-9a-fA-F]{64}$/.test(key), {
-      message: 'expected sha256: followed by 64 hex digits',
-    }),
+  key: secret(
+    z
+      .string()
+      .min(16, 'an API key must be at least 16 characters')
+      .refine((key) => !key.startsWith('sha256:') || /^sha256:[0-9a-fA-F]{64}$/.test(key), {
+        message: 'expected sha256: followed by 64 hex digits',
+      }),
+  ),
   scopes: z.array(z.enum(API_SCOPES)).min(1),
 });
 export type ApiKeyConfig = z.output<typeof ApiKeySchema>;
@@ -116,7 +129,9 @@ export const ConfigSchema = z.strictObject({
         })
         .prefault({}),
       chroma: z.strictObject({ url: url.optional() }).prefault({}),
-      qdrant: z.strictObject({ url: url.optional(), apiKey: z.string().min(1).optional() }).prefault({}),
+      qdrant: z
+        .strictObject({ url: url.optional(), apiKey: secret(z.string().min(1)).optional() })
+        .prefault({}),
     })
     .prefault({}),
   embeddings: z
@@ -127,7 +142,7 @@ export const ConfigSchema = z.strictObject({
       /** Dimension of the vectors; the local embedder uses 384 unless set. */
       dimension: z.int().min(1).max(16000).optional(),
       baseURL: url.optional(),
-      apiKey: z.string().min(1).optional(),
+      apiKey: secret(z.string().min(1)).optional(),
     })
     .prefault({}),
   /** The filesystem MCP server. */
@@ -141,9 +156,14 @@ export const ConfigSchema = z.strictObject({
   github: z
     .strictObject({
       /** A personal access token or app token. Env: GITHUB_TOKEN. Without one, GitHub's anonymous limits apply. */
-      token: z.string().min(1).optional(),
+      token: secret(z.string().min(1)).optional(),
       /** The REST API's base URL; GitHub Enterprise Server is https://HOST/api/v3. Env: GITHUB_API_URL. */
-      apiUrl: url.default('https://api.github.com'),
+      apiUrl: url
+        // Security: the token goes with every request, so it must not cross a network in clear.
+        .refine(isHttpsOrLoopback, {
+          message: 'expected an https URL (http only to a loopback address: 127.0.0.1, ::1, localhost)',
+        })
+        .default('https://api.github.com'),
       /** The longest a tool waits out a rate limit before it answers with when to retry instead. */
       rateLimitWaitMs: z.int().min(0).max(600_000).default(30_000),
     })
@@ -167,10 +187,64 @@ export const ConfigSchema = z.strictObject({
           timeWindowMs: z.int().min(1).default(60_000),
         })
         .prefault({}),
-      /** Argument field names (case-insensitive, at any depth) replaced by "[redacted]" in audit rows. */
+      /**
+       * Field-name patterns (`*` any characters, case-insensitive, at any depth) whose values are
+       * replaced by "[redacted]" in tool arguments: audit rows, run events, approvals, task status.
+       */
       redact: z.array(z.string().min(1)).default([...DEFAULT_REDACTED_FIELDS]),
-      /** Largest request body accepted; larger gets 413. */
+      /** Largest request body accepted (REST and /mcp); larger gets 413. */
       bodyLimitBytes: z.int().min(1).default(1_048_576),
+      /**
+       * Host names (optionally `name:port`; `*.example.com` for subdomains) that requests may name
+       * in their Host header, besides the loopback names and the bound address, which are always
+       * allowed. Anything else is refused with 421 (DNS rebinding). Env: SWITCHYARD_API_ALLOWED_HOSTS.
+       */
+      allowedHosts: z.array(z.string().min(1)).default([]),
+      /**
+       * Browser origins (`https://console.example.com`) allowed to call the API besides its own
+       * (a page served by the API itself). Any other Origin is refused with 403.
+       * Env: SWITCHYARD_API_ALLOWED_ORIGINS.
+       */
+      allowedOrigins: z.array(z.string().min(1)).default([]),
+      /** Limits that keep one client from hanging or starving the service. */
+      limits: z
+        .strictObject({
+          /** The whole request (headers and body) must arrive within this (slow bodies). */
+          requestTimeoutMs: z.int().min(1_000).default(30_000),
+          /** The request headers must arrive within this (slowloris). */
+          headersTimeoutMs: z.int().min(1_000).default(15_000),
+          /**
+           * A connection with no bytes either way for this long is closed. Longer than the longest
+           * call a client waits for without progress (agents__run waits up to 10 minutes).
+           */
+          idleTimeoutMs: z
+            .int()
+            .min(1_000)
+            .default(15 * 60_000),
+          /** Requests to /mcp per key (per IP without keys) in each window. */
+          mcpRateLimit: z
+            .strictObject({
+              max: z.int().min(1).default(6_000),
+              timeWindowMs: z.int().min(1).default(60_000),
+            })
+            .prefault({}),
+          /** Open /mcp sessions per key (per IP without keys); past it the oldest idle one is closed. */
+          mcpSessionsPerKey: z.int().min(1).default(32),
+          /** Failed authentications per client address in each window before it gets 429. */
+          authFailures: z
+            .strictObject({
+              max: z.int().min(1).default(20),
+              timeWindowMs: z.int().min(1).default(60_000),
+            })
+            .prefault({}),
+          /** Open WebSockets on /v1/events per key (per IP without keys). */
+          socketsPerKey: z.int().min(1).default(16),
+          /** Subscriptions one WebSocket may hold (each run filter counts once). */
+          subscriptionsPerSocket: z.int().min(1).default(256),
+          /** Frames a WebSocket may send per second; past it frames get an error, and a flood closes it. */
+          messagesPerSecond: z.int().min(1).default(50),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /**

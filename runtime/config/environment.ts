@@ -13,6 +13,11 @@ export interface EnvBinding {
 }
 
 const pathList = (value: string): unknown => value.split(delimiter).filter(Boolean);
+const commaList = (value: string): unknown =>
+  value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 const integer = (value: string): unknown => (/^-?\d+$/.test(value) ? Number(value) : value);
 const boolean = (value: string): unknown =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
@@ -120,6 +125,19 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     path: ['api', 'keys'],
     parse: parseApiKeys,
     description: "API keys as 'name:key:scope+scope,…' (scopes: read, call, admin)",
+  },
+  {
+    name: 'SWITCHYARD_API_ALLOWED_HOSTS',
+    path: ['api', 'allowedHosts'],
+    parse: commaList,
+    description:
+      'host names requests may send in Host besides loopback and the bound address, comma-separated',
+  },
+  {
+    name: 'SWITCHYARD_API_ALLOWED_ORIGINS',
+    path: ['api', 'allowedOrigins'],
+    parse: commaList,
+    description: 'browser origins allowed to call the API besides its own, comma-separated',
   },
 ];
 

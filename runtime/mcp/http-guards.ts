@@ -28,38 +28,6 @@ export function sendJsonRpcError(
   res.writeHead(status, { ...headers, 'content-type': 'application/json' }).end(body);
 }
 
-/** The origins every server accepts: its own address under the loopback names. */
-export function loopbackOrigins(port: number): string[] {
-  return [`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`];
-}
-
-/**
- * Security (DNS rebinding): a web page on any site can make a browser send requests to
- * 127.0.0.1, and the browser tells us which site by the Origin header. A request without Origin
- * does not come from a browser page and is allowed; one with an Origin must be listed.
- */
-export function originAllowed(req: IncomingMessage, allowed: ReadonlySet<string>): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  return allowed.has(normalizeOrigin(origin));
-}
-
-/** Lower-cases scheme and host and drops a trailing slash, as browsers would send it. */
-export function normalizeOrigin(origin: string): string {
-  // An opaque origin ("null") is not a URL: it is kept verbatim, so it matches nothing listed.
-  return URL.canParse(origin) ? new URL(origin).origin : origin;
-}
-
-/**
- * Security (DNS rebinding, second line): after rebinding, a page's requests carry the attacker's
- * host name in Host. When the server listens on loopback only, only loopback names are valid.
- */
-export function hostAllowed(req: IncomingMessage, port: number, loopbackOnly: boolean): boolean {
-  if (!loopbackOnly) return true;
-  const host = req.headers.host;
-  return host !== undefined && loopbackOrigins(port).includes(`http://${host.toLowerCase()}`);
-}
-
 /**
  * Checks `Authorization: Bearer <token>` in constant time, so the comparison's duration does not
  * reveal how much of a guessed token was right.

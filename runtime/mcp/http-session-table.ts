@@ -11,14 +11,25 @@ export interface HttpSession {
   readonly instance: ServedInstance;
   /** Web-standard: `serveWebTransport` is its Node adapter. */
   readonly transport: WebStandardStreamableHTTPServerTransport;
+  /**
+   * Who opened it (the API key's name), or undefined on an open server: only the same principal
+   * may use the session id afterwards.
+   */
+  readonly owner: string | undefined;
+  /** The group its per-principal cap counts it in: the owner, or the client's address when open. */
+  readonly group: string;
 }
 
 interface SessionState extends HttpSession {
   /** Requests (and open SSE streams) of this session not yet finished. */
   inflight: number;
+  /** POSTs not yet answered: a session with none is idle, even with its GET stream open. */
+  posts: number;
   idleTimer: NodeJS.Timeout | undefined;
   ended: boolean;
   done: Promise<void> | undefined;
+  /** When its last request finished (ms since epoch); the oldest idle session goes first. */
+  idleSince: number;
 }
 
 export interface HttpSessionTableOptions {
@@ -48,11 +59,34 @@ export class HttpSessionTable {
     return this.sessions.get(id);
   }
 
+  /** Initialized sessions of one group. */
+  countIn(group: string): number {
+    let count = 0;
+    for (const state of this.sessions.values()) if (state.group === group) count++;
+    return count;
+  }
+
+  /**
+   * Ends the session of `group` that has been idle the longest (no request waiting for its
+   * answer; an open GET stream only listens, so it does not count); false when all are busy.
+   */
+  async endOldestIdle(group: string, reason: string): Promise<boolean> {
+    let oldest: SessionState | undefined;
+    for (const state of this.sessions.values())
+      if (state.group === group && state.posts === 0 && (!oldest || state.idleSince < oldest.idleSince))
+        oldest = state;
+    if (!oldest) return false;
+    await this.end(oldest, reason);
+    return true;
+  }
+
   /** Creates an instance and a transport that registers itself here once initialize succeeds. */
-  async open(): Promise<HttpSession> {
+  async open(owner: { owner: string | undefined; group: string }): Promise<HttpSession> {
     const instance = await this.options.factory();
     const state: SessionState = {
       id: undefined,
+      ...owner,
+      idleSince: Date.now(),
       instance,
       transport: new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
@@ -64,6 +98,7 @@ export class HttpSessionTable {
         },
       }),
       inflight: 0,
+      posts: 0,
       idleTimer: undefined,
       ended: false,
       done: undefined,
@@ -81,13 +116,19 @@ export class HttpSessionTable {
    * Counts `res` as activity of `session` until it finishes: the idle timer only runs while
    * nothing is in flight, so a long tool call or an open SSE stream never expires its session.
    */
-  track(session: HttpSession, res: ServerResponse): void {
+  track(session: HttpSession, res: ServerResponse, kind: 'request' | 'stream' = 'request'): void {
     const state = session as SessionState;
+    const post = kind === 'request';
     state.inflight += 1;
+    if (post) state.posts += 1;
     clearTimeout(state.idleTimer);
     state.idleTimer = undefined;
     res.once('close', () => {
       state.inflight -= 1;
+      if (post) {
+        state.posts -= 1;
+        state.idleSince = Date.now();
+      }
       if (state.inflight === 0 && !state.ended) {
         state.idleTimer = setTimeout(() => void this.end(state, 'idle'), this.options.idleTtlMs);
         // The HTTP server keeps the process alive while it listens; an idle timer must not.

@@ -1,29 +1,33 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../logger.js';
 import type { ServedInstance, ServerFactory } from './created-server.js';
-import {
-  bearerAllowed,
-  BodyTooLargeError,
-  JsonRpcCode,
-  originAllowed,
-  readBody,
-  sendJsonRpcError,
-} from './http-guards.js';
+import { bearerAllowed, BodyTooLargeError, JsonRpcCode, readBody, sendJsonRpcError } from './http-guards.js';
 import { HttpSessionTable } from './http-session-table.js';
+import { createOriginCheck } from './request-origin.js';
 import { serveWebTransport } from './serve-web-transport.js';
 
 export interface McpHttpEndpointOptions {
   factory: ServerFactory<ServedInstance>;
   logger: Logger;
-  /** Normalized browser origins allowed; requests without an Origin header always are. */
-  origins: ReadonlySet<string>;
+  /**
+   * Browser origins allowed besides the server's own (the Host the request was sent to);
+   * requests without an Origin header always are. @defaultValue []
+   */
+  origins?: readonly string[];
   /** When set, every request needs `Authorization: Bearer <token>`. */
   bearerToken?: string;
   /** Largest POST body read here (a caller's parsed body is not measured again). */
   maxBodyBytes: number;
   /** A session with no request and no open stream for this long is ended. */
   idleTtlMs: number;
+  /**
+   * Open sessions per principal (the API key, or the client's address on an open server); an
+   * initialize past it closes that principal's oldest idle session, or gets 429 when all are busy.
+   * @defaultValue unlimited
+   */
+  maxSessionsPerPrincipal?: number;
 }
 
 /** One Streamable HTTP MCP endpoint, whatever path and server it is mounted on. */
@@ -46,7 +50,11 @@ export interface McpHttpEndpoint {
  * session so the client starts a new one. Host checks are the listening server's (it knows its port).
  */
 export function createMcpHttpEndpoint(options: McpHttpEndpointOptions): McpHttpEndpoint {
-  const { logger, origins, bearerToken, maxBodyBytes } = options;
+  const { logger, bearerToken, maxBodyBytes } = options;
+  const originAllowed = createOriginCheck(options.origins ?? []);
+  const maxSessions = options.maxSessionsPerPrincipal ?? Number.POSITIVE_INFINITY;
+  if (!(maxSessions >= 1))
+    throw new RangeError(`maxSessionsPerPrincipal must be at least 1, got ${maxSessions}`);
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0)
     throw new RangeError(`maxBodyBytes must be a positive integer, got ${maxBodyBytes}`);
   if (!(options.idleTtlMs > 0))
@@ -58,7 +66,7 @@ export function createMcpHttpEndpoint(options: McpHttpEndpointOptions): McpHttpE
   async function handle(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> {
     if (closing) return sendJsonRpcError(res, 503, JsonRpcCode.BadRequest, 'Service unavailable: closing');
     // Security: the Origin check comes first, so a hostile page learns nothing else.
-    if (!originAllowed(req, origins)) {
+    if (!originAllowed(req.headers.origin, req.headers.host)) {
       logger.warn({ origin: req.headers.origin }, 'mcp http request refused');
       return sendJsonRpcError(res, 403, JsonRpcCode.BadRequest, 'Forbidden: origin not allowed');
     }
@@ -102,7 +110,7 @@ export function createMcpHttpEndpoint(options: McpHttpEndpointOptions): McpHttpE
     }
     const sessionId = sessionHeader(req);
     if (sessionId !== undefined) {
-      const session = sessions.get(sessionId);
+      const session = ownSession(req, sessionId);
       if (!session) return sessionNotFound(res);
       sessions.track(session, res);
       return serveWebTransport(session.transport, req, res, body);
@@ -116,7 +124,21 @@ export function createMcpHttpEndpoint(options: McpHttpEndpointOptions): McpHttpE
         'Bad Request: no mcp-session-id header; start a session with an initialize request',
       );
     }
-    const session = await sessions.open();
+    const principal = principalOf(req);
+    // Past the cap, the principal's oldest idle session makes room; a client that keeps them all
+    // busy is told to slow down rather than pushing another principal's sessions out.
+    if (
+      sessions.countIn(principal.group) >= maxSessions &&
+      !(await sessions.endOldestIdle(principal.group, 'too many sessions for this principal'))
+    ) {
+      return sendJsonRpcError(
+        res,
+        429,
+        JsonRpcCode.BadRequest,
+        `Too many sessions: at most ${maxSessions} open sessions per key, and none is idle; end one (DELETE) first`,
+      );
+    }
+    const session = await sessions.open(principal);
     sessions.track(session, res);
     await serveWebTransport(session.transport, req, res, body);
     // The transport refused the initialize (a bad protocol version, a batch): nothing to keep.
@@ -132,10 +154,19 @@ export function createMcpHttpEndpoint(options: McpHttpEndpointOptions): McpHttpE
         JsonRpcCode.BadRequest,
         'Bad Request: mcp-session-id header is required',
       );
-    const session = sessions.get(sessionId);
+    const session = ownSession(req, sessionId);
     if (!session) return sessionNotFound(res);
-    sessions.track(session, res);
+    sessions.track(session, res, req.method === 'GET' ? 'stream' : 'request');
     return serveWebTransport(session.transport, req, res);
+  }
+
+  /**
+   * Security: a session belongs to the key that opened it. Another key presenting its id (seen in
+   * a log, guessed) gets the same 404 as an unknown id, so it learns nothing about it either.
+   */
+  function ownSession(req: IncomingMessage, id: string): ReturnType<HttpSessionTable['get']> {
+    const session = sessions.get(id);
+    return session && session.owner === principalOf(req).owner ? session : undefined;
   }
 
   return {
@@ -145,6 +176,18 @@ export function createMcpHttpEndpoint(options: McpHttpEndpointOptions): McpHttpE
     },
     close: (reason) => (closing ??= sessions.endAll(reason)),
   };
+}
+
+/**
+ * Who makes a request: the API key's name when the mounting server authenticated it (the SDK's
+ * `req.auth` convention, whose `clientId` is the key's name), else nobody in particular; the
+ * client's address then stands for it in the per-principal session cap.
+ */
+function principalOf(req: IncomingMessage): { owner: string | undefined; group: string } {
+  const owner = (req as IncomingMessage & { auth?: AuthInfo }).auth?.clientId;
+  return owner !== undefined
+    ? { owner, group: `key:${owner}` }
+    : { owner: undefined, group: `ip:${req.socket.remoteAddress ?? 'unknown'}` };
 }
 
 function sessionHeader(req: IncomingMessage): string | undefined {

@@ -2,28 +2,31 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { ServedInstance, ServerFactory } from './created-server.js';
-import {
-  hostAllowed,
-  JsonRpcCode,
-  loopbackOrigins,
-  normalizeOrigin,
-  sendJsonRpcError,
-} from './http-guards.js';
+import { ConfigError } from '../errors.js';
+import { assertStrongSecret } from '../config/secret-strength.js';
+import { JsonRpcCode, sendJsonRpcError } from './http-guards.js';
 import { createMcpHttpEndpoint } from './mcp-http-endpoint.js';
+import { createHostCheck, isLoopback } from './request-origin.js';
 
 export interface ServeHttpOptions {
   logger: Logger;
   /** TCP port; 0 picks a free one (read it from the handle). @defaultValue 0 */
   port?: number;
-  /** Interface to listen on. @defaultValue '127.0.0.1' (loopback only) */
+  /**
+   * Interface to listen on. Anything but a loopback address (127.0.0.0/8, ::1, `localhost`)
+   * needs `bearerToken`: otherwise anyone who reaches the port runs the server's tools.
+   * @defaultValue '127.0.0.1' (loopback only)
+   */
   host?: string;
+  /** Host names clients may use besides the loopback names and `host` (see createHostCheck). @defaultValue [] */
+  allowedHosts?: string[];
   /**
    * Browser origins allowed to call the server (e.g. `https://app.example.com`). Requests without
    * an Origin header, and the server's own loopback origins, are always allowed.
    * @defaultValue []
    */
   allowedOrigins?: string[];
-  /** When set, every request needs `Authorization: Bearer <token>`. @defaultValue none */
+  /** When set, every request needs `Authorization: Bearer <token>`; a guessable one is refused. @defaultValue none */
   bearerToken?: string;
   /** Largest POST body accepted. @defaultValue 4 MiB */
   maxBodyBytes?: number;
@@ -42,7 +45,6 @@ export interface HttpHandle {
 }
 
 const MCP_PATH = '/mcp';
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /**
  * Serves MCP over Streamable HTTP at `/mcp`: POST carries JSON-RPC, GET opens the SSE stream for
@@ -54,12 +56,21 @@ export async function serveHttp(
   options: ServeHttpOptions,
 ): Promise<HttpHandle> {
   const { logger, port = 0, host = '127.0.0.1', allowedOrigins = [], bearerToken } = options;
-  const origins = new Set(allowedOrigins.map(normalizeOrigin));
+  // Security: the same binding rule as the API's. No token, loopback only.
+  if (bearerToken === undefined && !(isLoopback(host) || host.toLowerCase() === 'localhost'))
+    throw new ConfigError(
+      `an MCP server without a token would listen on ${host}: pass --token <token> (for example ` +
+        '`openssl rand -hex 24`), or listen on 127.0.0.1 or ::1',
+      { host },
+    );
+  if (bearerToken !== undefined && bearerToken !== '')
+    assertStrongSecret('the bearer token (--token)', bearerToken);
+  const hostAllowed = createHostCheck({ bound: host, allowedHosts: options.allowedHosts ?? [] });
   // Validates the options before anything listens.
   const endpoint = createMcpHttpEndpoint({
     factory,
     logger,
-    origins,
+    origins: allowedOrigins,
     bearerToken,
     maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
     idleTtlMs: options.sessionIdleTtlMs ?? 30 * 60_000,
@@ -79,9 +90,6 @@ export async function serveHttp(
     });
   });
   const bound = (server.address() as AddressInfo).port;
-  // The server's own loopback origins are known once it listens.
-  for (const origin of loopbackOrigins(bound)) origins.add(origin);
-  const loopbackOnly = LOOPBACK_HOSTS.has(host);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}${MCP_PATH}`;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -89,9 +97,14 @@ export async function serveHttp(
     if (path !== MCP_PATH)
       return sendJsonRpcError(res, 404, JsonRpcCode.BadRequest, `Not found: the MCP endpoint is ${MCP_PATH}`);
     // Security (DNS rebinding): the Host check comes first, so a hostile page learns nothing else.
-    if (!hostAllowed(req, bound, loopbackOnly)) {
+    if (!hostAllowed(req.headers.host)) {
       logger.warn({ host: req.headers.host }, 'mcp http request refused');
-      return sendJsonRpcError(res, 403, JsonRpcCode.BadRequest, 'Forbidden: origin or host not allowed');
+      return sendJsonRpcError(
+        res,
+        421,
+        JsonRpcCode.BadRequest,
+        'Misdirected request: Host is not this server',
+      );
     }
     return endpoint.handle(req, res);
   }

@@ -8,7 +8,7 @@ import { freePort } from '../../support/free-port.js';
 import { runSwitchyard as switchyard } from '../../support/switchyard-cli.js';
 import { type ApiHarness, createApiHarness, recordingSql } from './api/api-harness.js';
 
-const KEY = 'cli-test-key-0123456789';
+const KEY = '236dd52d7b249ec4b17f1aa30f02a3b256741fe2d860ed6c';
 
 let harness: ApiHarness;
 let open: FastifyInstance;

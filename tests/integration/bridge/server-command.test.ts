@@ -86,9 +86,19 @@ describe('switchyard server', () => {
 
   it('with --token refuses requests without the token', async () => {
     // The harness client sends no token, so connecting must fail with 401.
-    await expect(startHttpServer('echo', { entry: ECHO_CLI, args: ['--token', 's3cret'] })).rejects.toThrow(
-      /401|Unauthorized/,
-    );
+    await expect(
+      startHttpServer('echo', { entry: ECHO_CLI, args: ['--token', '9c2e71b04fa85d36e1c09b7a4d28f5e3'] }),
+    ).rejects.toThrow(/401|Unauthorized/);
+  });
+
+  it('refuses to listen beyond loopback without a token, and refuses a token too easy to guess', () => {
+    const open = switchyard(['server', 'vector', '--http', '0', '--host', '0.0.0.0']);
+    expect(open.status).not.toBe(0);
+    expect(open.stderr).toContain('an MCP server without a token would listen on 0.0.0.0');
+    const weak = switchyard(['server', 'vector', '--http', '0', '--token', 's3cret-s3cret-s3cret']);
+    expect(weak.status).not.toBe(0);
+    expect(weak.stderr).toMatch(/--token\) is too easy to guess.*openssl rand -hex 24/);
+    expect(weak.stderr).not.toContain('s3cret-s3cret-s3cret');
   });
 });
 

@@ -22,8 +22,21 @@ describe('the api config section', () => {
       port: 7400,
       keys: [],
       rateLimit: { max: 600, timeWindowMs: 60_000 },
-      redact: ['password', 'token', 'secret', 'apiKey', 'authorization'],
+      redact: ['*token*', '*secret*', '*password*', '*key*', 'authorization'],
       bodyLimitBytes: 1_048_576,
+      allowedHosts: [],
+      allowedOrigins: [],
+      limits: {
+        requestTimeoutMs: 30_000,
+        headersTimeoutMs: 15_000,
+        idleTimeoutMs: 900_000,
+        mcpRateLimit: { max: 6_000, timeWindowMs: 60_000 },
+        mcpSessionsPerKey: 32,
+        authFailures: { max: 20, timeWindowMs: 60_000 },
+        socketsPerKey: 16,
+        subscriptionsPerSocket: 256,
+        messagesPerSecond: 50,
+      },
     });
   });
 

@@ -6,9 +6,9 @@ import { createApi } from '../../../../bridge/api/create-api.js';
 import { ConfigError } from '../../../../runtime/errors.js';
 import { type ApiHarness, bearer, createApiHarness, recordingSql } from './api-harness.js';
 
-const READER = 'reader-key-0123456789';
-const CALLER = 'caller-key-0123456789';
-const HASHED = 'hashed-key-0123456789';
+const READER = 'a59435e96e27bd9a336501c502375489a733ab1dbbf3178d';
+const CALLER = '7fcb26cb20a206d8d43bd173b5ca5e3a8622e22a9fb5ef79';
+const HASHED = '62c5559717da6012427d84b732fdf7292e3426e5a620fd08';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 const KEYS: ApiOptions['keys'] = [

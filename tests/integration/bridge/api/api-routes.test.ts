@@ -53,10 +53,17 @@ describe('the HTTP API routes', () => {
     expect(response.json()).toEqual({ result: { content: [{ type: 'text', text: '{"text":"hi"}' }] } });
   });
 
-  it('calls a tool without a body with empty arguments', async () => {
-    const response = await (await open()).inject({ method: 'POST', url: '/v1/tools/main__echo/call' });
+  it('calls a tool with an empty JSON body with empty arguments; without a content type it is refused', async () => {
+    const api = await open();
+    const response = await api.inject({
+      method: 'POST',
+      url: '/v1/tools/main__echo/call',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json().result.content[0].text).toBe('{}');
+    const bare = await api.inject({ method: 'POST', url: '/v1/tools/main__echo/call' });
+    expect(bare.statusCode).toBe(415);
   });
 
   it('relays an isError result with 200', async () => {

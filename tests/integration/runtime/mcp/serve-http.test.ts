@@ -15,6 +15,7 @@ const INITIALIZE = {
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 };
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const TOKEN = '4f0a9c2e7b1d58e3a6c90f2b7d4e1a85';
 
 let handle: HttpHandle | undefined;
 const clients: Client[] = [];
@@ -124,11 +125,11 @@ describe('serveHttp', () => {
       req.on('error', reject);
       req.end(JSON.stringify(INITIALIZE));
     });
-    expect(status).toBe(403);
+    expect(status).toBe(421);
   });
 
   it('requires the bearer token when one is set: 401 with WWW-Authenticate without it, 200 with it', async () => {
-    const { handle } = await start({ bearerToken: 's3cret' });
+    const { handle } = await start({ bearerToken: TOKEN });
     const body = JSON.stringify(INITIALIZE);
     const missing = await post(handle.url, body);
     expect(missing.status).toBe(401);
@@ -136,8 +137,8 @@ describe('serveHttp', () => {
     const wrong = await post(handle.url, body, { authorization: 'Bearer nope' });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('www-authenticate')).toContain('invalid_token');
-    expect((await post(handle.url, body, { authorization: 'Bearer s3cret' })).status).toBe(200);
-    const client = await connect(handle.url, { authorization: 'Bearer s3cret' });
+    expect((await post(handle.url, body, { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+    const client = await connect(handle.url, { authorization: `Bearer ${TOKEN}` });
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo']);
   });
 

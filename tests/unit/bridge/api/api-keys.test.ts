@@ -9,9 +9,11 @@ import {
 } from '../../../../bridge/api/api-keys.js';
 import { ConfigError } from '../../../../runtime/errors.js';
 
+const PLAIN = '5b1f0e9c7a3d42e8b6f1c0a9d8e7f6a5b4c3d2e1';
+
 describe('API keys', () => {
   const keys = parseApiKeys([
-    { name: 'plain', key: 'plain-key-0123456789', scopes: ['read'] },
+    { name: 'plain', key: PLAIN, scopes: ['read'] },
     {
       name: 'hashed',
       key: `sha256:${createHash('sha256').update('hashed-key-0123456789').digest('hex')}`,
@@ -20,15 +22,32 @@ describe('API keys', () => {
   ]);
 
   it('finds a plaintext key and a key given as its digest, and nothing else', () => {
-    expect(findApiKey(keys, 'plain-key-0123456789')?.name).toBe('plain');
+    expect(findApiKey(keys, PLAIN)?.name).toBe('plain');
     expect(findApiKey(keys, 'hashed-key-0123456789')?.name).toBe('hashed');
-    expect(findApiKey(keys, 'plain-key-012345678')).toBeUndefined();
+    expect(findApiKey(keys, PLAIN.slice(1))).toBeUndefined();
     expect(findApiKey(keys, '')).toBeUndefined();
   });
 
   it('refuses two keys with one name', () => {
-    const key = { name: 'a', key: 'a-key-0123456789abc', scopes: ['read' as const] };
+    const key = { name: 'a', key: PLAIN, scopes: ['read' as const] };
     expect(() => parseApiKeys([key, key])).toThrow(ConfigError);
+  });
+
+  it('refuses a plaintext key too easy to guess, saying how to make one, and never shows the key', () => {
+    for (const weak of ['test-key-0123456789abcdef', 'password1234567890', 'aaaaaaaaaaaaaaaaaaaa']) {
+      let thrown: unknown;
+      try {
+        parseApiKeys([{ name: 'ci', key: weak, scopes: ['read'] }]);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, weak).toBeInstanceOf(ConfigError);
+      expect((thrown as Error).message).toMatch(/API key 'ci' is too easy to guess.*openssl rand -hex 24/);
+      expect((thrown as Error).message).not.toContain(weak);
+    }
+    // A digest cannot be judged: the key behind it is its owner's business.
+    const digest = `sha256:${createHash('sha256').update('weak').digest('hex')}`;
+    expect(parseApiKeys([{ name: 'ci', key: digest, scopes: ['read'] }])).toHaveLength(1);
   });
 
   it('reads a Bearer token and nothing else', () => {
