@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Logger } from '../logger.js';
 import { protocolServer, type ServedInstance, type ServerFactory } from './created-server.js';
+import { limitLines, MAX_STDIO_LINE_BYTES, requestIdOf } from './line-limit.js';
 
 export interface ServeStdioOptions {
   logger: Logger;
@@ -11,6 +12,8 @@ export interface ServeStdioOptions {
   stdout?: Writable;
   /** Close on SIGTERM and SIGINT. Off for in-process tests. @defaultValue true */
   handleSignals?: boolean;
+  /** Longer stdin lines are dropped (a request among them answered with an error). @defaultValue 8 MiB */
+  maxLineBytes?: number;
 }
 
 export interface StdioHandle {
@@ -33,7 +36,18 @@ export async function serveStdio(
 ): Promise<StdioHandle> {
   const { logger, stdin = process.stdin, stdout = process.stdout, handleSignals = true } = options;
   const { server, cleanup } = await factory();
-  const transport = new StdioServerTransport(stdin, stdout);
+  // An over-long line is dropped here, not fed to the SDK, whose transport would close itself
+  // (and so this server) when one outgrows its buffer; a request among them is answered.
+  const lines = stdin.pipe(
+    limitLines(options.maxLineBytes ?? MAX_STDIO_LINE_BYTES, (dropped) => {
+      const id = requestIdOf(dropped.head);
+      logger.warn({ bytes: dropped.bytes, id }, 'a stdin line past the limit was dropped');
+      if (id === undefined) return;
+      const message = `Request too large: ${dropped.bytes} bytes; a line may hold at most ${options.maxLineBytes ?? MAX_STDIO_LINE_BYTES}`;
+      stdout.write(`${JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32600, message } })}\n`);
+    }),
+  );
+  const transport = new StdioServerTransport(lines, stdout);
 
   let closing: Promise<void> | null = null;
   let settle: () => void = () => undefined;
@@ -53,9 +67,12 @@ export async function serveStdio(
         if (handleSignals) for (const signal of SIGNALS) process.off(signal, onSignal);
         logger.info({ reason }, 'mcp stdio server closing');
         try {
-          // server.close() closes the transport, which stops reading stdin so the process can exit.
+          // server.close() closes the transport, which stops reading the lines; stdin itself is
+          // unpiped and paused here, so nothing holds the process open.
           await server.close();
         } finally {
+          stdin.unpipe(lines);
+          stdin.pause();
           await cleanup();
           settle();
         }

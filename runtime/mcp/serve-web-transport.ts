@@ -36,7 +36,31 @@ export async function serveWebTransport(
     ...(authInfo ? { authInfo } : {}),
   });
   const mayAnswerJson = req.method === 'POST' && isOneRequest(parsedBody);
-  await writeResponse(response, res, mayAnswerJson);
+  const owed = req.method === 'POST' ? requestIds(parsedBody) : [];
+  await writeResponse(response, res, mayAnswerJson, owed);
+}
+
+/** A request's answer when its session ended first (DELETE, idle expiry, server close). */
+function sessionEnded(id: RequestId): string {
+  return JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    error: { code: -32001, message: 'Session ended before the request was answered; start a new session' },
+  });
+}
+
+type RequestId = string | number;
+
+/** The ids of the requests (not notifications or responses) in a POST body, single or batch. */
+function requestIds(body: unknown): RequestId[] {
+  const messages = Array.isArray(body) ? body : [body];
+  const ids: RequestId[] = [];
+  for (const message of messages)
+    if (typeof message === 'object' && message !== null && 'method' in message && 'id' in message) {
+      const id = (message as { id: unknown }).id;
+      if (typeof id === 'string' || typeof id === 'number') ids.push(id);
+    }
+  return ids;
 }
 
 /** The web Request the transport reads: method, URL and headers (a POST's body is passed parsed). */
@@ -66,7 +90,17 @@ function isOneRequest(body: unknown): boolean {
   );
 }
 
-async function writeResponse(response: Response, res: ServerResponse, mayAnswerJson: boolean): Promise<void> {
+/**
+ * Writes the transport's answer. `owed` are the ids of the requests the POST carried: each must
+ * get a response, and when the transport ends the stream without one (its session was ended
+ * meanwhile), one saying so is written here rather than leaving the client waiting on nothing.
+ */
+async function writeResponse(
+  response: Response,
+  res: ServerResponse,
+  mayAnswerJson: boolean,
+  owed: readonly RequestId[],
+): Promise<void> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => (headers[name] = value));
   if (!response.body) {
@@ -89,17 +123,19 @@ async function writeResponse(response: Response, res: ServerResponse, mayAnswerJ
       // A stream for its own sake (GET) or for a batch: the client sees the headers at once.
       res.writeHead(response.status, headers);
       res.flushHeaders();
-      return await pipe(reader, res, []);
+      return await pipe(reader, res, [], owed);
     }
     const first = await reader.read();
     if (first.done) {
-      if (!res.destroyed) res.writeHead(response.status, headers).end();
+      if (res.destroyed) return;
+      const body = Buffer.from(sessionEnded(owed[0]!));
+      res.writeHead(404, { 'content-type': 'application/json', 'content-length': body.length }).end(body);
       return;
     }
     const json = responseOf(first.value);
     if (json === undefined) {
       res.writeHead(response.status, headers);
-      return await pipe(reader, res, [first.value]);
+      return await pipe(reader, res, [first.value], owed);
     }
     // The transport closes a request's stream right after its response: done, unless the
     // stream was cancelled (nobody reads this then) or something unexpected follows.
@@ -107,7 +143,7 @@ async function writeResponse(response: Response, res: ServerResponse, mayAnswerJ
     if (res.destroyed) return;
     if (!next.done) {
       res.writeHead(response.status, headers);
-      return await pipe(reader, res, [first.value, next.value]);
+      return await pipe(reader, res, [first.value, next.value], owed);
     }
     const body = Buffer.from(json);
     const jsonHeaders: Record<string, string | number> = {};
@@ -144,21 +180,52 @@ function responseOf(chunk: Uint8Array): string | undefined {
   }
 }
 
-/** Writes `chunks`, then every chunk of `reader`, to `res` (respecting back-pressure), then ends it. */
+/**
+ * Writes `chunks`, then every chunk of `reader`, to `res` (respecting back-pressure), then ends it,
+ * after an error event for each of the `owed` requests the stream did not answer.
+ */
 async function pipe(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   res: ServerResponse,
   chunks: Uint8Array[],
+  owed: readonly RequestId[],
 ): Promise<void> {
-  for (const chunk of chunks) if (!res.destroyed) res.write(chunk);
+  const unanswered = new Set(owed);
+  const write = (chunk: Uint8Array) => {
+    if (unanswered.size > 0) for (const id of answeredIn(chunk)) unanswered.delete(id);
+    if (!res.destroyed) res.write(chunk);
+  };
+  for (const chunk of chunks) write(chunk);
   for (;;) {
     if (res.destroyed) return;
     if (res.writableNeedDrain) await drained(res);
     const next = await reader.read();
     if (next.done) break;
-    if (!res.destroyed) res.write(next.value);
+    write(next.value);
   }
-  if (!res.destroyed) res.end();
+  if (res.destroyed) return;
+  for (const id of unanswered) res.write(`${EVENT_PREFIX}${sessionEnded(id)}${EVENT_SUFFIX}`);
+  res.end();
+}
+
+/** The ids of the responses in the SSE events of a chunk. */
+function answeredIn(chunk: Uint8Array): RequestId[] {
+  const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
+  const ids: RequestId[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('data: ')) continue;
+    try {
+      const message = JSON.parse(line.slice('data: '.length)) as unknown;
+      for (const item of Array.isArray(message) ? message : [message])
+        if (typeof item === 'object' && item !== null && !('method' in item) && 'id' in item) {
+          const id = (item as { id: unknown }).id;
+          if (typeof id === 'string' || typeof id === 'number') ids.push(id);
+        }
+    } catch {
+      // Not JSON (a comment, a split event): it answers nothing.
+    }
+  }
+  return ids;
 }
 
 /** Resolves on `drain`, or on `close` (nothing will drain then). */

@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { SwitchyardError } from '../errors.js';
+import { isDataException } from '../../stores/sql/storable-text.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -32,6 +33,20 @@ export interface ErrorResultOptions {
 
 /** Turns an error into an `isError` result: the error's message, then the hint. */
 export function errorResult(error: unknown, options: ErrorResultOptions): CallToolResult {
+  // A value the database cannot hold (a NUL in text, a number out of range) is the caller's input
+  // to fix, not a failure for the operator.
+  if (isDataException(error)) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return {
+      content: [
+        {
+          type: 'text',
+          text: `an argument cannot be stored (${detail}); remove NUL characters or out-of-range values and call again`,
+        },
+      ],
+      isError: true,
+    };
+  }
   const unexpected = options.isUnexpected ?? ((e: unknown) => !(e instanceof SwitchyardError));
   if (unexpected(error))
     options.logger.error({ err: error, tool: options.tool }, `${options.server} tool failed`);
