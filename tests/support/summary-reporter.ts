@@ -11,18 +11,21 @@ export default class SummaryReporter implements Reporter {
     let skipped = 0;
     const skipNotes: string[] = [];
     for (const module of testModules) {
-      // A file that failed to load (syntax error, failing beforeAll) has no passing tests to count.
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed += 1;
+      let failedHere = 0;
       for (const test of module.children.allTests()) {
         const result = test.result();
         if (result.state === 'passed') passed += 1;
-        else if (result.state === 'failed') failed += 1;
+        else if (result.state === 'failed') failedHere += 1;
         else {
           skipped += 1;
           const note = result.state === 'skipped' ? result.note : undefined;
           skipNotes.push(`  skipped: ${test.fullName}${note ? ` (${note})` : ''}`);
         }
       }
+      // A file that failed on its own (a syntax error, a failing beforeAll: its tests are then
+      // reported skipped) counts as one failure, or the run could end "0 failed" without its tests.
+      if (module.state() === 'failed' && failedHere === 0) failedHere = 1;
+      failed += failedHere;
     }
     failed += unhandledErrors.length;
     if (skipNotes.length > 0) process.stdout.write(`\n${skipNotes.join('\n')}\n`);
