@@ -10,6 +10,7 @@ export function openSqlFromConfig(config: Config, logger: Logger): Promise<Sql> 
     home: config.home,
     schema: config.database.schema,
     preparedStatements: config.database.preparedStatements,
+    retryForMs: config.database.retryForMs,
     logger,
   });
 }

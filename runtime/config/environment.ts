@@ -64,6 +64,12 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     parse: boolean,
     description: 'named prepared statements on DATABASE_URL (true/false)',
   },
+  {
+    name: 'SWITCHYARD_DB_RETRY_MS',
+    path: ['database', 'retryForMs'],
+    parse: integer,
+    description: 'how long statements that failed without effect are retried (0: never)',
+  },
   { name: 'REDIS_URL', path: ['redis', 'url'], description: 'Redis URL for the task queue' },
   {
     name: 'SWITCHYARD_REDIS_PREFIX',

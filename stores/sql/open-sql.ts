@@ -16,14 +16,22 @@ export interface OpenSqlOptions {
   schema?: string;
   /** PostgreSQL only: see PgSqlOptions.preparedStatements. @defaultValue true */
   preparedStatements?: boolean;
+  /** PostgreSQL only: see PgSqlOptions.retryForMs. @defaultValue 120000 */
+  retryForMs?: number;
   logger?: Logger;
 }
 
 /** Opens the configured SQL store and brings its schema up to date. */
 export async function openSql(options: OpenSqlOptions): Promise<Sql> {
-  const { databaseUrl, home, schema, preparedStatements, logger = silentLogger } = options;
+  const { databaseUrl, home, schema, preparedStatements, retryForMs, logger = silentLogger } = options;
   const sql: Sql = databaseUrl
-    ? await new PgSql({ connectionString: databaseUrl, schema, logger, preparedStatements }).open()
+    ? await new PgSql({
+        connectionString: databaseUrl,
+        schema,
+        logger,
+        ...(preparedStatements !== undefined ? { preparedStatements } : {}),
+        ...(retryForMs !== undefined ? { retryForMs } : {}),
+      }).open()
     : await PgliteSql.open({ dataDir: home ? join(home, 'pgdata') : undefined, schema });
   try {
     await migrate(sql, MIGRATIONS, logger);

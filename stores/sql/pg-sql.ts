@@ -2,6 +2,10 @@ import pg from 'pg';
 import { BackendError, ValidationError } from '../../runtime/errors.js';
 import { type Logger, silentLogger } from '../../runtime/logger.js';
 import { quoteIdent, SCHEMA_NAME, type Sql, type SqlExecutor, type SqlResult } from './sql.js';
+import { isTransientConnectError, isTransientStatementError, retryTransient } from './transient-errors.js';
+
+/** Marks an error raised while connecting (nothing was sent). */
+const CONNECTING = Symbol('connecting');
 
 export interface PgSqlOptions {
   /** A postgres:// URL (DATABASE_URL). */
@@ -20,6 +24,13 @@ export interface PgSqlOptions {
    * @defaultValue true
    */
   preparedStatements?: boolean;
+  /**
+   * How long a statement (or a transaction) is tried again after a failure that left it without
+   * effect — the server restarting or failing over, a connection refused, a serialization failure
+   * (transient-errors.ts) — before its error reaches the caller. 0 turns retries off.
+   * @defaultValue 120000
+   */
+  retryForMs?: number;
 }
 
 /** Distinct statement texts prepared per connection; texts beyond it run unnamed (parsed each time). */
@@ -47,6 +58,10 @@ export class PgSql implements Sql {
   private readonly prepares: boolean;
   private readonly prepared = new WeakMap<pg.PoolClient, Prepared>();
   private connections = 0;
+  private readonly retryForMs: number;
+  private readonly logger: Logger;
+  /** Set while statements are being retried, so an outage is logged once, and its end once. */
+  private retrying = false;
 
   constructor(options: PgSqlOptions) {
     const {
@@ -56,8 +71,11 @@ export class PgSql implements Sql {
       applicationName = 'switchyard',
       logger = silentLogger,
       preparedStatements = true,
+      retryForMs = 120_000,
     } = options;
     this.prepares = preparedStatements;
+    this.retryForMs = retryForMs;
+    this.logger = logger;
     if (!SCHEMA_NAME.test(schema))
       throw new ValidationError(`invalid schema name '${schema}'`, { field: 'schema' });
     this.schema = schema;
@@ -94,10 +112,17 @@ export class PgSql implements Sql {
     return this;
   }
 
+  /**
+   * Runs one statement. A failure that left it without effect (see retryForMs) is retried on a
+   * fresh connection until the server answers; any other failure is the caller's at once.
+   */
   async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
-    if (!this.prepares) return toResult<Row>(await this.pool.query(text, params as unknown[]));
+    return this.withRetries(() => this.queryOnce<Row>(text, params));
+  }
+
+  private async queryOnce<Row>(text: string, params: readonly unknown[]): Promise<SqlResult<Row>> {
     // As pool.query does, but the statement's name depends on the connection it runs on.
-    const client = await this.pool.connect();
+    const client = await this.connect();
     // A connection that breaks while checked out emits 'error'; unheard, that would crash the
     // process. The query itself rejects, and the catch below drops the connection.
     const ignore = () => {};
@@ -120,8 +145,24 @@ export class PgSql implements Sql {
     await this.pool.query(script);
   }
 
+  /**
+   * Runs `work` in a transaction. When it fails before COMMIT was sent with an error that left
+   * it without effect (the server restarted, a serialization failure), the whole transaction is
+   * run again: `work` must only touch the database through `tx` (or be safe to repeat).
+   */
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    let committing = false;
+    return this.withRetries(
+      async () => {
+        committing = false;
+        return this.transactionOnce(work, () => (committing = true));
+      },
+      () => !committing,
+    );
+  }
+
+  private async transactionOnce<T>(work: (tx: SqlExecutor) => Promise<T>, onCommit: () => void): Promise<T> {
+    const client = await this.connect();
     const tx: SqlExecutor = {
       query: async <Row>(text: string, params: readonly unknown[] = []) =>
         toResult<Row>(await client.query(this.statement(client, text, params))),
@@ -129,10 +170,17 @@ export class PgSql implements Sql {
         await client.query(script);
       },
     };
+    // As in a single statement: a connection that breaks while checked out emits 'error', which
+    // unheard would crash the process (a server restart during a transaction did); the statement
+    // under way rejects with it instead.
+    const ignore = () => {};
+    client.on('error', ignore);
     try {
       await client.query('BEGIN');
       const value = await work(tx);
+      onCommit();
       await client.query('COMMIT');
+      client.off('error', ignore);
       client.release();
       return value;
     } catch (error) {
@@ -141,12 +189,51 @@ export class PgSql implements Sql {
         () => client.release(),
         (rollbackError: unknown) => client.release(rollbackError instanceof Error ? rollbackError : true),
       );
+      client.off('error', ignore);
       throw error;
     }
   }
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+
+  /** A pooled connection; a failure to make one is marked so the retry rule knows nothing ran. */
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw Object.assign(error instanceof Error ? error : new Error(String(error)), { [CONNECTING]: true });
+    }
+  }
+
+  /** `attempt`, retried while its failure left no effect (and `mayRetry` agrees), up to retryForMs. */
+  private async withRetries<T>(attempt: () => Promise<T>, mayRetry: () => boolean = () => true): Promise<T> {
+    if (this.retryForMs <= 0) return attempt();
+    const value = await retryTransient(
+      attempt,
+      (error) =>
+        mayRetry() &&
+        ((error as { [CONNECTING]?: boolean })[CONNECTING] === true
+          ? isTransientConnectError(error)
+          : isTransientStatementError(error)),
+      {
+        forMs: this.retryForMs,
+        onRetry: (error, tries) => {
+          if (tries > 1 || this.retrying) return;
+          this.retrying = true;
+          this.logger.warn(
+            { err: error },
+            'postgres: a statement failed without effect; retrying until the server answers',
+          );
+        },
+      },
+    );
+    if (this.retrying) {
+      this.retrying = false;
+      this.logger.info('postgres: statements go through again');
+    }
+    return value;
   }
 
   /**

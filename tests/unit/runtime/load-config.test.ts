@@ -18,7 +18,7 @@ describe('loadConfig', () => {
     const { config, file } = loadConfig({ cwd: dir, env: {} });
     expect(file).toBeNull();
     expect(config.vector.backend).toBe('pgvector');
-    expect(config.database).toEqual({ schema: 'public', preparedStatements: true });
+    expect(config.database).toEqual({ schema: 'public', preparedStatements: true, retryForMs: 120_000 });
     expect(config.embeddings.provider).toBe('local');
     expect(config.home).toMatch(/\.switchyard$/);
   });
@@ -55,6 +55,7 @@ describe('loadConfig', () => {
         SWITCHYARD_PGVECTOR_EF_SEARCH: '200',
         SWITCHYARD_HOME: '/srv/switchyard',
         SWITCHYARD_DB_PREPARED_STATEMENTS: 'false',
+        SWITCHYARD_DB_RETRY_MS: '5000',
       },
     });
     expect(config.vector.backend).toBe('memory');
@@ -62,6 +63,7 @@ describe('loadConfig', () => {
       url: 'postgres://u@127.0.0.1:5432/db',
       schema: 'app',
       preparedStatements: false,
+      retryForMs: 5_000,
     });
     expect(config.vector.pgvector.efSearch).toBe(200);
     expect(config.home).toBe('/srv/switchyard');
