@@ -78,7 +78,7 @@ export function composeRuntime(options: ComposeRuntimeOptions): RunSupervisor {
     policies: config.agents.policies,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.bus ? { bus: options.bus } : {}),
-    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    leaseMs: options.leaseMs ?? config.agents.leaseMs,
     ...(options.owner ? { owner: options.owner } : {}),
     ...(options.continueRun ? { continueRun: options.continueRun } : {}),
     ...(options.adoptOrphans !== undefined ? { adoptOrphans: options.adoptOrphans } : {}),

@@ -3,6 +3,7 @@ import type { AuditLog } from './api/audit-log.js';
 import type { Config } from '../runtime/config/config-schema.js';
 import type { Logger } from '../runtime/logger.js';
 import { createRunTaskHandler } from '../runtime/queue/run-task-handler.js';
+import { TaskReconciler } from '../runtime/queue/task-reconciler.js';
 import type { TaskQueue, TaskWorker } from '../runtime/queue/task-queue.js';
 import type { Sql } from '../stores/sql/sql.js';
 import { agentsFromConfig } from './agents-from-config.js';
@@ -60,7 +61,18 @@ export function composeTasks(options: {
     adoptOrphans: queue.kind === 'inline' || options.worker !== undefined,
     ...(options.audit ? { audit: options.audit } : {}),
   });
-  const tasks = new TaskService(queue, runs, { logger });
+  const tasks = new TaskService(queue, runs, { logger, enqueueTimeoutMs: config.queue.enqueueTimeoutMs });
+  // The queue is rebuilt from the run rows whenever it may have lost jobs (a Redis restart, a
+  // crash of the embedded process). Not by an inline queue on a shared PostgreSQL: it would hand
+  // other processes' queued runs to a queue that is not theirs, and two queues would dispatch one run.
+  const reconcile = queue.kind !== 'inline' || sql.driver === 'pglite';
+  const reconciler = new TaskReconciler({
+    queue,
+    runs,
+    logger,
+    intervalMs: config.queue.reconcile.intervalMs,
+    graceMs: config.queue.reconcile.graceMs,
+  });
   // agents__run, tasks__submit, tasks__status, runs__approve, runs__reject on every MCP front.
   const removeTools = bridge.catalog.addLocalTools(createTaskTools(tasks, { redact: config.api.redact }));
   // With Redis or the postgres engine, run events cross processes: a bridge's WebSocket clients
@@ -77,6 +89,7 @@ export function composeTasks(options: {
       if (closed) return;
       await relay?.start();
       const resumed = await runs.start();
+      if (reconcile) reconciler.start();
       const settings =
         options.worker ?? (queue.kind === 'inline' ? { concurrency: INLINE_CONCURRENCY } : undefined);
       if (settings && !closed) {
@@ -92,6 +105,7 @@ export function composeTasks(options: {
     },
     close: async () => {
       closed = true;
+      reconciler.close();
       removeTools();
       await worker?.close({ drain: false });
       await queue.close();

@@ -217,6 +217,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
     sql: deps.sql,
     metrics,
     readyTimeoutMs: options.readyTimeoutMs,
+    ...(deps.tasks ? { queue: deps.tasks.queueHealth } : {}),
   });
   registerToolRoutes(app, {
     fleet: deps.fleet,

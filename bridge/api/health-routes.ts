@@ -8,12 +8,14 @@ export interface HealthDeps {
   sql: SqlExecutor;
   metrics: ApiMetrics;
   readyTimeoutMs: number;
+  /** The task queue's engine (Redis, PostgreSQL), when the API serves tasks. @defaultValue none */
+  queue?: { readonly kind: string; ping(timeoutMs: number): Promise<void> };
 }
 
 /**
  * `GET /health` (live: 200 while the process serves, no auth), `GET /ready` (200 when every
- * upstream in the fleet, i.e. every enabled one, is `ready` and SQL answers `SELECT 1`; else 503
- * with the reasons) and `GET /metrics` (Prometheus text, `read` scope).
+ * upstream in the fleet, i.e. every enabled one, is `ready`, SQL answers `SELECT 1` and the task
+ * queue's engine answers; else 503 with the reasons) and `GET /metrics` (Prometheus text, `read` scope).
  */
 export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
   app.get(
@@ -32,8 +34,19 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
       const reasons: string[] = [];
       for (const info of deps.fleet.list())
         if (info.state !== 'ready') reasons.push(`upstream '${info.name}' is ${info.state}: ${info.reason}`);
-      const sqlProblem = await checkSql(deps.sql, deps.readyTimeoutMs);
+      const [sqlProblem, queueProblem] = await Promise.all([
+        checkSql(deps.sql, deps.readyTimeoutMs),
+        deps.queue
+          ?.ping(deps.readyTimeoutMs)
+          .then(() => undefined)
+          .catch((error: unknown) => (error instanceof Error ? error.message : String(error))),
+      ]);
       if (sqlProblem) reasons.push(`sql: ${sqlProblem}`);
+      // Tasks are still accepted (they are persisted first) and run once the queue is back.
+      if (queueProblem)
+        reasons.push(
+          `queue (${deps.queue!.kind}): ${queueProblem}; tasks are accepted and start once it is back`,
+        );
       return reply.code(reasons.length === 0 ? 200 : 503).send({ ready: reasons.length === 0, reasons });
     },
   );

@@ -60,6 +60,8 @@ function sendServiceError(reply: FastifyReply, error: unknown): FastifyReply {
     if (error.code === 'not_found') return sendError(reply, 404, 'not_found', error.message, details);
     if (error.code === 'run_state_invalid' || error.code === 'conflict')
       return sendError(reply, 409, 'conflict', error.message, details);
+    if (error.code === 'queue_unavailable')
+      return sendError(reply, 503, 'queue_unavailable', error.message, details);
   }
   throw error;
 }

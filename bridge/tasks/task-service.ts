@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 import type { AgentDefinition } from '../../runtime/actors/agent-definition.js';
 import type { LiveRunEvent, RunEventFilter } from '../../runtime/actors/run-event-bus.js';
@@ -10,11 +10,15 @@ import {
   type RunRecord,
   type RunStatus,
 } from '../../runtime/actors/run-records.js';
+import type { QueuedTask } from '../../runtime/actors/run-store.js';
 import type { RunSupervisor } from '../../runtime/actors/run-supervisor.js';
 import { ConflictError, NotFoundError, SwitchyardError, ValidationError } from '../../runtime/errors.js';
 import { type Logger, silentLogger } from '../../runtime/logger.js';
 import { parseTaskSpec } from '../../runtime/queue/task-spec-schema.js';
 import type { SubmittedTask, TaskInfo, TaskQueue, TaskSpec } from '../../runtime/queue/task-queue.js';
+
+/** How long a submit waits for the queue before answering anyway (the task is persisted already). */
+const DEFAULT_ENQUEUE_TIMEOUT_MS = 2_000;
 
 /** TaskSpecSchema's bound on `idempotencyKey`. */
 const MAX_IDEMPOTENCY_KEY = 200;
@@ -54,17 +58,29 @@ export interface Decision {
 export class TaskService {
   private readonly logger: Logger;
 
-  /** `options.logger` records who retried a dead letter. @defaultValue silentLogger */
+  private readonly enqueueTimeoutMs: number;
+
+  /**
+   * `options.logger` records who retried a dead letter and enqueues that failed (@defaultValue
+   * silentLogger); `options.enqueueTimeoutMs` bounds how long a submit waits for the queue
+   * (@defaultValue 2000).
+   */
   constructor(
     private readonly queue: TaskQueue,
     private readonly runs: RunSupervisor,
-    options: { logger?: Logger } = {},
+    options: { logger?: Logger; enqueueTimeoutMs?: number } = {},
   ) {
     this.logger = options.logger ?? silentLogger;
+    this.enqueueTimeoutMs = options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS;
   }
 
   get queueKind(): string {
     return this.queue.kind;
+  }
+
+  /** The queue's engine as /ready asks it: its kind, and whether it answers in time. */
+  get queueHealth(): { readonly kind: string; ping(timeoutMs: number): Promise<void> } {
+    return { kind: this.queue.kind, ping: (timeoutMs) => this.queue.ping(timeoutMs) };
   }
 
   listAgents(): AgentDefinition[] {
@@ -72,9 +88,13 @@ export class TaskService {
   }
 
   /**
-   * Validates the spec (errors name the field) and the agent, then queues it; returns at once.
+   * Validates the spec (errors name the field) and the agent, persists the task as a `queued` run,
+   * then queues it; returns at once. Accept = persist: the run id is answered only once its row is
+   * written, and a task whose enqueue fails (the queue is down) stays `queued` for the reconciler
+   * to enqueue later: the answer is the same. An idempotency key is claimed in the same statement
+   * as the row (a second submit answers the first run, `created: false`).
    * An agent with `fanOut` is submitted as a flow: its input and every child's are validated
-   * here (a bad child is a ValidationError naming its index, and nothing is queued).
+   * here (a bad child is a ValidationError naming its index, and nothing is written or queued).
    */
   async submit(spec: unknown, requestedBy?: string): Promise<SubmittedTaskView> {
     const parsed: TaskSpec = parseTaskSpec(spec);
@@ -82,19 +102,21 @@ export class TaskService {
     if (!definition) throw new NotFoundError('agent', parsed.agent);
     const task = { ...parsed, ...(requestedBy && !parsed.requestedBy ? { requestedBy } : {}) };
     if (definition.fanOut) return this.submitFanOut(definition, task);
-    return this.queue.submit(task);
+    const [accepted] = await this.runs.acceptRuns([queuedRun(randomUUID(), task)]);
+    const { runId, created } = accepted!;
+    if (accepted!.status === 'queued')
+      await this.enqueue(runId, () => this.queue.submit(queueSpec(task), { runId }));
+    return { runId, created };
   }
 
   /**
    * Children inherit who asked and the priority. With a parent idempotency key each child gets one
-   * derived from it and its index (BullMQ claims every run id by key, so a resubmit answers the
-   * same children); the inline queue deduplicates the whole flow by the parent's key and refuses
-   * keys on children.
+   * derived from it and its index, so a resubmit answers the same children. Parent and children
+   * are accepted in one transaction, then queued as one flow.
    */
   private async submitFanOut(definition: AgentDefinition, task: TaskSpec): Promise<SubmittedTaskView> {
     const input = definition.parseInput ? definition.parseInput(task.input) : task.input;
     const plan = definition.fanOut!(input);
-    const childKeys = task.idempotencyKey !== undefined && this.queue.kind !== 'inline';
     const children: TaskSpec[] = plan.children.map((child, index) => {
       const agent = this.agentNamed(child.agent);
       if (!agent)
@@ -118,13 +140,63 @@ export class TaskService {
         input: childInput,
         ...(task.requestedBy ? { requestedBy: task.requestedBy } : {}),
         ...(task.priority !== undefined ? { priority: task.priority } : {}),
-        ...(childKeys ? { idempotencyKey: childKey(task.idempotencyKey!, index) } : {}),
+        ...(task.idempotencyKey !== undefined
+          ? { idempotencyKey: childKey(task.idempotencyKey, index) }
+          : {}),
       };
     });
-    const { parent, children: submitted } = await this.queue.submitFlow({ ...task, input }, children, {
-      ...(plan.onChildFailure ? { onChildFailure: plan.onChildFailure } : {}),
+    const parentId = randomUUID();
+    const childIds = children.map(() => randomUUID());
+    const onChildFailure = plan.onChildFailure ?? 'fail-parent';
+    const accepted = await this.runs.acceptRuns([
+      queuedRun(parentId, { ...task, input }, { onChildFailure, children: childIds }),
+      ...children.map((child, index) => queuedRun(childIds[index]!, { ...child, parentRunId: parentId })),
+    ]);
+    const [parent, ...acceptedChildren] = accepted;
+    if (parent!.created)
+      await this.enqueue(parentId, () =>
+        this.queue.submitFlow(
+          queueSpec({ ...task, input }),
+          children.map((child) => queueSpec(child)),
+          { onChildFailure, runIds: { parent: parentId, children: childIds } },
+        ),
+      );
+    return {
+      runId: parent!.runId,
+      created: parent!.created,
+      children: acceptedChildren.map((child) => child.runId),
+    };
+  }
+
+  /**
+   * Hands an accepted task to the queue, bounded in time: the queue may be down (Redis
+   * restarting), and the task is safe in the database already. A failure or a timeout is logged,
+   * not thrown: the reconciler enqueues the run again once the queue answers.
+   */
+  private async enqueue(runId: string, add: () => Promise<unknown>): Promise<void> {
+    const adding = add();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.enqueueTimeoutMs);
     });
-    return { ...parent, children: submitted.map((child) => child.runId) };
+    try {
+      if ((await Promise.race([adding, late])) === 'late') {
+        // The add may still land when the engine is back; the job id is the run id, so the
+        // reconciler's own add of the same run then changes nothing.
+        adding.catch(() => undefined);
+        this.logger.warn(
+          { runId, timeoutMs: this.enqueueTimeoutMs },
+          'task queued in the database; the queue is slow or down, the reconciler will enqueue it',
+        );
+      }
+    } catch (error) {
+      this.logger.warn(
+        { err: error, runId },
+        'task queued in the database; the queue refused it, the reconciler will enqueue it',
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private agentNamed(name: string): AgentDefinition | undefined {
@@ -133,7 +205,7 @@ export class TaskService {
 
   /** The task's and its run's state with the run's events after `afterSeq`; NotFoundError if neither exists. */
   async status(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<TaskStatus> {
-    const [task, run] = await Promise.all([this.queue.get(runId), this.runs.findRun(runId)]);
+    const [task, run] = await Promise.all([this.queueGet(runId), this.runs.findRun(runId)]);
     if (!task && !run) throw new NotFoundError('task', runId);
     const events = run ? await this.runs.listEvents(runId, options) : [];
     return { runId, ...(task ? { task } : {}), ...(run ? { run } : {}), events };
@@ -144,16 +216,31 @@ export class TaskService {
    * in-flight tool call and model request are aborted where it runs).
    */
   async cancel(runId: string, by: string, reason?: string): Promise<TaskStatus> {
-    const removed = await this.queue.remove(runId);
+    // A queue that is down keeps its job; the cancelled run is final, so a worker that takes the
+    // job later finds it so and ends at once.
+    const removed = await bounded(this.queue.remove(runId), this.enqueueTimeoutMs).catch(() => false);
     const run = await this.runs.findRun(runId);
     if (run && !isFinalStatus(run.status)) await this.runs.cancel(runId, by, reason);
     else if (!removed && !run) throw new NotFoundError('task', runId);
     return this.status(runId);
   }
 
+  /**
+   * The queue's view of a task, or undefined when the queue does not answer in time (down, or
+   * restarting): the run's row answers for the task then. The queue never holds a reader up.
+   */
+  private async queueGet(runId: string): Promise<TaskInfo | undefined> {
+    try {
+      return await bounded(this.queue.get(runId), this.enqueueTimeoutMs);
+    } catch (error) {
+      this.logger.debug({ err: error, runId }, 'the queue did not answer for a task; answering from its run');
+      return undefined;
+    }
+  }
+
   /** Dead letters, newest first, at most `limit`, each with its run when one exists. */
   async listFailed(limit = 100): Promise<DeadLetter[]> {
-    const tasks = await this.queue.listFailed(limit);
+    const tasks = await bounded(this.queue.listFailed(limit), this.enqueueTimeoutMs);
     // One read for every dead letter's run.
     const runs = await this.runs.listRuns({ ids: tasks.map((task) => task.runId), limit: tasks.length });
     const runById = new Map(runs.map((run) => [run.id, run]));
@@ -167,8 +254,8 @@ export class TaskService {
    * Runs a dead letter again (its attempts start over) and answers the task's state.
    *
    * Only a task whose run can still make progress is worth it:
-   * - No run: the task failed before its run started (the workers lacked the agent, the input
-   *   did not parse, ...). The retry starts the run, now that the cause may be fixed.
+   * - A run still `queued`: the task failed before its run started (the workers lacked the
+   *   agent, ...). The retry starts the run, now that the cause may be fixed.
    * - A run that is not final: the attempts timed out or stalled while the run itself stayed
    *   resumable. The retry resumes it from its snapshot.
    * - A final run (its statechart reached a failed end, a limit stopped it, or it ended otherwise):
@@ -256,7 +343,7 @@ export class TaskService {
     const deadline = Date.now() + timeoutMs;
     while (!(await this.runs.findRun(runId))) {
       signal?.throwIfAborted();
-      const task = await this.queue.get(runId);
+      const task = await this.queueGet(runId);
       if (!task) throw new NotFoundError('task', runId);
       if (task.state === 'failed')
         throw new SwitchyardError('task_failed', `task ${runId} failed: ${task.failedReason ?? ''}`);
@@ -284,4 +371,56 @@ function childKey(parentKey: string, index: number): string {
   const key = `${parentKey}/child-${index}`;
   if (key.length <= MAX_IDEMPOTENCY_KEY) return key;
   return `${createHash('sha256').update(parentKey).digest('hex')}/child-${index}`;
+}
+
+/** A task as its queued run: the spec's queue part kept in `task`, for enqueuing it again. */
+function queuedRun(id: string, spec: TaskSpec, flow: Pick<QueuedTask, 'onChildFailure' | 'children'> = {}) {
+  const {
+    agent,
+    input,
+    idempotencyKey,
+    parentRunId,
+    requestedBy,
+    priority,
+    timeoutMs,
+    attempts,
+    backoff,
+    delayMs,
+  } = spec;
+  const task: QueuedTask = {
+    ...(priority !== undefined ? { priority } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(attempts !== undefined ? { attempts } : {}),
+    ...(backoff !== undefined ? { backoff } : {}),
+    ...(delayMs !== undefined ? { delayMs } : {}),
+    ...flow,
+  };
+  return {
+    id,
+    agent,
+    input,
+    task,
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    ...(parentRunId !== undefined ? { parentId: parentRunId } : {}),
+    ...(requestedBy !== undefined ? { requestedBy } : {}),
+  };
+}
+
+/** The spec the queue gets: its idempotency was settled by the run's row, so the key stays out. */
+function queueSpec(spec: TaskSpec): TaskSpec {
+  const { idempotencyKey: _settled, ...rest } = spec;
+  return rest;
+}
+
+/** `work`, or a `queue_unavailable` error once `ms` passed (a queue that is down may never answer). */
+function bounded<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new SwitchyardError('queue_unavailable', `the task queue did not answer within ${ms} ms`)),
+      ms,
+    );
+  });
+  work.catch(() => undefined);
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

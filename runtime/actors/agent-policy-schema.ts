@@ -34,4 +34,10 @@ export const AgentsConfigSchema = z.strictObject({
   dirs: z.array(z.string().min(1)).default([]),
   /** Policy overrides by agent name. */
   policies: z.record(z.string(), AgentPolicyOverrideSchema).default({}),
+  /**
+   * How long a process's hold on a run lasts without renewal (renewed every third of it): a run
+   * of a process that died, or was cut off from the database, is taken over after this, and the
+   * cut-off process stops it by then itself.
+   */
+  leaseMs: z.int().min(1_000).default(30_000),
 });

@@ -22,16 +22,20 @@ export interface EffectOutcome<T> {
  *   else throw {@link OutcomeUnknownError} so the run is set aside for a person.
  * An effect that ends with an error `leaveOpen` accepts stays `started`: aborted (the run was
  * cancelled or stopped; its outcome is unknown), or to be tried again later (a rate limit).
+ *
+ * Every journal write is guarded by the run's owner: a process that lost the run (its lease ran
+ * out during a partition and another worker took over) gets LeaseLostError and writes nothing.
  */
 export async function runJournaledEffect<T>(
   store: RunStore,
-  runId: string,
+  run: { runId: string; owner: string },
   key: string,
   meta: EffectMeta,
   work: () => Promise<T>,
   leaveOpen: (error: unknown) => boolean,
 ): Promise<EffectOutcome<T>> {
-  const { effect, created } = await store.beginEffect({ runId, key, ...meta });
+  const { runId, owner } = run;
+  const { effect, created } = await store.beginEffect({ runId, key, ...meta, owner });
   if (!created) {
     if (effect.status === 'completed') return { value: effect.result as T, replayed: true };
     if (effect.status === 'failed') {
@@ -39,7 +43,7 @@ export async function runJournaledEffect<T>(
       throw fromErrorPayload({ name: 'ReplayedEffectError', details: { runId, key }, ...error });
     }
     if (!effect.idempotent) throw new OutcomeUnknownError(runId, key, effect.name);
-    await store.retryEffect(runId, key);
+    await store.retryEffect(runId, key, owner);
   }
   let value: T;
   try {
@@ -47,10 +51,10 @@ export async function runJournaledEffect<T>(
   } catch (error) {
     if (!leaveOpen(error)) {
       const { code, message } = toErrorPayload(error);
-      await store.finishEffect(runId, key, { status: 'failed', error: { code, message } });
+      await store.finishEffect(runId, key, { status: 'failed', error: { code, message } }, owner);
     }
     throw error;
   }
-  await store.finishEffect(runId, key, { status: 'completed', result: value });
+  await store.finishEffect(runId, key, { status: 'completed', result: value }, owner);
   return { value, replayed: false };
 }

@@ -82,6 +82,11 @@ export class LiveRun {
     return this.abort.signal;
   }
 
+  /** The process that holds the run: every write of it is guarded by this owner. */
+  get owner(): string {
+    return this.options.owner;
+  }
+
   get policy(): AgentPolicy {
     return this.options.policy;
   }

@@ -4,6 +4,8 @@
  */
 
 export const RUN_STATUSES = [
+  /** Accepted (persisted) and waiting for a worker to start it. */
+  'queued',
   'running',
   'awaiting_approval',
   'needs_attention',

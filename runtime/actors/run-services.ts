@@ -300,7 +300,7 @@ export class JournaledRunServices implements RunServices {
     try {
       return await runJournaledEffect(
         this.deps.store,
-        this.runId,
+        { runId: this.runId, owner: this.deps.live.owner },
         key,
         meta,
         () => work(combined),

@@ -29,6 +29,52 @@ export interface NewRun {
   events?: RunEvent[];
 }
 
+/**
+ * The queue's part of a task, kept with its queued run so the task can be enqueued again from the
+ * database alone (JSON-safe: the task spec's fields other than agent and input).
+ */
+export interface QueuedTask {
+  priority?: number;
+  timeoutMs?: number;
+  attempts?: number;
+  backoff?: { type: 'fixed' | 'exponential'; delayMs: number };
+  delayMs?: number;
+  /** A flow's parent: what to do when one of its children fails for good. */
+  onChildFailure?: 'fail-parent' | 'continue';
+  /** A flow's parent: its children's run ids, in the order its input names them. */
+  children?: string[];
+}
+
+/** A task accepted for a run: its run row, `queued` until a worker starts it. */
+export interface NewQueuedRun {
+  id: string;
+  agent: string;
+  agentVersion: string;
+  input: unknown;
+  task: QueuedTask;
+  idempotencyKey?: string;
+  parentId?: string;
+  requestedBy?: string;
+}
+
+/** What accepting a run answered: its id (an earlier run's, for a repeated idempotency key) and status. */
+export interface AcceptedRun {
+  runId: string;
+  created: boolean;
+  status: RunStatus;
+}
+
+/** A queued run as the reconciler enqueues it again. */
+export interface QueuedRunRecord {
+  id: string;
+  agent: string;
+  input: unknown;
+  task: QueuedTask;
+  parentId?: string;
+  requestedBy?: string;
+  createdAt: Date;
+}
+
 /** What a supervisor writes after every settled transition of a run it owns. */
 export interface RunCheckpoint {
   status: RunStatus;
@@ -74,7 +120,25 @@ export interface StoredSnapshot {
  * Writes by a supervisor that lost its lease fail with `LeaseLostError` instead of overwriting.
  */
 export interface RunStore {
-  /** Inserts a new run and its first events; undefined (and nothing written) when a run with its id exists. */
+  /**
+   * Persists tasks as `queued` runs in one transaction (a flow's parent and children together).
+   * A run whose idempotency key is taken already is not written: the answer names the run that
+   * holds the key (`created: false`) and its status.
+   */
+  acceptRuns(runs: readonly NewQueuedRun[]): Promise<AcceptedRun[]>;
+  /** Marks a `queued` run `failed` with `error` (it cannot start); false when it was not queued. */
+  failQueued(id: string, error: { code: string; message: string }): Promise<boolean>;
+  /** Queued runs accepted more than `olderThanMs` ago, oldest first (the reconciler's one query). */
+  listQueued(olderThanMs: number, limit: number): Promise<QueuedRunRecord[]>;
+  /**
+   * Parked runs whose wake-up is overdue by more than `graceMs`: asleep past their wake time, or
+   * waiting for a decision taken more than `graceMs` ago. Their wake-up task may have been lost.
+   */
+  listStrandedParked(graceMs: number, limit: number): Promise<Array<{ id: string; agent: string }>>;
+  /**
+   * Starts a run: claims its `queued` row (or inserts it when there is none) and writes its first
+   * events; undefined (and nothing written) when the run exists and is not queued.
+   */
   createRun(run: NewRun): Promise<RunRecord | undefined>;
   getRun(id: string): Promise<RunRecord | undefined>;
   loadSnapshot(id: string): Promise<StoredSnapshot | undefined>;
@@ -121,17 +185,24 @@ export interface RunStore {
 
   getEffect(runId: string, key: string): Promise<EffectRecord | undefined>;
   /** Records that an effect starts; an existing row for the key is returned instead and not changed. */
+  /**
+   * Records an effect as started, or answers its record. With `owner`, only while that owner
+   * holds the run: otherwise LeaseLostError, and nothing is written (a worker that lost its run
+   * to another, after a partition, must not act for it).
+   */
   beginEffect(
-    effect: Pick<EffectRecord, 'runId' | 'key' | 'kind' | 'name' | 'idempotent'>,
+    effect: Pick<EffectRecord, 'runId' | 'key' | 'kind' | 'name' | 'idempotent'> & { owner?: string },
   ): Promise<{ effect: EffectRecord; created: boolean }>;
-  /** Counts one more attempt of an effect whose earlier outcome is unknown. */
-  retryEffect(runId: string, key: string): Promise<void>;
+  /** Counts one more attempt of an effect whose earlier outcome is unknown (guarded by `owner` as beginEffect). */
+  retryEffect(runId: string, key: string, owner?: string): Promise<void>;
+  /** Records how an effect ended (guarded by `owner` as beginEffect). */
   finishEffect(
     runId: string,
     key: string,
     outcome:
       | { status: 'completed'; result: unknown }
       | { status: 'failed'; error: { code: string; message: string } },
+    owner?: string,
   ): Promise<void>;
   listEffects(runId: string): Promise<EffectRecord[]>;
 

@@ -1,3 +1,4 @@
+import type { AcceptedRun, NewQueuedRun, QueuedRunRecord } from './run-store.js';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -97,6 +98,9 @@ export class RunSupervisor {
   /** `status` (runId, status) after a status landed in the store: what waitFor listens to. */
   private readonly statuses = new EventEmitter().setMaxListeners(0);
   private tick?: TimerHandle;
+  private watchdog?: TimerHandle;
+  /** When this process last knew it held its runs (a renewal landed, or it held none). */
+  private heldAt: number;
   private closed = false;
 
   constructor(private readonly options: RunSupervisorOptions) {
@@ -116,6 +120,7 @@ export class RunSupervisor {
       bus: this.bus,
     };
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.heldAt = this.clock.now();
     if (!(this.leaseMs >= 100))
       throw new ValidationError('leaseMs must be at least 100', { leaseMs: this.leaseMs });
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -132,6 +137,7 @@ export class RunSupervisor {
   /** Starts lease renewal and resumes every orphaned run. Returns the ids resumed. */
   async start(): Promise<string[]> {
     this.scheduleTick();
+    this.scheduleWatchdog();
     return this.resumeOrphans();
   }
 
@@ -218,6 +224,35 @@ export class RunSupervisor {
 
   listRuns(filter?: RunFilter): Promise<RunRecord[]> {
     return this.store.listRuns(filter);
+  }
+
+  /**
+   * Accepts tasks as `queued` runs (see RunStore.acceptRuns): the task is durable from here on,
+   * whatever becomes of the queue. Each run is recorded with its agent's version here.
+   */
+  acceptRuns(runs: ReadonlyArray<Omit<NewQueuedRun, 'agentVersion'>>): Promise<AcceptedRun[]> {
+    this.assertOpen();
+    return this.store.acceptRuns(
+      runs.map((run) => ({ ...run, agentVersion: this.agentNamed(run.agent).version })),
+    );
+  }
+
+  /** Queued runs older than `olderThanMs` (the reconciler enqueues them again). */
+  listQueued(olderThanMs: number, limit: number): Promise<QueuedRunRecord[]> {
+    return this.store.listQueued(olderThanMs, limit);
+  }
+
+  /** Parked runs whose wake-up is overdue by `graceMs` (the reconciler wakes them again). */
+  listStrandedParked(graceMs: number, limit: number): Promise<Array<{ id: string; agent: string }>> {
+    return this.store.listStrandedParked(graceMs, limit);
+  }
+
+  /**
+   * Ends a run that was accepted but cannot start (its input does not parse for its agent): it is
+   * `failed` with that error rather than queued for ever. False when it was no longer queued.
+   */
+  async failQueued(runId: string, error: { code: string; message: string }): Promise<boolean> {
+    return this.store.failQueued(runId, error);
   }
 
   listEvents(runId: string, options?: { afterSeq?: number; limit?: number }): Promise<RunEvent[]> {
@@ -418,6 +453,7 @@ export class RunSupervisor {
     if (this.closed) return;
     this.closed = true;
     if (this.tick !== undefined) this.clock.clearTimeout(this.tick);
+    if (this.watchdog !== undefined) this.clock.clearTimeout(this.watchdog);
     const runs = [...this.live.values()];
     for (const run of runs) run.detach();
     for (const run of runs) {
@@ -546,6 +582,32 @@ export class RunSupervisor {
     }
   }
 
+  /**
+   * Security of the lease: a process cut off from the database (a partition) cannot renew, and
+   * after `leaseMs` another worker may take its runs over. It stops them itself at that point,
+   * whatever its database calls are doing (they may be retrying for minutes): no tool call or
+   * model request of a run it no longer holds goes on here. Its writes are refused anyway (they
+   * are lease-guarded); this stops the effects the database does not see.
+   */
+  private scheduleWatchdog(): void {
+    if (this.closed) return;
+    this.watchdog = this.clock.setTimeout(
+      () => {
+        if (this.live.size === 0) this.heldAt = this.clock.now();
+        else if (this.clock.now() - this.heldAt > this.leaseMs) {
+          const runs = [...this.live.values()];
+          this.logger.warn(
+            { runs: runs.map((run) => run.id), sinceMs: this.clock.now() - this.heldAt },
+            'no lease renewal for longer than the lease: stopping the runs here (another worker may hold them now)',
+          );
+          for (const run of runs) run.detach();
+        }
+        this.scheduleWatchdog();
+      },
+      Math.max(50, Math.floor(this.leaseMs / 4)),
+    );
+  }
+
   private scheduleTick(): void {
     if (this.closed) return;
     this.tick = this.clock.setTimeout(
@@ -566,8 +628,14 @@ export class RunSupervisor {
       const resumed = await this.resumeOrphans();
       if (resumed.length > 0) this.logger.info({ runs: resumed }, 'took over runs whose owner is gone');
     }
-    if (this.live.size === 0) return;
+    const asked = this.clock.now();
+    if (this.live.size === 0) {
+      this.heldAt = asked;
+      return;
+    }
     await this.store.renewLeases(this.owner, this.leaseMs);
+    // Held since the renewal was asked for (not since it answered: it may have waited on the network).
+    this.heldAt = asked;
     for (const id of this.waiters.pendingIds()) {
       const approval = await this.store.getApproval(id);
       if (approval) this.waiters.settle(approval);

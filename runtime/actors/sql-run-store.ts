@@ -13,8 +13,12 @@ import {
   type RunStatus,
 } from './run-records.js';
 import {
+  type AcceptedRun,
   type NewApproval,
+  type NewQueuedRun,
   type NewRun,
+  type QueuedRunRecord,
+  type QueuedTask,
   PARKED_GRACE_MS,
   PARKED_OWNER,
   type RunCheckpoint,
@@ -119,8 +123,11 @@ const appendEventsOf = (written: string, first: number) => `appended AS (
   RETURNING 1)`;
 
 /**
- * New runs, many per statement (columns as arrays: the text is the same for any count, so it is
- * prepared once), with their first events; a run whose id exists is left alone, and so are its events.
+ * Starts runs, many per statement (columns as arrays: the text is the same for any count, so it is
+ * prepared once), with their first events: a run accepted earlier (`queued`) is claimed and gets
+ * its parsed input, owner, lease and deadline (the deadline counts from the start, not from the
+ * wait in the queue); a run with no row is inserted; a run past `queued` is left alone, and so are
+ * its events.
  */
 const CREATE_RUNS = `WITH created AS (
     INSERT INTO runs (id, agent, agent_version, status, input, parent_id, requested_by, owner, lease_until,
@@ -130,7 +137,10 @@ const CREATE_RUNS = `WITH created AS (
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
       $8::double precision[], $9::timestamptz[])
       AS r (id, agent, agent_version, input, parent_id, requested_by, owner, lease_ms, deadline_at)
-    ON CONFLICT (id) DO NOTHING
+    ON CONFLICT (id) DO UPDATE SET status = 'running', agent_version = EXCLUDED.agent_version,
+      input = EXCLUDED.input, owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until,
+      deadline_at = EXCLUDED.deadline_at, updated_at = now()
+      WHERE runs.status = 'queued'
     RETURNING ${RUN_COLUMNS}),
   ${appendEventsOf('created', 10)}
   SELECT * FROM created`;
@@ -203,6 +213,87 @@ export class SqlRunStore implements RunStore {
     ]);
     const byId = new Map(rows.map((row) => [row.id as string, row]));
     return runs.map((r) => byId.get(r.id));
+  }
+
+  async acceptRuns(runs: readonly NewQueuedRun[]): Promise<AcceptedRun[]> {
+    // One transaction: a flow's parent and children are accepted together or not at all.
+    return this.sql.transaction(async (tx) => {
+      const accepted: AcceptedRun[] = [];
+      for (const run of runs) {
+        // Any unique violation (the id, or an idempotency key another run holds) writes nothing;
+        // a concurrent submit with the same key waits on the index and then finds the winner.
+        const inserted = await tx.query<{ id: string }>(
+          `INSERT INTO runs (id, agent, agent_version, status, input, parent_id, requested_by,
+             idempotency_key, task)
+           VALUES ($1, $2, $3, 'queued', $4::jsonb, $5, $6, $7, $8::jsonb)
+           ON CONFLICT DO NOTHING RETURNING id`,
+          [
+            run.id,
+            run.agent,
+            run.agentVersion,
+            json(run.input ?? null),
+            run.parentId ?? null,
+            run.requestedBy ?? null,
+            run.idempotencyKey ?? null,
+            json(run.task),
+          ],
+        );
+        if (inserted.rows[0]) {
+          accepted.push({ runId: run.id, created: true, status: 'queued' });
+          continue;
+        }
+        const { rows } = await tx.query<{ id: string; status: RunStatus }>(
+          `SELECT id, status FROM runs WHERE ($1::text IS NOT NULL AND idempotency_key = $1) OR id = $2
+           ORDER BY (id = $2) LIMIT 1`,
+          [run.idempotencyKey ?? null, run.id],
+        );
+        if (!rows[0]) throw new NotFoundError('run', run.id);
+        accepted.push({ runId: rows[0].id, created: false, status: rows[0].status });
+      }
+      return accepted;
+    });
+  }
+
+  async failQueued(id: string, error: { code: string; message: string }): Promise<boolean> {
+    const { rowCount } = await this.sql.query(
+      `UPDATE runs SET status = 'failed', error = $2::jsonb, updated_at = now(), finished_at = now()
+       WHERE id = $1 AND status = 'queued'`,
+      [id, json(error)],
+    );
+    return rowCount > 0;
+  }
+
+  async listQueued(olderThanMs: number, limit: number): Promise<QueuedRunRecord[]> {
+    const { rows } = await this.sql.query(
+      `SELECT id, agent, input, task, parent_id, requested_by, created_at FROM runs
+       WHERE status = 'queued' AND created_at < now() - $1 * interval '1 millisecond'
+       ORDER BY created_at, id LIMIT $2`,
+      [olderThanMs, limit],
+    );
+    return rows.map((row) => ({
+      id: row.id as string,
+      agent: row.agent as string,
+      input: row.input,
+      task: (row.task ?? {}) as QueuedTask,
+      parentId: optional(row.parent_id),
+      requestedBy: optional(row.requested_by),
+      createdAt: row.created_at as Date,
+    }));
+  }
+
+  async listStrandedParked(graceMs: number, limit: number): Promise<Array<{ id: string; agent: string }>> {
+    const { rows } = await this.sql.query<{ id: string; agent: string }>(
+      `SELECT id, agent FROM runs r
+       WHERE owner = $1 AND ${LIVE} AND (
+         lease_until < now() - $2 * interval '1 millisecond'
+         -- Decided since it last moved (its last checkpoint), and nothing else pending.
+         OR (NOT EXISTS (SELECT 1 FROM run_approvals a WHERE a.run_id = r.id AND a.state = 'pending')
+           AND EXISTS (SELECT 1 FROM run_approvals a WHERE a.run_id = r.id
+             AND a.decided_at > r.updated_at AND a.decided_at < now() - $2 * interval '1 millisecond')))
+       ORDER BY updated_at, id LIMIT $3`,
+      [PARKED_OWNER, graceMs, limit],
+    );
+    return rows;
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
@@ -407,25 +498,31 @@ export class SqlRunStore implements RunStore {
   }
 
   async beginEffect(
-    effect: Pick<EffectRecord, 'runId' | 'key' | 'kind' | 'name' | 'idempotent'>,
+    effect: Pick<EffectRecord, 'runId' | 'key' | 'kind' | 'name' | 'idempotent'> & { owner?: string },
   ): Promise<{ effect: EffectRecord; created: boolean }> {
+    const owner = effect.owner ?? null;
     const { rows } = await this.sql.query(
       `INSERT INTO run_effects (run_id, key, kind, name, idempotent, status)
-       VALUES ($1, $2, $3, $4, $5, 'started') ON CONFLICT (run_id, key) DO NOTHING RETURNING *`,
-      [effect.runId, effect.key, effect.kind, effect.name, effect.idempotent],
+       SELECT $1, $2, $3, $4, $5, 'started'
+       WHERE $6::text IS NULL OR EXISTS (SELECT 1 FROM runs WHERE id = $1 AND owner = $6)
+       ON CONFLICT (run_id, key) DO NOTHING RETURNING *`,
+      [effect.runId, effect.key, effect.kind, effect.name, effect.idempotent, owner],
     );
     if (rows[0]) return { effect: toEffect(rows[0]), created: true };
+    if (owner !== null) await this.assertHolds(effect.runId, owner);
     const existing = await this.getEffect(effect.runId, effect.key);
     if (!existing) throw new NotFoundError('effect', `${effect.runId}/${effect.key}`);
     return { effect: existing, created: false };
   }
 
-  async retryEffect(runId: string, key: string): Promise<void> {
-    await this.sql.query(
+  async retryEffect(runId: string, key: string, owner?: string): Promise<void> {
+    const { rowCount } = await this.sql.query(
       `UPDATE run_effects SET attempts = attempts + 1, status = 'started', started_at = now(), finished_at = NULL
-       WHERE run_id = $1 AND key = $2`,
-      [runId, key],
+       WHERE run_id = $1 AND key = $2
+         AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM runs WHERE id = $1 AND owner = $3))`,
+      [runId, key, owner ?? null],
     );
+    if (rowCount === 0 && owner !== undefined) await this.assertHolds(runId, owner);
   }
 
   async finishEffect(
@@ -434,18 +531,30 @@ export class SqlRunStore implements RunStore {
     outcome:
       | { status: 'completed'; result: unknown }
       | { status: 'failed'; error: { code: string; message: string } },
+    owner?: string,
   ): Promise<void> {
-    await this.sql.query(
+    const { rowCount } = await this.sql.query(
       `UPDATE run_effects SET status = $3, result = $4::jsonb, error = $5::jsonb, finished_at = now()
-       WHERE run_id = $1 AND key = $2`,
+       WHERE run_id = $1 AND key = $2
+         AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM runs WHERE id = $1 AND owner = $6))`,
       [
         runId,
         key,
         outcome.status,
         outcome.status === 'completed' ? json(outcome.result ?? null) : null,
         outcome.status === 'failed' ? json(outcome.error) : null,
+        owner ?? null,
       ],
     );
+    if (rowCount === 0 && owner !== undefined) await this.assertHolds(runId, owner);
+  }
+
+  /** Throws LeaseLostError unless `owner` holds the run now. */
+  private async assertHolds(runId: string, owner: string): Promise<void> {
+    const { rows } = await this.sql.query<{ owner: string | null }>(`SELECT owner FROM runs WHERE id = $1`, [
+      runId,
+    ]);
+    if (rows[0]?.owner !== owner) throw new LeaseLostError(runId, owner);
   }
 
   async listEffects(runId: string): Promise<EffectRecord[]> {

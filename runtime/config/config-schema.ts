@@ -68,6 +68,12 @@ export const ConfigSchema = z.strictObject({
        * Env: SWITCHYARD_DB_PREPARED_STATEMENTS.
        */
       preparedStatements: z.boolean().default(true),
+      /**
+       * How long a statement that failed without effect (the server restarting, a connection
+       * refused, a serialization failure) is retried before its error reaches the caller.
+       * 0 turns retries off. Env: SWITCHYARD_DB_RETRY_MS.
+       */
+      retryForMs: z.int().min(0).default(120_000),
     })
     .prefault({}),
   redis: z
@@ -109,6 +115,20 @@ export const ConfigSchema = z.strictObject({
           poolSize: z.int().min(1).max(100).default(3),
         })
         .prefault({}),
+      /**
+       * Rebuilding the queue from the database (runtime/queue/task-reconciler.ts): queued runs
+       * with no job, and parked runs whose wake-up is overdue, are queued again.
+       */
+      reconcile: z
+        .strictObject({
+          /** How often every process with a queue looks (and at once when Redis reconnects). */
+          intervalMs: z.int().min(100).default(30_000),
+          /** How old a queued run must be before it counts as lost (its own submit may still land). */
+          graceMs: z.int().min(0).default(10_000),
+        })
+        .prefault({}),
+      /** How long a submit waits for the queue before answering with its (already persisted) run id. */
+      enqueueTimeoutMs: z.int().min(1).default(2_000),
     })
     .prefault({}),
   vector: z

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FlowJob, RedisOptions } from 'bullmq';
 
 import type { Sql } from '../../stores/sql/sql.js';
-import { ValidationError } from '../errors.js';
+import { SwitchyardError, ValidationError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import {
   agentQueueName,
@@ -34,6 +34,7 @@ import {
   type TaskSpec,
   type TaskWorker,
   type TaskWorkerOptions,
+  withChildren,
 } from './task-queue.js';
 import { parseTaskSpec } from './task-spec-schema.js';
 
@@ -218,19 +219,34 @@ export class BullMqTaskQueue implements TaskQueue {
     }
   }
 
-  async submit(spec: TaskSpec): Promise<SubmittedTask> {
+  async submit(spec: TaskSpec, options: { runId?: string } = {}): Promise<SubmittedTask> {
     const valid = parseTaskSpec(spec);
-    const { runId, created } = await this.#claimRunId(valid);
+    const { runId, created } = await this.#claimRunId(valid, options.runId);
+    // BullMQ ignores an add whose job id exists: a task queued again from its run row is queued once.
     await this.#queue(valid.agent).add(valid.agent, { spec: valid }, jobOptions(runId, valid));
     return { runId, created };
+  }
+
+  async ping(timeoutMs: number): Promise<void> {
+    await withTimeout(this.#state.ping(), timeoutMs, `the ${this.kind} queue did not answer in ${timeoutMs} ms`);
+  }
+
+  /** Calls `listener` each time the queue's engine comes back after a lost connection (a Redis restart). */
+  onReconnect(listener: () => void): () => void {
+    return this.#state.onReconnect(listener);
   }
 
   async submitFlow(
     parent: TaskSpec,
     children: TaskSpec[],
-    options: { onChildFailure?: ChildFailurePolicy } = {},
+    options: {
+      onChildFailure?: ChildFailurePolicy;
+      runIds?: { parent: string; children: string[] };
+    } = {},
   ): Promise<{ parent: SubmittedTask; children: SubmittedTask[] }> {
     const policy = options.onChildFailure ?? 'fail-parent';
+    if (options.runIds && options.runIds.children.length !== children.length)
+      throw new ValidationError('runIds.children must name one run id per child', { field: 'runIds' });
     if (policy !== 'fail-parent' && policy !== 'continue') {
       throw new ValidationError(`onChildFailure must be 'fail-parent' or 'continue'`, {
         field: 'onChildFailure',
@@ -246,9 +262,11 @@ export class BullMqTaskQueue implements TaskQueue {
         });
       }
     });
-    const parentRun = await this.#claimRunId(parentSpec);
+    const parentRun = await this.#claimRunId(parentSpec, options.runIds?.parent);
     const childRuns = await Promise.all(
-      childSpecs.map((spec) => this.#claimRunId({ ...spec, parentRunId: parentRun.runId })),
+      childSpecs.map((spec, index) =>
+        this.#claimRunId({ ...spec, parentRunId: parentRun.runId }, options.runIds?.children[index]),
+      ),
     );
     const childIds = childRuns.map((run) => run.runId);
     const input = { ...parentSpec, input: withChildren(parentSpec.input, childIds) };
@@ -270,8 +288,10 @@ export class BullMqTaskQueue implements TaskQueue {
         };
       }),
     };
-    // A flow whose parent id exists already (an idempotent resubmit) is not added twice.
-    if (parentRun.created || !(await this.#findJob(parentRun.runId))) {
+    // A flow whose parent id exists already (an idempotent resubmit, or the reconciler queuing a
+    // flow again that survived) is not added twice.
+    const fresh = parentRun.created && options.runIds === undefined;
+    if (fresh || !(await this.#findJob(parentRun.runId))) {
       this.#flows ??= this.#makeFlowProducer();
       await this.#flows.add(flow);
     }
@@ -368,9 +388,11 @@ export class BullMqTaskQueue implements TaskQueue {
     this.#registered.clear();
   }
 
-  async #claimRunId(spec: TaskSpec): Promise<SubmittedTask> {
-    const runId = randomUUID();
+  /** A new run id, or the idempotency key's run; `given` (a run accepted by the caller) as it is. */
+  async #claimRunId(spec: TaskSpec, given?: string): Promise<SubmittedTask> {
     await this.#register(spec.agent);
+    if (given !== undefined) return { runId: given, created: true };
+    const runId = randomUUID();
     if (spec.idempotencyKey === undefined) return { runId, created: true };
     const winner = await this.#state.claim(spec.idempotencyKey, runId, this.#options.idempotencyTtlMs);
     return { runId: winner, created: winner === runId };
@@ -417,8 +439,12 @@ export class BullMqTaskQueue implements TaskQueue {
   }
 }
 
-/** The parent's input with its children's run ids: merged into an object input, else wrapped. */
-function withChildren(input: unknown, children: string[]): unknown {
-  if (typeof input === 'object' && input !== null && !Array.isArray(input)) return { ...input, children };
-  return input === undefined ? { children } : { value: input, children };
+
+/** `work`, or a rejection saying `message` once `ms` passed (an engine that is down may never answer). */
+function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new SwitchyardError('queue_unavailable', message)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

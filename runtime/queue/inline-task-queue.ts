@@ -121,14 +121,22 @@ export class InlineTaskQueue implements TaskQueue {
   }
 
   /** Validates the spec (ValidationError naming the field) and queues it; never waits for a worker. */
-  async submit(spec: TaskSpec): Promise<SubmittedTask> {
+  async submit(spec: TaskSpec, options: { runId?: string } = {}): Promise<SubmittedTask> {
     this.assertOpen();
     const parsed = parseTaskSpec(spec);
+    // A task queued again from its run row (the reconciler) is the same task: queued once.
+    if (options.runId !== undefined && this.entries.has(options.runId))
+      return { runId: options.runId, created: false };
     const existing = this.findByKey(parsed.idempotencyKey);
     if (existing) return { runId: existing.runId, created: false };
-    const entry = this.add(parsed);
+    const entry = this.add(parsed, options.runId);
     this.schedule(entry);
     return { runId: entry.runId, created: true };
+  }
+
+  /** In this process: always answers. */
+  async ping(): Promise<void> {
+    this.assertOpen();
   }
 
   /**
@@ -143,10 +151,16 @@ export class InlineTaskQueue implements TaskQueue {
   async submitFlow(
     parent: TaskSpec,
     children: TaskSpec[],
-    options: { onChildFailure?: ChildFailurePolicy } = {},
+    options: {
+      onChildFailure?: ChildFailurePolicy;
+      runIds?: { parent: string; children: string[] };
+    } = {},
   ): Promise<{ parent: SubmittedTask; children: SubmittedTask[] }> {
     this.assertOpen();
     const onChildFailure = options.onChildFailure ?? 'fail-parent';
+    const { runIds } = options;
+    if (runIds && runIds.children.length !== children.length)
+      throw new ValidationError('runIds.children must name one run id per child', { field: 'runIds' });
     if (onChildFailure !== 'fail-parent' && onChildFailure !== 'continue')
       throw new ValidationError(`onChildFailure must be 'fail-parent' or 'continue'`, {
         field: 'onChildFailure',
@@ -175,7 +189,8 @@ export class InlineTaskQueue implements TaskQueue {
       }
     });
 
-    const existing = this.findByKey(parsedParent.idempotencyKey);
+    const existing =
+      (runIds && this.entries.get(runIds.parent)) || this.findByKey(parsedParent.idempotencyKey);
     if (existing) {
       return {
         parent: { runId: existing.runId, created: false },
@@ -183,8 +198,10 @@ export class InlineTaskQueue implements TaskQueue {
       };
     }
 
-    const parentId = this.newId();
-    const childEntries = parsedChildren.map((spec) => this.add({ ...spec, parentRunId: parentId }));
+    const parentId = runIds?.parent ?? this.newId();
+    const childEntries = parsedChildren.map((spec, index) =>
+      this.add({ ...spec, parentRunId: parentId }, runIds?.children[index]),
+    );
     const childIds = childEntries.map((entry) => entry.runId);
     const parentEntry = this.add({ ...parsedParent, input: { ...input, children: childIds } }, parentId);
     parentEntry.state = 'waiting-children';

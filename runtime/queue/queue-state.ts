@@ -15,6 +15,13 @@ export interface QueueState {
   addAgent(agent: string): Promise<void>;
   /** The registered agents, in no particular order. */
   agents(): Promise<string[]>;
+  /** Resolves when the engine answers (Redis PING, SQL SELECT 1). */
+  ping(): Promise<void>;
+  /**
+   * Calls `listener` each time the engine's connection comes back after it was lost (a Redis
+   * restart); returns the function that stops it. Engines without such a notion never call it.
+   */
+  onReconnect(listener: () => void): () => void;
   /** Forgets every claim and agent of this namespace (tests; an operator's reset). */
   clear(): Promise<void>;
   /** Releases what this state opened (not what it was given). */

@@ -11,6 +11,8 @@ import type { QueueState } from './queue-state.js';
 export class RedisQueueState implements QueueState {
   readonly #redis: Redis;
   readonly #prefix: string;
+  /** Set once the connection was ready and then lost: the next `ready` is a reconnect. */
+  #lost = false;
 
   constructor(connection: string | RedisOptions, prefix: string, logger: Logger) {
     this.#prefix = prefix;
@@ -19,6 +21,21 @@ export class RedisQueueState implements QueueState {
         ? new Redis(connection, { maxRetriesPerRequest: 3 })
         : new Redis({ ...connection, maxRetriesPerRequest: 3 });
     this.#redis.on('error', (error) => logger.error({ err: error }, 'task queue: redis error'));
+    this.#redis.on('close', () => (this.#lost = true));
+  }
+
+  async ping(): Promise<void> {
+    await this.#redis.ping();
+  }
+
+  onReconnect(listener: () => void): () => void {
+    const onReady = () => {
+      if (!this.#lost) return;
+      this.#lost = false;
+      listener();
+    };
+    this.#redis.on('ready', onReady);
+    return () => this.#redis.off('ready', onReady);
   }
 
   async claim(key: string, runId: string, ttlMs: number): Promise<string> {

@@ -1,3 +1,4 @@
+import { toErrorPayload, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { isFinalStatus, type RunStatus } from '../actors/run-records.js';
@@ -31,14 +32,9 @@ export class RunFailedError extends FinalTaskError {
 export function createRunTaskHandler(supervisor: RunSupervisor, logger: Logger = silentLogger): TaskHandler {
   return async (job: TaskJob): Promise<TaskOutcome> => {
     const { runId, spec, signal } = job;
-    // The common case — a new task — is one INSERT; only a run that exists is read first.
-    const started =
-      !job.resume &&
-      (await supervisor.startRunIfNew(spec.agent, spec.input, {
-        id: runId,
-        ...(spec.requestedBy ? { requestedBy: spec.requestedBy } : {}),
-        ...(spec.parentRunId ? { parentId: spec.parentRunId } : {}),
-      }));
+    // The common case — a new task — is one statement (it claims the queued row); only a run that
+    // is past `queued` is read first.
+    const started = !job.resume && (await startOrFail(job));
     if (!started) {
       const existing = await supervisor.findRun(runId);
       if (existing && isFinalStatus(existing.status)) return finish(existing.status, existing.error);
@@ -72,6 +68,26 @@ export function createRunTaskHandler(supervisor: RunSupervisor, logger: Logger =
       if (!supervisor.isLiveHere(runId)) return { status: stopped.status };
       // It went back to work between the two looks: wait again.
       await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+
+    /**
+     * Starts the task's run. An input its agent refuses can never start anywhere: its queued run
+     * ends `failed` with that error, and the task fails for good. (An agent this process lacks
+     * fails only this attempt: the run stays queued, and a retry may find a worker that has it.)
+     */
+    async function startOrFail(task: TaskJob) {
+      try {
+        return await supervisor.startRunIfNew(task.spec.agent, task.spec.input, {
+          id: runId,
+          ...(task.spec.requestedBy ? { requestedBy: task.spec.requestedBy } : {}),
+          ...(task.spec.parentRunId ? { parentId: task.spec.parentRunId } : {}),
+        });
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        const { code, message } = toErrorPayload(error);
+        await supervisor.failQueued(runId, { code, message });
+        throw new RunFailedError(runId, { code, message });
+      }
     }
 
     function finish(status: RunStatus, error?: { code: string; message: string }): TaskOutcome {

@@ -27,6 +27,15 @@ export class SqlQueueState implements QueueState {
     this.#logger = logger;
   }
 
+  async ping(): Promise<void> {
+    await this.#sql.query('SELECT 1');
+  }
+
+  /** The SQL store's pool reconnects on its own, statement by statement: nothing to announce. */
+  onReconnect(): () => void {
+    return () => undefined;
+  }
+
   async claim(key: string, runId: string, ttlMs: number): Promise<string> {
     this.#sweep();
     const inserted = await this.#sql.query<{ run_id: string }>(

@@ -96,16 +96,33 @@ export type ChildFailurePolicy = 'fail-parent' | 'continue';
 export interface TaskQueue {
   /** `redis` or `postgres` (BullMQ on that engine), or `inline`. */
   readonly kind: string;
-  submit(spec: TaskSpec): Promise<SubmittedTask>;
+  /**
+   * Queues a task. With `runId` (a run the caller accepted and persisted first), that is the task's
+   * id and the queue's own idempotency is skipped: a second submit with the same id is the same
+   * task, queued once (`created: false`), which is what makes enqueuing again from the database safe.
+   */
+  submit(spec: TaskSpec, options?: { runId?: string }): Promise<SubmittedTask>;
   /**
    * Fan-out / fan-in: the children run first (in parallel, on any worker); the parent starts once
-   * all of them ended, and reads their outputs from its input's `children` run ids.
+   * all of them ended, and reads their outputs from its input's `children` run ids. `runIds` gives
+   * the parent's and the children's ids as `submit`'s `runId` does.
    */
   submitFlow(
     parent: TaskSpec,
     children: TaskSpec[],
-    options?: { onChildFailure?: ChildFailurePolicy },
+    options?: { onChildFailure?: ChildFailurePolicy; runIds?: { parent: string; children: string[] } },
   ): Promise<{ parent: SubmittedTask; children: SubmittedTask[] }>;
+  /**
+   * Resolves when the queue's engine answers (Redis, PostgreSQL); rejects saying why otherwise,
+   * within `timeoutMs`. `/ready` asks it.
+   */
+  ping(timeoutMs: number): Promise<void>;
+  /**
+   * Calls `listener` each time the queue's engine comes back after its connection was lost (a
+   * Redis restart may have lost every job); returns the function that stops it. @defaultValue
+   * absent: an engine that cannot lose its jobs this way (inline, PostgreSQL)
+   */
+  onReconnect?(listener: () => void): () => void;
   /**
    * Brings a parked run back: a task on its agent's queue, taken at `at` (at once without it), whose
    * worker resumes the run from its snapshot. The same wake-up asked twice (same run, same `at`)
@@ -137,4 +154,13 @@ export class FinalTaskError extends SwitchyardError {}
 
 export function isFinalTaskError(error: unknown): boolean {
   return error instanceof FinalTaskError;
+}
+
+/**
+ * A flow parent's input as its handler gets it: its children's run ids added, merged into an
+ * object input, else wrapped (`{value, children}`).
+ */
+export function withChildren(input: unknown, children: readonly string[]): unknown {
+  if (typeof input === 'object' && input !== null && !Array.isArray(input)) return { ...input, children };
+  return input === undefined ? { children } : { value: input, children };
 }

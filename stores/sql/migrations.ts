@@ -313,4 +313,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_tool_calls_run ON audit_tool_calls (run_id) WHERE run_id IS NOT NULL;
     `,
   },
+  {
+    version: 9,
+    name: 'queued_runs',
+    // Accept = persist: a submitted task is a run row (status 'queued') before its submitter hears
+    // its id; the queue only wakes workers, and is rebuilt from these rows when it loses jobs.
+    // `task` keeps what the queue needs to enqueue it again (priority, attempts, backoff, delay,
+    // timeout); an idempotency key names its run for as long as the run exists. The partial index
+    // serves the reconciler's one query (queued runs older than a grace period).
+    up: `
+      ALTER TABLE runs DROP CONSTRAINT runs_status_check;
+      ALTER TABLE runs ADD CONSTRAINT runs_status_check CHECK (status IN ('queued', 'running',
+        'awaiting_approval', 'needs_attention', 'completed', 'failed', 'cancelled'));
+      ALTER TABLE runs ADD COLUMN idempotency_key text;
+      ALTER TABLE runs ADD COLUMN task jsonb;
+      CREATE UNIQUE INDEX runs_idempotency_key ON runs (idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX runs_queued ON runs (created_at) WHERE status = 'queued';
+    `,
+  },
 ];

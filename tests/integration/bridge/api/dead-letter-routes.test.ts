@@ -114,7 +114,8 @@ describe('dead letters over HTTP', { timeout: 120_000 }, () => {
       agent: 'gated',
       attemptsMade: 2,
       failedReason: "agent 'gated' does not exist",
-      status: null,
+      // Accepted as a run before it was queued: the run waits, queued, for a worker that has its agent.
+      status: 'queued',
       error: null,
     });
     // Newest first: the three were failed in the order they were submitted.
@@ -243,7 +244,7 @@ describe('switchyard tasks failed and switchyard retry', { timeout: 120_000 }, (
     );
     expect(stdout).toMatch(
       new RegExp(
-        `^${dead.notStartedForCli}\\s+gated\\s+2\\s+\\S+\\s+not started\\s+agent 'gated' does not exist$`,
+        `^${dead.notStartedForCli}\\s+gated\\s+2\\s+\\S+\\s+queued\\s+agent 'gated' does not exist$`,
         'm',
       ),
     );

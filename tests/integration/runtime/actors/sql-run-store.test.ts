@@ -209,42 +209,172 @@ describe.each(SQL_TARGETS)('SqlRunStore on $name', { timeout: 60_000 }, (target)
 
   it('journals effects: a completed one is answered without running again; an unknown outcome is repeated only when idempotent', async () => {
     const run = await newRun('A');
+    const A_RUN = { runId: run.id, owner: 'A' };
     let calls = 0;
     const work = async () => ({ n: ++calls });
     const never = () => false;
     const meta = { kind: 'tool', name: 't', idempotent: false };
-    expect(await runJournaledEffect(store, run.id, 'k1', meta, work, never)).toEqual({
+    expect(await runJournaledEffect(store, A_RUN, 'k1', meta, work, never)).toEqual({
       value: { n: 1 },
       replayed: false,
     });
-    expect(await runJournaledEffect(store, run.id, 'k1', meta, work, never)).toEqual({
+    expect(await runJournaledEffect(store, A_RUN, 'k1', meta, work, never)).toEqual({
       value: { n: 1 },
       replayed: true,
     });
     expect(calls).toBe(1);
 
     const failing = () => Promise.reject(Object.assign(new Error('upstream said no'), { code: 'nope' }));
-    await expect(runJournaledEffect(store, run.id, 'k2', meta, failing, never)).rejects.toThrow(
+    await expect(runJournaledEffect(store, A_RUN, 'k2', meta, failing, never)).rejects.toThrow(
       'upstream said no',
     );
-    await expect(runJournaledEffect(store, run.id, 'k2', meta, work, never)).rejects.toThrow(
+    await expect(runJournaledEffect(store, A_RUN, 'k2', meta, work, never)).rejects.toThrow(
       'upstream said no',
     );
     expect(calls).toBe(1);
 
     // Crashed mid-effect: the row says 'started' and nothing else.
     await store.beginEffect({ runId: run.id, key: 'k3', ...meta });
-    await expect(runJournaledEffect(store, run.id, 'k3', meta, work, never)).rejects.toBeInstanceOf(
+    await expect(runJournaledEffect(store, A_RUN, 'k3', meta, work, never)).rejects.toBeInstanceOf(
       OutcomeUnknownError,
     );
     expect(calls).toBe(1);
     const idem = { ...meta, idempotent: true };
     await store.beginEffect({ runId: run.id, key: 'k4', ...idem });
-    expect(await runJournaledEffect(store, run.id, 'k4', idem, work, never)).toEqual({
+    expect(await runJournaledEffect(store, A_RUN, 'k4', idem, work, never)).toEqual({
       value: { n: 2 },
       replayed: false,
     });
     expect(await store.getEffect(run.id, 'k4')).toMatchObject({ status: 'completed', attempts: 2 });
+  });
+
+  it('writes no effect for an owner that lost the run: the journal is lease-guarded', async () => {
+    const run = await newRun('A');
+    const meta = { kind: 'tool', name: 't', idempotent: false };
+    let calls = 0;
+    const work = async () => ({ n: ++calls });
+    // A starts an effect, then loses the run (a partition longer than its lease; B took over).
+    const started = store.beginEffect({ runId: run.id, key: 'k', ...meta, owner: 'A' });
+    expect((await started).created).toBe(true);
+    expect(await store.claimRun(run.id, 'B', 60_000, { force: true })).toBe(true);
+    await expect(
+      store.finishEffect(run.id, 'k', { status: 'completed', result: 1 }, 'A'),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await store.getEffect(run.id, 'k')).toMatchObject({ status: 'started' });
+    await expect(
+      runJournaledEffect(store, { runId: run.id, owner: 'A' }, 'k2', meta, work, () => false),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    expect(calls).toBe(0);
+    expect(await store.getEffect(run.id, 'k2')).toBeUndefined();
+    // The new owner goes on.
+    expect(
+      await runJournaledEffect(store, { runId: run.id, owner: 'B' }, 'k2', meta, work, () => false),
+    ).toEqual({
+      value: { n: 1 },
+      replayed: false,
+    });
+  });
+
+  it('accepts tasks as queued runs, one per idempotency key, and a start claims the queued row', async () => {
+    const task = { priority: 3, attempts: 2 };
+    const [first] = await store.acceptRuns([
+      { id: 'q-1', agent: 'a', agentVersion: '1', input: { raw: true }, task, idempotencyKey: 'order-1' },
+    ]);
+    expect(first).toEqual({ runId: 'q-1', created: true, status: 'queued' });
+    const [again] = await store.acceptRuns([
+      { id: 'q-2', agent: 'a', agentVersion: '1', input: {}, task, idempotencyKey: 'order-1' },
+    ]);
+    expect(again).toEqual({ runId: 'q-1', created: false, status: 'queued' });
+    expect(await store.getRun('q-2')).toBeUndefined();
+    expect(await store.getRun('q-1')).toMatchObject({ status: 'queued', input: { raw: true } });
+
+    const started = await store.createRun({
+      id: 'q-1',
+      agent: 'a',
+      agentVersion: '2',
+      input: { parsed: true },
+      owner: 'W',
+      leaseMs: 60_000,
+      events: [{ runId: 'q-1', seq: 1, type: 'run_started', data: {}, at: new Date() }],
+    });
+    expect(started).toMatchObject({
+      id: 'q-1',
+      status: 'running',
+      owner: 'W',
+      agentVersion: '2',
+      input: { parsed: true },
+    });
+    // A second start (a duplicate job) finds it past `queued`: nothing written, no second event.
+    expect(
+      await store.createRun({ id: 'q-1', agent: 'a', agentVersion: '2', input: {}, owner: 'X', leaseMs: 1 }),
+    ).toBeUndefined();
+    expect((await store.listEvents('q-1')).map((e) => e.type)).toEqual(['run_started']);
+    const [later] = await store.acceptRuns([
+      { id: 'q-3', agent: 'a', agentVersion: '1', input: {}, task, idempotencyKey: 'order-1' },
+    ]);
+    expect(later).toEqual({ runId: 'q-1', created: false, status: 'running' });
+  });
+
+  it('accepts a flow in one transaction: a failing child leaves no parent behind', async () => {
+    await store.acceptRuns([{ id: 'taken', agent: 'a', agentVersion: '1', input: {}, task: {} }]);
+    const broken = store.acceptRuns([
+      { id: 'parent-x', agent: 'a', agentVersion: '1', input: {}, task: {} },
+      // An input PostgreSQL cannot store fails the statement, and the transaction with it.
+      {
+        id: 'child-x',
+        agent: 'a',
+        agentVersion: '1',
+        input: { bad: 'nul\u0000' },
+        task: {},
+        parentId: 'parent-x',
+      },
+    ]);
+    await expect(broken).rejects.toThrow();
+    expect(await store.getRun('parent-x')).toBeUndefined();
+  });
+
+  it('lists queued runs older than a grace period, and parked runs whose wake-up is overdue', async () => {
+    await store.acceptRuns([
+      { id: 'old-q', agent: 'a', agentVersion: '1', input: { x: 1 }, task: { priority: 2 } },
+    ]);
+    await sql.query(`UPDATE runs SET created_at = now() - interval '1 hour' WHERE id = 'old-q'`);
+    await store.acceptRuns([{ id: 'new-q', agent: 'a', agentVersion: '1', input: {}, task: {} }]);
+    const queued = await store.listQueued(60_000, 100);
+    expect(queued.map((run) => run.id)).toContain('old-q');
+    expect(queued.map((run) => run.id)).not.toContain('new-q');
+    expect(queued.find((run) => run.id === 'old-q')).toMatchObject({
+      agent: 'a',
+      input: { x: 1 },
+      task: { priority: 2 },
+    });
+
+    const asleep = await newRun('A');
+    await store.park(asleep.id, 'A', new Date(Date.now() - 3_600_000));
+    const decided = await newRun('A');
+    await store.requestApproval({ id: `${decided.id}/g`, runId: decided.id, key: 'g', what: 'w', why: 'y' });
+    await store.park(decided.id, 'A', null);
+    const waiting = await newRun('A');
+    await store.requestApproval({ id: `${waiting.id}/g`, runId: waiting.id, key: 'g', what: 'w', why: 'y' });
+    await store.park(waiting.id, 'A', null);
+    await store.decideApproval(`${decided.id}/g`, { approved: true, decidedBy: 'ann' });
+    // Parked two hours ago (its last checkpoint), decided an hour ago, never woken.
+    await sql.query(`UPDATE runs SET updated_at = now() - interval '2 hours' WHERE id = $1`, [decided.id]);
+    await sql.query(`UPDATE run_approvals SET decided_at = now() - interval '1 hour' WHERE run_id = $1`, [
+      decided.id,
+    ]);
+    // Decided long ago, went on, and now sleeps until tomorrow: not stranded.
+    const resting = await newRun('A');
+    await store.requestApproval({ id: `${resting.id}/g`, runId: resting.id, key: 'g', what: 'w', why: 'y' });
+    await store.decideApproval(`${resting.id}/g`, { approved: true, decidedBy: 'ann' });
+    await sql.query(`UPDATE run_approvals SET decided_at = now() - interval '3 hours' WHERE run_id = $1`, [
+      resting.id,
+    ]);
+    await store.park(resting.id, 'A', new Date(Date.now() + 86_400_000));
+    const stranded = (await store.listStrandedParked(60_000, 100)).map((run) => run.id);
+    expect(stranded).toContain(asleep.id);
+    expect(stranded).toContain(decided.id);
+    expect(stranded).not.toContain(waiting.id);
+    expect(stranded).not.toContain(resting.id);
   });
 
   it('creates an approval once per key and decides it once', async () => {

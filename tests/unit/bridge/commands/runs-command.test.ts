@@ -43,7 +43,7 @@ describe('switchyard runs', () => {
     registerRunsCommand(program);
     await expect(
       program.parseAsync(['runs', '--state', 'done', '--url', 'http://127.0.0.1:1'], { from: 'user' }),
-    ).rejects.toThrow(/Allowed choices are running, awaiting_approval/);
+    ).rejects.toThrow(/Allowed choices are queued, running, awaiting_approval/);
   });
 
   it('formats cost and instants, with a dash for what is unknown', () => {

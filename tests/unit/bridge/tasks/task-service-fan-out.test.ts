@@ -38,72 +38,113 @@ function parent(children: (ids: string[]) => Array<{ agent: string; input: unkno
 }
 
 function setUp(agent: AgentDefinition, kind = 'redis') {
-  const flows: Array<{ parent: TaskSpec; children: TaskSpec[]; options: unknown }> = [];
-  const submits: TaskSpec[] = [];
+  const flows: Array<{ parent: TaskSpec; children: TaskSpec[]; options: Record<string, unknown> }> = [];
+  const submits: Array<{ spec: TaskSpec; options: unknown }> = [];
+  const accepted: Array<Array<Record<string, unknown>>> = [];
   const queue = {
     kind,
-    submit: async (spec: TaskSpec) => {
-      submits.push(spec);
-      return { runId: 'single', created: true };
+    submit: async (spec: TaskSpec, options: { runId: string }) => {
+      submits.push({ spec, options });
+      return { runId: options.runId, created: true };
     },
-    submitFlow: async (p: TaskSpec, c: TaskSpec[], options: unknown) => {
+    submitFlow: async (p: TaskSpec, c: TaskSpec[], options: Record<string, unknown>) => {
       flows.push({ parent: p, children: c, options });
+      const runIds = options.runIds as { parent: string; children: string[] };
       return {
-        parent: { runId: 'p1', created: true },
-        children: c.map((_, i) => ({ runId: `c${i}`, created: true })),
+        parent: { runId: runIds.parent, created: true },
+        children: runIds.children.map((runId) => ({ runId, created: true })),
       };
     },
   } as unknown as TaskQueue;
   const runs = {
     listAgents: () => [agent, child],
     findAgent: (name: string) => [agent, child].find((a) => a.name === name),
+    // Accepting records the rows and answers each as new.
+    acceptRuns: async (rows: Array<Record<string, unknown>>) => {
+      accepted.push(rows);
+      return rows.map((row) => ({ runId: row.id, created: true, status: 'queued' }));
+    },
   } as unknown as RunSupervisor;
-  return { tasks: new TaskService(queue, runs), flows, submits };
+  return { tasks: new TaskService(queue, runs), flows, submits, accepted };
 }
 
 const toChildren = (ids: string[]) => ids.map((id) => ({ agent: 'child', input: { id } }));
 
 describe('TaskService.submit of an agent that fans out', () => {
-  it('submits one flow: the parsed parent, its children parsed by their agents, inheriting who asked and the priority', async () => {
-    const { tasks, flows, submits } = setUp(parent(toChildren));
+  it('accepts the parsed parent and its children (parsed by their agents, inheriting who asked and the priority) in one go, then queues one flow under their ids', async () => {
+    const { tasks, flows, submits, accepted } = setUp(parent(toChildren));
     const submitted = await tasks.submit(
       { agent: 'parent', input: { ids: ['a', 'b'] }, priority: 4, idempotencyKey: 'k1' },
       'alice',
     );
-    expect(submitted).toEqual({ runId: 'p1', created: true, children: ['c0', 'c1'] });
-    expect(submits).toEqual([]);
-    expect(flows).toHaveLength(1);
-    expect(flows[0]!.parent).toMatchObject({
+    expect(accepted).toHaveLength(1);
+    const [parentRow, ...childRows] = accepted[0]!;
+    expect(submitted).toEqual({
+      runId: parentRow!.id,
+      created: true,
+      children: childRows.map((row) => row.id),
+    });
+    expect(parentRow).toMatchObject({
       agent: 'parent',
       input: { ids: ['a', 'b'], parsed: true },
       requestedBy: 'alice',
-      priority: 4,
       idempotencyKey: 'k1',
+      task: { priority: 4, onChildFailure: 'continue', children: childRows.map((row) => row.id) },
     });
-    expect(flows[0]!.children).toEqual([
-      { agent: 'child', input: { id: 'A' }, requestedBy: 'alice', priority: 4, idempotencyKey: 'k1/child-0' },
-      { agent: 'child', input: { id: 'B' }, requestedBy: 'alice', priority: 4, idempotencyKey: 'k1/child-1' },
+    expect(childRows).toEqual([
+      expect.objectContaining({
+        agent: 'child',
+        input: { id: 'A' },
+        requestedBy: 'alice',
+        idempotencyKey: 'k1/child-0',
+        parentId: parentRow!.id,
+        task: { priority: 4 },
+      }),
+      expect.objectContaining({
+        agent: 'child',
+        input: { id: 'B' },
+        requestedBy: 'alice',
+        idempotencyKey: 'k1/child-1',
+        parentId: parentRow!.id,
+        task: { priority: 4 },
+      }),
     ]);
-    expect(flows[0]!.options).toEqual({ onChildFailure: 'continue' });
+    expect(submits).toEqual([]);
+    expect(flows).toHaveLength(1);
+    // The idempotency was settled by the rows: no key goes to the queue.
+    expect(flows[0]!.parent).toMatchObject({
+      agent: 'parent',
+      input: { ids: ['a', 'b'], parsed: true },
+      priority: 4,
+    });
+    expect(flows[0]!.parent.idempotencyKey).toBeUndefined();
+    expect(flows[0]!.children).toEqual([
+      { agent: 'child', input: { id: 'A' }, requestedBy: 'alice', priority: 4 },
+      { agent: 'child', input: { id: 'B' }, requestedBy: 'alice', priority: 4 },
+    ]);
+    expect(flows[0]!.options).toEqual({
+      onChildFailure: 'continue',
+      runIds: { parent: parentRow!.id, children: childRows.map((row) => row.id) },
+    });
   });
 
-  it('gives children no keys of their own on the inline queue (it deduplicates a flow by its parent)', async () => {
-    const { tasks, flows } = setUp(parent(toChildren), 'inline');
+  it('derives keys for the children on the inline queue too (the rows deduplicate, not the queue)', async () => {
+    const { tasks, accepted } = setUp(parent(toChildren), 'inline');
     await tasks.submit({ agent: 'parent', input: { ids: ['a'] }, idempotencyKey: 'k1' });
-    expect(flows[0]!.children[0]).toEqual({ agent: 'child', input: { id: 'A' } });
+    expect(accepted[0]![1]).toMatchObject({ idempotencyKey: 'k1/child-0' });
   });
 
   it('keeps a derived key within the 200 characters a key may have', async () => {
-    const { tasks, flows } = setUp(parent(toChildren));
+    const { tasks, accepted } = setUp(parent(toChildren));
     const long = 'k'.repeat(199);
     await tasks.submit({ agent: 'parent', input: { ids: ['a'] }, idempotencyKey: long });
-    const key = flows[0]!.children[0]!.idempotencyKey!;
+    const key = accepted[0]![1]!.idempotencyKey as string;
     expect(key.length).toBeLessThanOrEqual(200);
     expect(key).toMatch(/^[0-9a-f]{64}\/child-0$/);
   });
 
-  it('names the index of a child whose agent does not exist, and queues nothing', async () => {
-    const { tasks, flows, submits } = setUp(
+  it('names the index of a child whose agent does not exist, and accepts and queues nothing', async () => {
+    const { tasks, flows, submits, accepted } = setUp(
       parent((ids) => ids.map((id, i) => ({ agent: i === 1 ? 'ghost' : 'child', input: { id } }))),
     );
     const error = await tasks
@@ -114,10 +155,11 @@ describe('TaskService.submit of an agent that fans out', () => {
     expect((error as ValidationError).details.field).toBe('children.1.agent');
     expect(flows).toEqual([]);
     expect(submits).toEqual([]);
+    expect(accepted).toEqual([]);
   });
 
   it('names the index and field of a child whose input its agent refuses', async () => {
-    const { tasks, flows } = setUp(
+    const { tasks, flows, accepted } = setUp(
       parent((ids) => ids.map((id, i) => ({ agent: 'child', input: i === 2 ? { id: 7 } : { id } }))),
     );
     const error = await tasks
@@ -127,15 +169,16 @@ describe('TaskService.submit of an agent that fans out', () => {
     expect((error as ValidationError).message).toBe('children[2]: child input: id: expected a string');
     expect((error as ValidationError).details.field).toBe('children.2.id');
     expect(flows).toEqual([]);
+    expect(accepted).toEqual([]);
   });
 
-  it('submits an agent without fanOut as one task, as before', async () => {
-    const { tasks, flows, submits } = setUp(parent(toChildren));
-    expect(await tasks.submit({ agent: 'child', input: { id: 'x' } })).toEqual({
-      runId: 'single',
-      created: true,
-    });
-    expect(submits).toHaveLength(1);
+  it('accepts and queues an agent without fanOut as one task under the accepted id', async () => {
+    const { tasks, flows, submits, accepted } = setUp(parent(toChildren));
+    const submitted = await tasks.submit({ agent: 'child', input: { id: 'x' } });
+    expect(submitted).toEqual({ runId: accepted[0]![0]!.id, created: true });
+    expect(submits).toEqual([
+      { spec: { agent: 'child', input: { id: 'x' } }, options: { runId: submitted.runId } },
+    ]);
     expect(flows).toEqual([]);
   });
 });
