@@ -23,4 +23,31 @@ if [ ${#problems[@]} -gt 0 ]; then
   exit 1
 fi
 
-exec npx vitest run "$@"
+# Two suites: every unit and integration test (two at a time), then the fault tests (tests/chaos:
+# their own Redis and PostgreSQL servers restarted, a worker partitioned, the bridge killed; one at
+# a time, vitest.chaos.config.ts). Arguments (a file, -t) run the first suite only, narrowed.
+# The last line sums both: 'N passed, N failed[, N skipped]'.
+counts=$(mktemp -d)
+trap 'rm -rf "$counts"' EXIT
+SWITCHYARD_SUMMARY_FILE="$counts/main" npx vitest run "$@"
+status=$?
+if [ $# -eq 0 ] && [ "${SWITCHYARD_SKIP_CHAOS:-0}" != 1 ]; then
+  SWITCHYARD_SUMMARY_FILE="$counts/chaos" npx vitest run --config vitest.chaos.config.ts
+  chaos=$?
+  [ $status -eq 0 ] && status=$chaos
+  node -e '
+    const fs = require("node:fs");
+    const sum = { passed: 0, failed: 0, skipped: 0 };
+    for (const name of ["main", "chaos"]) {
+      const file = process.argv[1] + "/" + name;
+      // A suite that crashed before its reporter ran counts as one failure.
+      const counts = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : { passed: 0, failed: 1, skipped: 0 };
+      for (const key of Object.keys(sum)) sum[key] += counts[key];
+    }
+    const parts = [sum.passed + " passed", sum.failed + " failed"];
+    if (sum.skipped > 0) parts.push(sum.skipped + " skipped");
+    console.log("\nboth suites, the main one and the fault tests:");
+    console.log(parts.join(", "));
+  ' "$counts"
+fi
+exit $status

@@ -461,8 +461,11 @@ export class SqlRunStore implements RunStore {
       const n = params.length;
       return `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::jsonb, $${n})`;
     });
+    // As with a checkpoint's events: an event already in the log is this write sent again (its
+    // first answer was lost), so it is skipped, not retried for ever.
     await this.sql.query(
-      `INSERT INTO run_events (run_id, seq, type, data, at) VALUES ${values.join(', ')}`,
+      `INSERT INTO run_events (run_id, seq, type, data, at) VALUES ${values.join(', ')}
+       ON CONFLICT (run_id, seq) DO NOTHING`,
       params,
     );
   }

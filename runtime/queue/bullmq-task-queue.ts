@@ -228,7 +228,11 @@ export class BullMqTaskQueue implements TaskQueue {
   }
 
   async ping(timeoutMs: number): Promise<void> {
-    await withTimeout(this.#state.ping(), timeoutMs, `the ${this.kind} queue did not answer in ${timeoutMs} ms`);
+    await withTimeout(
+      this.#state.ping(),
+      timeoutMs,
+      `the ${this.kind} queue did not answer in ${timeoutMs} ms`,
+    );
   }
 
   /** Calls `listener` each time the queue's engine comes back after a lost connection (a Redis restart). */
@@ -438,7 +442,6 @@ export class BullMqTaskQueue implements TaskQueue {
     return flows;
   }
 }
-
 
 /** `work`, or a rejection saying `message` once `ms` passed (an engine that is down may never answer). */
 function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {

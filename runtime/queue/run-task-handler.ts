@@ -31,7 +31,7 @@ export class RunFailedError extends FinalTaskError {
  */
 export function createRunTaskHandler(supervisor: RunSupervisor, logger: Logger = silentLogger): TaskHandler {
   return async (job: TaskJob): Promise<TaskOutcome> => {
-    const { runId, spec, signal } = job;
+    const { runId, signal } = job;
     // The common case — a new task — is one statement (it claims the queued row); only a run that
     // is past `queued` is read first.
     const started = !job.resume && (await startOrFail(job));

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { Reporter, TestModule } from 'vitest/node';
 
 /**
@@ -28,6 +29,9 @@ export default class SummaryReporter implements Reporter {
       failed += failedHere;
     }
     failed += unhandledErrors.length;
+    // scripts/test.sh runs two suites (the main one, then the fault tests) and sums their counts.
+    const file = process.env.SWITCHYARD_SUMMARY_FILE;
+    if (file) writeFileSync(file, JSON.stringify({ passed, failed, skipped }));
     if (skipNotes.length > 0) process.stdout.write(`\n${skipNotes.join('\n')}\n`);
     const parts = [`${passed} passed`, `${failed} failed`];
     if (skipped > 0) parts.push(`${skipped} skipped`);

@@ -91,15 +91,20 @@ describe('switchyard server', () => {
     ).rejects.toThrow(/401|Unauthorized/);
   });
 
-  it('refuses to listen beyond loopback without a token, and refuses a token too easy to guess', () => {
-    const open = switchyard(['server', 'vector', '--http', '0', '--host', '0.0.0.0']);
-    expect(open.status).not.toBe(0);
-    expect(open.stderr).toContain('an MCP server without a token would listen on 0.0.0.0');
-    const weak = switchyard(['server', 'vector', '--http', '0', '--token', 's3cret-s3cret-s3cret']);
-    expect(weak.status).not.toBe(0);
-    expect(weak.stderr).toMatch(/--token\) is too easy to guess.*openssl rand -hex 24/);
-    expect(weak.stderr).not.toContain('s3cret-s3cret-s3cret');
-  });
+  // Two CLI starts through tsx: seconds each on a loaded machine.
+  it(
+    'refuses to listen beyond loopback without a token, and refuses a token too easy to guess',
+    { timeout: 120_000 },
+    () => {
+      const open = switchyard(['server', 'vector', '--http', '0', '--host', '0.0.0.0']);
+      expect(open.status).not.toBe(0);
+      expect(open.stderr).toContain('an MCP server without a token would listen on 0.0.0.0');
+      const weak = switchyard(['server', 'vector', '--http', '0', '--token', 's3cret-s3cret-s3cret']);
+      expect(weak.status).not.toBe(0);
+      expect(weak.stderr).toMatch(/--token\) is too easy to guess.*openssl rand -hex 24/);
+      expect(weak.stderr).not.toContain('s3cret-s3cret-s3cret');
+    },
+  );
 });
 
 // The contract harness itself, run on the echo server of tests/support through the real command.
