@@ -102,6 +102,9 @@ export class TaskService {
     if (!definition) throw new NotFoundError('agent', parsed.agent);
     const task = { ...parsed, ...(requestedBy && !parsed.requestedBy ? { requestedBy } : {}) };
     if (definition.fanOut) return this.submitFanOut(definition, task);
+    // An input the agent refuses is refused here, naming the field, before anything is written
+    // (the worker parses it again when it starts the run).
+    definition.parseInput?.(task.input);
     const [accepted] = await this.runs.acceptRuns([queuedRun(randomUUID(), task)]);
     const { runId, created } = accepted!;
     if (accepted!.status === 'queued')

@@ -181,4 +181,13 @@ describe('TaskService.submit of an agent that fans out', () => {
     ]);
     expect(flows).toEqual([]);
   });
+
+  it('refuses an input its agent refuses, naming the field, before anything is written or queued', async () => {
+    const { tasks, submits, accepted } = setUp(parent(toChildren));
+    const error = await tasks.submit({ agent: 'child', input: { id: 7 } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).details.field).toBe('id');
+    expect(accepted).toEqual([]);
+    expect(submits).toEqual([]);
+  });
 });
