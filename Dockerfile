@@ -63,5 +63,5 @@ RUN mkdir -p /var/lib/switchyard && chown node:node /var/lib/switchyard \
 
 USER node
 EXPOSE 7400
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/bridge/cli.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/app/cli.js"]
 CMD ["start"]

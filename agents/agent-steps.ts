@@ -4,7 +4,7 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { RunServices } from '../runtime/actors/agent-definition.js';
-import { SwitchyardError } from '../runtime/errors.js';
+import { SwitchyardError } from '../core/errors.js';
 
 /** A tool answered with `isError`: its text is the message (it says what is wrong). */
 export class ToolCallFailedError extends SwitchyardError {

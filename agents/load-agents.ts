@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { AgentDefinition } from '../runtime/actors/agent-definition.js';
-import { ValidationError } from '../runtime/errors.js';
+import { ValidationError } from '../core/errors.js';
 import { parseToolAgentSpec } from './tool-agent/tool-agent-spec.js';
 import { createToolAgent } from './tool-agent/tool-agent.js';
 

@@ -1,14 +1,11 @@
 #!/usr/bin/env node
-// Checks DESIGN.md's dependency rule: imports point downward only.
-//   stores (0) <- runtime (1) <- mcp-servers, agents (2) <- bridge (3)
-// The one exception: runtime/errors.ts and runtime/logger.ts are leaf modules (they import no
-// project code) that every layer may use, stores included.
+// Checks the dependency rule (docs/architecture.md): imports point downward only.
+//   core (0) <- stores (1) <- runtime (2) <- mcp-servers, agents (3) <- bridge (4) <- app (5)
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
-const LAYERS = { stores: 0, runtime: 1, 'mcp-servers': 2, agents: 2, bridge: 3 };
-const LEAVES = new Set(['runtime/errors.ts', 'runtime/logger.ts']);
+const LAYERS = { core: 0, stores: 1, runtime: 2, 'mcp-servers': 3, agents: 3, bridge: 4, app: 5 };
 const IMPORT =
   /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g;
 
@@ -35,11 +32,7 @@ for (const layer of Object.keys(LAYERS)) {
     for (const match of text.matchAll(IMPORT)) {
       const target = relative(root, resolve(dirname(file), (match[1] ?? match[2]).replace(/\.js$/, '.ts')));
       const targetLayer = target.split('/')[0];
-      if (LEAVES.has(from)) {
-        problems.push(`${from} is a leaf module but imports ${target}`);
-        continue;
-      }
-      if (!(targetLayer in LAYERS) || LEAVES.has(target)) continue;
+      if (!(targetLayer in LAYERS)) continue;
       if (targetLayer !== layer && LAYERS[targetLayer] >= LAYERS[layer]) {
         problems.push(
           `${from} (${layer}) imports ${target} (${targetLayer}): imports must point to a lower layer`,

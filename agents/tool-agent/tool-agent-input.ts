@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../../runtime/errors.js';
+import { ValidationError } from '../../core/errors.js';
 import type { ChatMessage } from '../../runtime/llm/chat-model.js';
 
 /**

@@ -7,7 +7,7 @@ import type {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ApiScope } from '../../runtime/config/config-schema.js';
 import type { UpstreamRequestOptions } from '../fleet/request-gate.js';
-import type { Caller } from './caller.js';
+import type { Caller } from '../access/caller.js';
 import type { UpstreamState } from '../fleet/upstream-events.js';
 import type { Collision, NameFilter } from './tool-names.js';
 

@@ -1,6 +1,6 @@
 import type { ApiScope } from '../../runtime/config/config-schema.js';
-import { NotFoundError, SwitchyardError } from '../../runtime/errors.js';
-import type { Caller } from './caller.js';
+import { NotFoundError, SwitchyardError } from '../../core/errors.js';
+import type { Caller } from '../access/caller.js';
 import { SEPARATOR } from './tool-names.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolCallOptions, ToolCallRun, ToolCatalog } from '../../runtime/actors/tool-catalog.js';
-import { agentCaller } from './caller.js';
+import { agentCaller } from '../access/caller.js';
 import { ToolForbiddenError } from './catalog-errors.js';
 import type { CatalogReader } from './catalog-reader.js';
 import { firstText } from './first-text.js';

@@ -6,8 +6,8 @@ import type {
   GetPromptResult,
   ReadResourceResult,
 } from '@modelcontextprotocol/sdk/types.js';
-import { type Logger, silentLogger } from '../../runtime/logger.js';
-import { type Clock, systemClock, type TimerHandle } from '../../runtime/clock.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
+import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
 import type { Fleet, MembershipChange } from '../fleet/fleet.js';
 import type { SupervisedUpstream } from '../fleet/supervised-upstream.js';
 import { UpstreamUnavailableError } from '../fleet/upstream-errors.js';
@@ -31,7 +31,7 @@ import {
   type LocalToolProvider,
   type ServerCatalogOptions,
 } from './catalog-entries.js';
-import { hasScope } from './caller.js';
+import { hasScope } from '../access/caller.js';
 import { CatalogNotFoundError, ToolForbiddenError } from './catalog-errors.js';
 import type { CatalogReader } from './catalog-reader.js';
 import { CatalogView } from './catalog-view.js';

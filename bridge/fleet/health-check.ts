@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Logger } from '../../runtime/logger.js';
-import type { Clock, TimerHandle } from '../../runtime/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
 import { classifyFailure, errorMessage } from './upstream-errors.js';
 
 /** What one health ping found. */

@@ -1,6 +1,6 @@
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { SwitchyardError } from '../../runtime/errors.js';
+import { SwitchyardError } from '../../core/errors.js';
 import type { UpstreamState } from './upstream-events.js';
 
 /**

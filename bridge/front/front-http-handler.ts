@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createMcpHttpEndpoint } from '../../runtime/mcp/mcp-http-endpoint.js';
-import { silentLogger } from '../../runtime/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import { createFrontServer, type FrontServerOptions } from './front-server.js';
 
 export interface FrontHttpHandlerOptions extends FrontServerOptions {

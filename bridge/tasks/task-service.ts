@@ -12,8 +12,8 @@ import {
 } from '../../runtime/actors/run-records.js';
 import type { QueuedTask } from '../../runtime/actors/run-store.js';
 import type { RunSupervisor } from '../../runtime/actors/run-supervisor.js';
-import { ConflictError, NotFoundError, SwitchyardError, ValidationError } from '../../runtime/errors.js';
-import { type Logger, silentLogger } from '../../runtime/logger.js';
+import { ConflictError, NotFoundError, SwitchyardError, ValidationError } from '../../core/errors.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
 import { parseTaskSpec } from '../../runtime/queue/task-spec-schema.js';
 import type { SubmittedTask, TaskInfo, TaskQueue, TaskSpec } from '../../runtime/queue/task-queue.js';
 

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { Sql } from '../../stores/sql/sql.js';
 import type { FieldKind, RecordSpec } from './records/record-spec.js';
 

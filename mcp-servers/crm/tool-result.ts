@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../runtime/errors.js';
-import type { Logger } from '../../runtime/logger.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import { errorResult as sharedErrorResult } from '../../runtime/mcp/tool-result.js';
 import { IdempotencyKeyReusedError, StaleVersionError } from './records/crm-errors.js';
 

@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ConfigError } from '../../runtime/errors.js';
-import type { Logger } from '../../runtime/logger.js';
+import { ConfigError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import { errnoOf, isWithin } from './path-guard.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { SwitchyardError } from '../../runtime/errors.js';
-import type { Logger } from '../../runtime/logger.js';
+import { SwitchyardError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import { errorResult as sharedErrorResult } from '../../runtime/mcp/tool-result.js';
 
 export { dataResult } from '../../runtime/mcp/tool-result.js';

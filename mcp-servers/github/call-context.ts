@@ -1,4 +1,4 @@
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../core/logger.js';
 import { progressReporter, type ToolExtra } from '../../runtime/mcp/progress.js';
 import { isoSeconds } from './github-errors.js';
 import { RATE_LIMIT_LISTENER, type RateLimitListener } from './rate-limit.js';

@@ -1,5 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { CreatedServer } from '../../runtime/mcp/created-server.js';
 import { registerFileResources } from './file-resources.js';
 import { createGitHubClient, normalizeApiUrl, sleep as timerSleep } from './github-client.js';

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Octokit } from '@octokit/rest';
-import { ConfigError } from '../../runtime/errors.js';
-import type { Logger } from '../../runtime/logger.js';
+import { ConfigError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import { translateOctokitError } from './github-errors.js';
 import { installRateLimitRetry, type Sleep } from './rate-limit.js';
 

@@ -1,4 +1,4 @@
-import { SwitchyardError } from '../../runtime/errors.js';
+import { SwitchyardError } from '../../core/errors.js';
 
 /** One entry of a 422 answer's `errors` array, as GitHub sends it. */
 export interface GitHubFieldError {

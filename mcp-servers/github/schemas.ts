@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { ToolExtra } from '../../runtime/mcp/progress.js';
 import { type CallOptions, callOptions } from './call-context.js';
 

@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { SwitchyardError } from '../../runtime/errors.js';
+import { SwitchyardError } from '../../core/errors.js';
 import { errorResult as sharedErrorResult } from '../../runtime/mcp/tool-result.js';
 import { GitHubApiError, GitHubRateLimitError, GitHubUnreachableError, isoSeconds } from './github-errors.js';
 import type { GitHubToolDeps } from './schemas.js';

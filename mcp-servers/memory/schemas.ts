@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { Sql } from '../../stores/sql/sql.js';
 import type { SemanticIndex } from './semantic-index.js';
 

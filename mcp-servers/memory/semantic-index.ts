@@ -1,4 +1,4 @@
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { Embedder } from '../../stores/embeddings/embedder.js';
 import type { Sql } from '../../stores/sql/sql.js';
 import type { VectorStore } from '../../stores/vector/types.js';

@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { SwitchyardError, ValidationError } from '../../runtime/errors.js';
-import type { Logger } from '../../runtime/logger.js';
+import { SwitchyardError, ValidationError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import { errorResult as sharedErrorResult } from '../../runtime/mcp/tool-result.js';
 import { EntityNotFoundError } from './graph-types.js';
 

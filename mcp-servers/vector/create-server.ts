@@ -1,5 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { CreatedServer } from '../../runtime/mcp/created-server.js';
 import type { Embedder } from '../../stores/embeddings/embedder.js';
 import type { VectorStore } from '../../stores/vector/types.js';

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { Embedder } from '../../stores/embeddings/embedder.js';
 import { METRICS, type Metric, type VectorStore } from '../../stores/vector/types.js';
 import { MAX_ID_LENGTH, MAX_TOP_K } from '../../stores/vector/validate.js';

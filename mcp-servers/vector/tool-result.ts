@@ -6,8 +6,8 @@ import {
   SwitchyardError,
   UnsupportedError,
   ValidationError,
-} from '../../runtime/errors.js';
-import type { Logger } from '../../runtime/logger.js';
+} from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import { errorResult as sharedErrorResult } from '../../runtime/mcp/tool-result.js';
 import { DimensionMismatchError } from '../../stores/vector/vector-errors.js';
 

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../runtime/errors.js';
+import { ValidationError } from '../../core/errors.js';
 import type { Embedder } from '../../stores/embeddings/embedder.js';
 import type { Metadata, VectorRecord, VectorStore } from '../../stores/vector/types.js';
 import { assertMetadata } from '../../stores/vector/validate.js';

@@ -1,7 +1,7 @@
 import { type Actor, type AnyStateMachine, createActor, type InspectionEvent, type Snapshot } from 'xstate';
-import type { Clock, TimerHandle } from '../clock.js';
-import { SwitchyardError, toErrorPayload } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { SwitchyardError, toErrorPayload } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import type { AgentDefinition, AgentPolicy } from './agent-definition.js';
 import { LeaseLostError, RunLimitError, RunStateError, SnapshotTooLargeError } from './run-errors.js';
 import type { RunEventBus } from './run-event-bus.js';

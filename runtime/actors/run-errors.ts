@@ -1,4 +1,4 @@
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError } from '../../core/errors.js';
 
 /** A supervisor wrote to a run it no longer owns (its lease ran out and another took the run). */
 export class LeaseLostError extends SwitchyardError {

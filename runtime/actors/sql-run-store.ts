@@ -1,6 +1,6 @@
 import type { Sql } from '../../stores/sql/sql.js';
 import { WriteBatcher } from '../../stores/sql/write-batcher.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../../core/errors.js';
 import { LeaseLostError } from './run-errors.js';
 import {
   type ApprovalDecision,

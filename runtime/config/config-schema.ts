@@ -188,7 +188,7 @@ export const ConfigSchema = z.strictObject({
       rateLimitWaitMs: z.int().min(0).max(600_000).default(30_000),
     })
     .prefault({}),
-  /** The bridge's HTTP + WebSocket API (bridge/api/). */
+  /** The bridge's HTTP + WebSocket API (app/api/). */
   api: z
     .strictObject({
       /**

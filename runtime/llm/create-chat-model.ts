@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { secret } from '../config/secret-fields.js';
-import { ConfigError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { ConfigError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import { AnthropicChatModel } from './anthropic-chat-model.js';
 import type { ChatModel } from './chat-model.js';
 import { OpenAIChatModel } from './openai-chat-model.js';

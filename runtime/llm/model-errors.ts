@@ -1,4 +1,4 @@
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError } from '../../core/errors.js';
 
 /**
  * Errors a {@link ChatModel} throws. Each names its provider and model in `details` (so it survives

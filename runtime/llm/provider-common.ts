@@ -1,5 +1,5 @@
-import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
+import type { Logger } from '../../core/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import type {
   ChatRequest,
   ChatResponse,

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { FlowJob, RedisOptions } from 'bullmq';
 
 import type { Sql } from '../../stores/sql/sql.js';
-import { SwitchyardError, ValidationError } from '../errors.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { SwitchyardError, ValidationError } from '../../core/errors.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
 import {
   agentQueueName,
   jobOptions,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
-import { type Clock, systemClock, type TimerHandle } from '../clock.js';
-import { ConflictError, NotFoundError, SwitchyardError, ValidationError } from '../errors.js';
-import { type Logger, silentLogger } from '../logger.js';
+import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
+import { ConflictError, NotFoundError, SwitchyardError, ValidationError } from '../../core/errors.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
 import {
   isFinalTaskError,
   resumeTaskId,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { LiveRunEvent, RunEventBus } from '../actors/run-event-bus.js';
-import { ValidationError } from '../errors.js';
-import { type Logger, silentLogger } from '../logger.js';
+import { ValidationError } from '../../core/errors.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
 import { RelayedBus, type RunEventRelay, toRelayed } from './relayed-run-event.js';
 
 export interface PgRunEventRelayOptions {

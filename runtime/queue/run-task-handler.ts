@@ -1,6 +1,6 @@
-import { toErrorPayload, ValidationError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
+import { toErrorPayload, ValidationError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import { isFinalStatus, type RunStatus } from '../actors/run-records.js';
 import type { RunSupervisor } from '../actors/run-supervisor.js';
 import { FinalTaskError, type TaskHandler, type TaskJob, type TaskOutcome } from './task-queue.js';

@@ -1,4 +1,4 @@
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError } from '../../core/errors.js';
 
 /**
  * The queue agent runs travel through (`TaskQueue` of DESIGN.md): BullMQ on Redis across worker

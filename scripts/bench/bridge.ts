@@ -52,7 +52,7 @@ const upstreams = positiveArg('upstreams', values.upstreams, fail);
 const coldRuns = positiveArg('cold-runs', values['cold-runs'], fail);
 if (upstreams < 2) fail('--upstreams must be at least 2 (memory per upstream compares 1 with it)');
 
-const cli = nodeEntry('bridge/cli.ts');
+const cli = nodeEntry('app/cli.ts');
 const echo = nodeEntry('scripts/bench/echo-upstream.ts');
 const echoHttp = nodeEntry('scripts/bench/echo-http-server.ts');
 const processes = new BenchProcesses();
@@ -94,7 +94,7 @@ interface PathResult {
 
 async function main(): Promise<void> {
   log(
-    `bridge: ${cli.compiled ? 'dist/bridge/cli.js' : 'bridge/cli.ts through tsx'}; echo upstream: ${echo.compiled ? 'compiled' : 'tsx'}`,
+    `bridge: ${cli.compiled ? 'dist/app/cli.js' : 'app/cli.ts through tsx'}; echo upstream: ${echo.compiled ? 'compiled' : 'tsx'}`,
   );
   const loadBefore = loadavg();
   const paths = await openPaths();
@@ -448,7 +448,7 @@ async function measureColdStart() {
     runs.push({ listeningMs: Math.round(listeningMs), readyMs: Math.round(readyMs) });
   }
   return {
-    runner: cli.compiled ? 'dist/bridge/cli.js' : 'tsx bridge/cli.ts',
+    runner: cli.compiled ? 'dist/app/cli.js' : 'tsx app/cli.ts',
     home: 'fresh (database created and migrated on each run)',
     medianReadyMs: median(runs.map((r) => r.readyMs)),
     runs,

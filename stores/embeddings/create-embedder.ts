@@ -1,5 +1,5 @@
-import { ConfigError } from '../../runtime/errors.js';
-import type { Logger } from '../../runtime/logger.js';
+import { ConfigError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import type { Embedder } from './embedder.js';
 import { LocalEmbedder } from './local-embedder.js';
 import { OpenAIEmbedder, type OpenAIEmbedderOptions } from './openai-embedder.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ConfigError } from '../../runtime/errors.js';
-import type { Logger } from '../../runtime/logger.js';
-import { silentLogger } from '../../runtime/logger.js';
+import { ConfigError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import type { Sql } from './sql.js';
 
 export interface Migration {

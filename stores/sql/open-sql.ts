@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { Logger } from '../../runtime/logger.js';
-import { silentLogger } from '../../runtime/logger.js';
+import type { Logger } from '../../core/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { PgSql } from './pg-sql.js';

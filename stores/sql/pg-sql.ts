@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { BackendError, ValidationError } from '../../runtime/errors.js';
-import { type Logger, silentLogger } from '../../runtime/logger.js';
+import { BackendError, ValidationError } from '../../core/errors.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
 import { quoteIdent, SCHEMA_NAME, type Sql, type SqlExecutor, type SqlResult } from './sql.js';
 import { isTransientConnectError, isTransientStatementError, retryTransient } from './transient-errors.js';
 

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../runtime/errors.js';
+import { ValidationError } from '../../core/errors.js';
 
 /** A vector whose length is not the collection's dimension. */
 export class DimensionMismatchError extends ValidationError {

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import type { AgentDefinition } from '../../runtime/actors/agent-definition.js';
 import type { RunSupervisor } from '../../runtime/actors/run-supervisor.js';
 import { loadConfig } from '../../runtime/config/load-config.js';
-import type { Logger } from '../../runtime/logger.js';
-import { silentLogger } from '../../runtime/logger.js';
+import type { Logger } from '../../core/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import type { Sql } from '../../stores/sql/sql.js';
-import { type ComposedBridge, composeBridge } from '../../bridge/compose-bridge.js';
-import { composeRuntime } from '../../bridge/compose-runtime.js';
+import { type ComposedBridge, composeBridge } from '../../app/compose/compose-bridge.js';
+import { composeRuntime } from '../../app/compose/compose-runtime.js';
 
 export type BuiltinName = 'crm' | 'memory' | 'filesystem' | 'github' | 'vector';
 

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../runtime/logger.js';
+import { createLogger, type Logger } from '../../core/logger.js';
 
 /** A real pino logger whose JSON lines are kept in `lines` (parsed) for assertions. */
 export function captureLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {

@@ -2,8 +2,8 @@
 // only the echo server, so the command and the contract harness are tested in a real child process
 // without any real server's stores.
 import { Command } from 'commander';
-import { registerServerCommand } from '../../bridge/commands/server-command.js';
-import type { McpServerRegistry } from '../../bridge/mcp-server-registry.js';
+import { registerServerCommand } from '../../app/commands/server-command.js';
+import type { McpServerRegistry } from '../../app/servers/mcp-server-registry.js';
 import { createEchoServer } from './echo-server.js';
 
 const registry: McpServerRegistry = {

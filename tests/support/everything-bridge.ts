@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ComposedBridge, composeBridge } from '../../bridge/compose-bridge.js';
+import { type ComposedBridge, composeBridge } from '../../app/compose/compose-bridge.js';
 import { ConfigSchema } from '../../runtime/config/config-schema.js';
 
 const EVERYTHING = createRequire(import.meta.url).resolve(

@@ -4,7 +4,7 @@
 // around its slow tool (the second only when notifications/cancelled arrived).
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { createLogger } from '../../runtime/logger.js';
+import { createLogger } from '../../core/logger.js';
 import { serveStdio } from '../../runtime/mcp/serve-stdio.js';
 
 const logger = createLogger({ name: 'fleet-fixture', level: 'warn' });

@@ -13,7 +13,7 @@ import { alive, SWITCHYARD_CLI } from './mcp-server-process.js';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from './postgres.js';
 
 const TSX = import.meta.resolve('tsx');
-const DIST_CLI = join(import.meta.dirname, '../../dist/bridge/cli.js');
+const DIST_CLI = join(import.meta.dirname, '../../dist/app/cli.js');
 const DIST_CONFIG_SCHEMA = join(import.meta.dirname, '../../dist/runtime/config/config-schema.js');
 
 /**
@@ -23,7 +23,7 @@ const DIST_CONFIG_SCHEMA = join(import.meta.dirname, '../../dist/runtime/config/
  */
 export const FROM_SOURCE = process.env.SWITCHYARD_FUZZ_FROM_SOURCE === '1' || !existsSync(DIST_CLI);
 const CLI_ARGS = FROM_SOURCE ? ['--import', TSX, SWITCHYARD_CLI] : [DIST_CLI];
-export const ENTRY = FROM_SOURCE ? 'bridge/cli.ts (tsx)' : 'dist/bridge/cli.js';
+export const ENTRY = FROM_SOURCE ? 'app/cli.ts (tsx)' : 'dist/app/cli.js';
 
 /** Generated inputs per front: the issue asks for at least 10,000; FUZZ_INPUTS lowers it for a quick local run. */
 export const FUZZ_INPUTS = Number(process.env.FUZZ_INPUTS ?? 10_000);

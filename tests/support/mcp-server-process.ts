@@ -10,10 +10,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 
 // Resolved from the project, since the server runs in a temporary working directory.
 const TSX = import.meta.resolve('tsx');
-export const SWITCHYARD_CLI = join(import.meta.dirname, '../../bridge/cli.ts');
+export const SWITCHYARD_CLI = join(import.meta.dirname, '../../app/cli.ts');
 
 export interface ServerProcessOptions {
-  /** The script that has the `server` command. @defaultValue bridge/cli.ts */
+  /** The script that has the `server` command. @defaultValue app/cli.ts */
   entry?: string;
   /** Extra environment, given the temporary home directory. */
   env?: (home: string) => Record<string, string>;

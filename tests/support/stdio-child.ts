@@ -1,6 +1,6 @@
 // A child process that serves the echo server with serveStdio, as `switchyard server` does; it
 // logs `echo-cleanup` to stderr when the instance is cleaned up, so a test can see that it was.
-import { createLogger } from '../../runtime/logger.js';
+import { createLogger } from '../../core/logger.js';
 import { serveStdio } from '../../runtime/mcp/serve-stdio.js';
 import { createEchoServer } from './echo-server.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 // Resolved from the project, since the CLI runs in a temporary working directory.
 const TSX = import.meta.resolve('tsx');
-const CLI = join(import.meta.dirname, '../../bridge/cli.ts');
+const CLI = join(import.meta.dirname, '../../app/cli.ts');
 
 /** How a CLI process ended and what it printed. */
 export interface CliRun {

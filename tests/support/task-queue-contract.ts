@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it as vitestIt } from 'vitest';
 
-import { ValidationError } from '../../runtime/errors.js';
+import { ValidationError } from '../../core/errors.js';
 import {
   FinalTaskError,
   type TaskHandler,

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../../runtime/errors.js';
+import { ValidationError } from '../../../core/errors.js';
 import type { SqlExecutor } from '../../../stores/sql/sql.js';
 import { type CrmRecord, toIso } from './record-rows.js';
 import type { RecordSpec, RecordType } from './record-spec.js';

@@ -1,4 +1,4 @@
-import { ConflictError } from '../../../runtime/errors.js';
+import { ConflictError } from '../../../core/errors.js';
 
 /**
  * An update that named a version the record has moved past: someone else changed it since the

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { NotFoundError, ValidationError } from '../../../runtime/errors.js';
+import { NotFoundError, ValidationError } from '../../../core/errors.js';
 import type { Sql, SqlExecutor } from '../../../stores/sql/sql.js';
 import { quoteIdent } from '../../../stores/sql/sql.js';
 import { appendChanges } from './change-log.js';

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../../runtime/errors.js';
+import { ValidationError } from '../../../core/errors.js';
 import type { Sql, SqlExecutor } from '../../../stores/sql/sql.js';
 import { quoteIdent } from '../../../stores/sql/sql.js';
 import { appendChanges, type ChangeEntry } from '../records/change-log.js';

@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import { z } from 'zod';
-import { ValidationError } from '../../../runtime/errors.js';
+import { ValidationError } from '../../../core/errors.js';
 import {
   entryType,
   type EntryType,

@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { FileHandle } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { ValidationError } from '../../../runtime/errors.js';
+import { ValidationError } from '../../../core/errors.js';
 import { progressReporter } from '../../../runtime/mcp/progress.js';
 import type { PathGuard } from '../../filesystem/path-guard.js';
 import { openVerified } from '../../filesystem/safe-fs.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../../../runtime/errors.js';
+import { ValidationError } from '../../../core/errors.js';
 import { parseFilter } from '../../../stores/vector/filter/parse-filter.js';
 import { collectionName, FILTER_HELP, filterSchema, recordId, type RegisterTool } from '../schemas.js';
 import { dataResult, errorResult } from '../tool-result.js';

@@ -223,7 +223,7 @@ describe('Dockerfile', () => {
 
   it('runs the switchyard command line', () => {
     const entrypoint = instructions.find((line) => /^ENTRYPOINT\s/i.test(line));
-    expect(entrypoint).toContain('dist/bridge/cli.js');
+    expect(entrypoint).toContain('dist/app/cli.js');
   });
 
   it('copies only files that exist from the build context', () => {

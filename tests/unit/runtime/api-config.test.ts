@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseApiKeys } from '../../../runtime/config/environment.js';
 import { loadConfig } from '../../../runtime/config/load-config.js';
-import { ConfigError } from '../../../runtime/errors.js';
+import { ConfigError } from '../../../core/errors.js';
 
 const HEX = 'ab'.repeat(32);
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../runtime/config/load-config.js';
-import { ConfigError } from '../../../runtime/errors.js';
+import { ConfigError } from '../../../core/errors.js';
 import { LlmConfigSchema, rateBudgetsOf } from '../../../runtime/llm/create-chat-model.js';
 
 // agents.rateLimits and llm.rateLimits as an operator meets them: through the config file.

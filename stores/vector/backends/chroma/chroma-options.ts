@@ -1,6 +1,6 @@
-import { ValidationError } from '../../../../runtime/errors.js';
-import type { Logger } from '../../../../runtime/logger.js';
-import { silentLogger } from '../../../../runtime/logger.js';
+import { ValidationError } from '../../../../core/errors.js';
+import type { Logger } from '../../../../core/logger.js';
+import { silentLogger } from '../../../../core/logger.js';
 import { DEFAULT_HNSW, type HnswSettings } from './chroma-collections.js';
 
 export interface ChromaVectorStoreOptions {

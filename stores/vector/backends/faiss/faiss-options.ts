@@ -1,5 +1,5 @@
-import { ValidationError } from '../../../../runtime/errors.js';
-import { type Logger, silentLogger } from '../../../../runtime/logger.js';
+import { ValidationError } from '../../../../core/errors.js';
+import { type Logger, silentLogger } from '../../../../core/logger.js';
 import type { CollectionSpec } from '../../types.js';
 import { INDEX_KINDS, type IndexKind } from './faiss-binding.js';
 import type { LabelMapConfig } from './label-map.js';

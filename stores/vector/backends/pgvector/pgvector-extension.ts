@@ -1,5 +1,5 @@
-import { UnsupportedError } from '../../../../runtime/errors.js';
-import type { Logger } from '../../../../runtime/logger.js';
+import { UnsupportedError } from '../../../../core/errors.js';
+import type { Logger } from '../../../../core/logger.js';
 import type { Sql, SqlExecutor } from '../../../sql/sql.js';
 
 /** The installed pgvector version (`0.8.7`), or null when the extension is not installed. */

@@ -1,6 +1,6 @@
-import { ValidationError } from '../../../../runtime/errors.js';
-import type { Logger } from '../../../../runtime/logger.js';
-import { silentLogger } from '../../../../runtime/logger.js';
+import { ValidationError } from '../../../../core/errors.js';
+import type { Logger } from '../../../../core/logger.js';
+import { silentLogger } from '../../../../core/logger.js';
 
 /** pgvector's `hnsw.iterative_scan` (0.8.0+): what an HNSW scan does when a filter drops candidates. */
 export type IterativeScanMode = 'off' | 'relaxed_order' | 'strict_order';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../../../runtime/errors.js';
+import { ConfigError } from '../../../../core/errors.js';
 
 /**
  * What the Qdrant backend logs through: pino's logger fits (the bridge passes its own); the default

@@ -6,12 +6,12 @@ import {
 } from '../../../../agents/account-review/account-review-agent.js';
 import { accountReviewBatchAgent } from '../../../../agents/account-review-batch/account-review-batch-agent.js';
 import type { AccountReviewBatchOutput } from '../../../../agents/account-review-batch/batch-summary.js';
-import { createApi } from '../../../../bridge/api/create-api.js';
+import { createApi } from '../../../../app/api/create-api.js';
 import { TaskService } from '../../../../bridge/tasks/task-service.js';
 import type { ChildRunSummary } from '../../../../runtime/actors/agent-definition.js';
 import { isFinalStatus, type RunRecord } from '../../../../runtime/actors/run-records.js';
 import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
-import { ValidationError } from '../../../../runtime/errors.js';
+import { ValidationError } from '../../../../core/errors.js';
 import { BullMqTaskQueue } from '../../../../runtime/queue/bullmq-task-queue.js';
 import { InlineTaskQueue } from '../../../../runtime/queue/inline-task-queue.js';
 import { createRunTaskHandler } from '../../../../runtime/queue/run-task-handler.js';

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SupervisedUpstream } from '../../../../bridge/fleet/supervised-upstream.js';
 import type { StateChange } from '../../../../bridge/fleet/upstream-events.js';
-import { silentLogger } from '../../../../runtime/logger.js';
+import { silentLogger } from '../../../../core/logger.js';
 import { type HttpHandle, serveHttp } from '../../../../runtime/mcp/serve-http.js';
 import { echoFactory } from '../../../support/echo-server.js';
 

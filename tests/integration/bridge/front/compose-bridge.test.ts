@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ComposedBridge, composeBridge } from '../../../../bridge/compose-bridge.js';
+import { type ComposedBridge, composeBridge } from '../../../../app/compose/compose-bridge.js';
 import { createFrontServer } from '../../../../bridge/front/front-server.js';
 import { loadConfig } from '../../../../runtime/config/load-config.js';
 

@@ -17,7 +17,7 @@ import {
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ComposedBridge, composeBridge } from '../../../../bridge/compose-bridge.js';
+import { type ComposedBridge, composeBridge } from '../../../../app/compose/compose-bridge.js';
 import { createFrontServer, type FrontServerOptions } from '../../../../bridge/front/front-server.js';
 import { ConfigSchema } from '../../../../runtime/config/config-schema.js';
 import { captureLogger } from '../../../support/capture-logger.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TaskService } from '../../../../bridge/tasks/task-service.js';
 import type { RunSupervisor } from '../../../../runtime/actors/run-supervisor.js';
-import { ConflictError, NotFoundError } from '../../../../runtime/errors.js';
+import { ConflictError, NotFoundError } from '../../../../core/errors.js';
 import { BullMqTaskQueue } from '../../../../runtime/queue/bullmq-task-queue.js';
 import { createRunTaskHandler } from '../../../../runtime/queue/run-task-handler.js';
 import type { TaskWorker } from '../../../../runtime/queue/task-queue.js';
@@ -11,7 +11,7 @@ import { REDIS_URL, redisAnswers } from '../../../support/redis.js';
 import { brokenAgent, openRunStack, type RunStack } from '../../../support/run-stack.js';
 
 // TaskService.listFailed and retry over BullMQ on a real Redis (the HTTP tests in
-// tests/integration/bridge/api/dead-letter-routes.test.ts run the inline queue): a run that
+// tests/integration/app/api/dead-letter-routes.test.ts run the inline queue): a run that
 // ended failed is refused, a task that failed before its run started runs again, and what is
 // not a dead letter says so. Its own Redis prefix, obliterated after.
 

@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { STDIO_CALLER } from '../../../../bridge/catalog/caller.js';
+import { STDIO_CALLER } from '../../../../bridge/access/caller.js';
 import { Catalog } from '../../../../bridge/catalog/catalog.js';
 import { Fleet } from '../../../../bridge/fleet/fleet.js';
 import { FrontHub } from '../../../../bridge/front/front-hub.js';

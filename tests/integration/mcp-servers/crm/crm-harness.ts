@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createServer } from '../../../../mcp-servers/crm/create-server.js';
-import { silentLogger } from '../../../../runtime/logger.js';
+import { silentLogger } from '../../../../core/logger.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
 import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
 import type { Sql } from '../../../../stores/sql/sql.js';

@@ -124,7 +124,7 @@ describe('switchyard seed crm', () => {
       [
         '--import',
         import.meta.resolve('tsx'),
-        join(import.meta.dirname, '../../../../bridge/cli.ts'),
+        join(import.meta.dirname, '../../../../app/cli.ts'),
         'seed',
         ...args,
       ],

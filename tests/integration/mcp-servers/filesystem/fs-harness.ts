@@ -15,7 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type FilesystemServerDeps } from '../../../../mcp-servers/filesystem/create-server.js';
-import { silentLogger } from '../../../../runtime/logger.js';
+import { silentLogger } from '../../../../core/logger.js';
 
 /** Every file outside the root holds this word; no tool result may ever contain it. */
 export const SECRET = 'TOP-SECRET';

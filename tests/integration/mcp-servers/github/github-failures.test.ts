@@ -1,8 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServer } from '../../../../mcp-servers/github/create-server.js';
-import { ConfigError } from '../../../../runtime/errors.js';
-import { silentLogger } from '../../../../runtime/logger.js';
+import { ConfigError } from '../../../../core/errors.js';
+import { silentLogger } from '../../../../core/logger.js';
 import { FakeGitHub } from '../../../support/fake-github.js';
 import { freePort } from '../../../support/free-port.js';
 import { type Connected, connect, dataOf, fakeTime, README, seed, textOf } from './github-harness.js';

@@ -1,5 +1,5 @@
 import { createServer, type GitHubServerDeps } from '../../../../mcp-servers/github/create-server.js';
-import { silentLogger } from '../../../../runtime/logger.js';
+import { silentLogger } from '../../../../core/logger.js';
 import type { FakeGitHub } from '../../../support/fake-github.js';
 import { connectInMemory, dataOf, type InMemoryConnection, textOf } from '../../../support/in-memory-mcp.js';
 

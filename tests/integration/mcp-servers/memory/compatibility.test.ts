@@ -9,7 +9,7 @@ import { type RunningServer, startStdioServer } from '../../../support/mcp-serve
 import { randomOperations } from './random-operations.js';
 
 // Issue 3's check: one seeded random sequence on both servers, each a real child process over
-// stdio with the SDK client; mine through `switchyard server memory` (bridge/cli.ts, the registry
+// stdio with the SDK client; mine through `switchyard server memory` (app/cli.ts, the registry
 // entry), the reference from its installed package with its own JSONL file.
 const REFERENCE = join(
   import.meta.dirname,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../../../../mcp-servers/memory/create-server.js';
-import { silentLogger } from '../../../../runtime/logger.js';
+import { silentLogger } from '../../../../core/logger.js';
 import { LocalEmbedder } from '../../../../stores/embeddings/local-embedder.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
 import { MemoryVectorStore } from '../../../../stores/vector/backends/memory/memory-vector-store.js';

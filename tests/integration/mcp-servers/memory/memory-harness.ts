@@ -1,7 +1,7 @@
 import { connectInMemory, dataOf, textOf } from '../../../support/in-memory-mcp.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { silentLogger } from '../../../../runtime/logger.js';
+import { silentLogger } from '../../../../core/logger.js';
 import { createServer } from '../../../../mcp-servers/memory/create-server.js';
 import { LocalEmbedder } from '../../../../stores/embeddings/local-embedder.js';
 import { migrate } from '../../../../stores/sql/migrate.js';

@@ -2,7 +2,7 @@ import { connectInMemory, dataOf, type InMemoryConnection, textOf } from '../../
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { type Logger, silentLogger } from '../../../../runtime/logger.js';
+import { type Logger, silentLogger } from '../../../../core/logger.js';
 import { createServer } from '../../../../mcp-servers/vector/create-server.js';
 import type { Embedder, EmbedOptions } from '../../../../stores/embeddings/embedder.js';
 import { LocalEmbedder } from '../../../../stores/embeddings/local-embedder.js';

@@ -5,7 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../../runtime/logger.js';
+import { silentLogger } from '../../../../core/logger.js';
 import { serveStdio } from '../../../../runtime/mcp/serve-stdio.js';
 import { createEchoServer } from '../../../support/echo-server.js';
 

@@ -4,7 +4,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type HttpHandle, serveHttp } from '../../../../runtime/mcp/serve-http.js';
-import { silentLogger } from '../../../../runtime/logger.js';
+import { silentLogger } from '../../../../core/logger.js';
 
 // How serveWebTransport answers a POST: application/json when the call sent nothing but its
 // response, SSE as soon as something else (progress) comes first; GET streams open at once.

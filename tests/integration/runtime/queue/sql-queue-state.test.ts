@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { silentLogger } from '../../../../runtime/logger.js';
+import { silentLogger } from '../../../../core/logger.js';
 import { BullMqTaskQueue } from '../../../../runtime/queue/bullmq-task-queue.js';
 import { SqlQueueState } from '../../../../runtime/queue/sql-queue-state.js';
 import { PgSql } from '../../../../stores/sql/pg-sql.js';

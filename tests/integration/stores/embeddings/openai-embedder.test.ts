@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BackendError, ConfigError, ValidationError } from '../../../../runtime/errors.js';
+import { BackendError, ConfigError, ValidationError } from '../../../../core/errors.js';
 import { createEmbedder } from '../../../../stores/embeddings/create-embedder.js';
 import { OpenAIEmbedder, type OpenAIEmbedderOptions } from '../../../../stores/embeddings/openai-embedder.js';
 

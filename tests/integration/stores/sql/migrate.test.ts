@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../../runtime/errors.js';
+import { ConfigError } from '../../../../core/errors.js';
 import { type Migration, migrate } from '../../../../stores/sql/migrate.js';
 import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
 import type { Sql } from '../../../../stores/sql/sql.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError } from '../../../../runtime/errors.js';
+import { ConflictError } from '../../../../core/errors.js';
 import { openSql } from '../../../../stores/sql/open-sql.js';
 import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
 

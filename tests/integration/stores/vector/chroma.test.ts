@@ -1,6 +1,6 @@
 import { ChromaClient } from 'chromadb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BackendError, ConflictError, NotFoundError, ValidationError } from '../../../../runtime/errors.js';
+import { BackendError, ConflictError, NotFoundError, ValidationError } from '../../../../core/errors.js';
 import { DEFAULT_HNSW } from '../../../../stores/vector/backends/chroma/chroma-collections.js';
 import { postUpsert, upsertBody } from '../../../../stores/vector/backends/chroma/chroma-upsert-request.js';
 import { ChromaVectorStore } from '../../../../stores/vector/backends/chroma/chroma-vector-store.js';

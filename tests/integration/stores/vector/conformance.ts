@@ -1,10 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ConflictError,
-  NotFoundError,
-  UnsupportedError,
-  ValidationError,
-} from '../../../../runtime/errors.js';
+import { ConflictError, NotFoundError, UnsupportedError, ValidationError } from '../../../../core/errors.js';
 import { evaluateFilter } from '../../../../stores/vector/filter/evaluate-filter.js';
 import type { FilterInput, OperatorName } from '../../../../stores/vector/filter/filter-ast.js';
 import { parseFilter } from '../../../../stores/vector/filter/parse-filter.js';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, ValidationError } from '../../../../runtime/errors.js';
+import { ConflictError, ValidationError } from '../../../../core/errors.js';
 import {
   createIndex,
   readIndex,

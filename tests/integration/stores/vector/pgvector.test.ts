@@ -6,12 +6,7 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BackendError,
-  NotFoundError,
-  UnsupportedError,
-  ValidationError,
-} from '../../../../runtime/errors.js';
+import { BackendError, NotFoundError, UnsupportedError, ValidationError } from '../../../../core/errors.js';
 import { RawPgvectorClient, type RawPgvectorConnection } from '../../../../scripts/bench/raw/pgvector.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
 import { MIGRATIONS } from '../../../../stores/sql/migrations.js';

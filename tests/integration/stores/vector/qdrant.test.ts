@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackendError, ConfigError, ConflictError } from '../../../../runtime/errors.js';
-import { silentLogger } from '../../../../runtime/logger.js';
+import { BackendError, ConfigError, ConflictError } from '../../../../core/errors.js';
+import { silentLogger } from '../../../../core/logger.js';
 import { QdrantVectorStore } from '../../../../stores/vector/backends/qdrant/qdrant-vector-store.js';
 import { freePort } from '../../../support/free-port.js';
 import { runConformance } from './conformance.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { accountReviewBatchAgent } from '../../../../agents/account-review-batch/account-review-batch-agent.js';
-import { ValidationError } from '../../../../runtime/errors.js';
+import { ValidationError } from '../../../../core/errors.js';
 
 describe('account-review-batch input and fan-out', () => {
   const parse = (input: unknown) => accountReviewBatchAgent.parseInput!(input);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { accountReviewAgent } from '../../../../agents/account-review/account-review-agent.js';
-import { ValidationError } from '../../../../runtime/errors.js';
+import { ValidationError } from '../../../../core/errors.js';
 
 describe('account-review input', () => {
   const parse = (input: unknown) => accountReviewAgent.parseInput!(input);

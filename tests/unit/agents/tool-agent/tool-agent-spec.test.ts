@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createToolAgent } from '../../../../agents/tool-agent/tool-agent.js';
 import { parseToolAgentInput } from '../../../../agents/tool-agent/tool-agent-input.js';
 import { parseToolAgentSpec } from '../../../../agents/tool-agent/tool-agent-spec.js';
-import { ValidationError } from '../../../../runtime/errors.js';
+import { ValidationError } from '../../../../core/errors.js';
 
 const minimal = { name: 'crm-helper', description: 'helps', systemPrompt: 'Be brief.' };
 

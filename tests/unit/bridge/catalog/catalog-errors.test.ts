@@ -4,7 +4,7 @@ import {
   editDistance,
   suggestNames,
 } from '../../../../bridge/catalog/catalog-errors.js';
-import { NotFoundError } from '../../../../runtime/errors.js';
+import { NotFoundError } from '../../../../core/errors.js';
 
 describe('suggestNames', () => {
   const known = ['crm__get_account', 'crm__list_accounts', 'files__read', 'files__write', 'memory__recall'];

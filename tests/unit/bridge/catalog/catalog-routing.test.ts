@@ -8,7 +8,7 @@ import type {
   CatalogCollision,
   LocalToolProvider,
 } from '../../../../bridge/catalog/catalog-entries.js';
-import { agentCaller, keyCaller, STDIO_CALLER } from '../../../../bridge/catalog/caller.js';
+import { agentCaller, keyCaller, STDIO_CALLER } from '../../../../bridge/access/caller.js';
 import { CatalogNotFoundError, ToolForbiddenError } from '../../../../bridge/catalog/catalog-errors.js';
 import { type Builder, createHarness, type Harness, tools } from './catalog-fixtures.js';
 

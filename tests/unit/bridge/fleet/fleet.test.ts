@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Fleet, type MembershipChange } from '../../../../bridge/fleet/fleet.js';
 import type { StateChange } from '../../../../bridge/fleet/upstream-events.js';
 import type { UpstreamSpecInput } from '../../../../bridge/fleet/upstream-spec.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../../../runtime/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../../../core/errors.js';
 import { FakeUpstreams } from './fake-upstreams.js';
 
 const spec = (name: string, extra: Partial<UpstreamSpecInput> = {}): UpstreamSpecInput =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseUpstreamSpec } from '../../../../bridge/fleet/upstream-spec.js';
-import { ValidationError } from '../../../../runtime/errors.js';
+import { ValidationError } from '../../../../core/errors.js';
 
 describe('parseUpstreamSpec', () => {
   it('fills in every supervision default', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TaskService } from '../../../../bridge/tasks/task-service.js';
 import type { AgentDefinition } from '../../../../runtime/actors/agent-definition.js';
 import type { RunSupervisor } from '../../../../runtime/actors/run-supervisor.js';
-import { ValidationError } from '../../../../runtime/errors.js';
+import { ValidationError } from '../../../../core/errors.js';
 import type { TaskQueue, TaskSpec } from '../../../../runtime/queue/task-queue.js';
 
 // TaskService.submit for an agent with fanOut: what it validates and what it hands the queue.

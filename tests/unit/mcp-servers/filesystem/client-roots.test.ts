@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { effectiveRoots, realRootsFromUris } from '../../../../mcp-servers/filesystem/client-roots.js';
-import { silentLogger } from '../../../../runtime/logger.js';
+import { silentLogger } from '../../../../core/logger.js';
 
 describe('effectiveRoots', () => {
   it('uses the client roots when none are configured', () => {

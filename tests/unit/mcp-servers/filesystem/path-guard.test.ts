@@ -9,7 +9,7 @@ import {
   PathGuard,
   resolveConfiguredRoots,
 } from '../../../../mcp-servers/filesystem/path-guard.js';
-import { ConfigError, ValidationError } from '../../../../runtime/errors.js';
+import { ConfigError, ValidationError } from '../../../../core/errors.js';
 
 describe('isWithin', () => {
   it.each([

@@ -9,7 +9,7 @@ import {
   rootConflict,
   withoutProtected,
 } from '../../../../mcp-servers/filesystem/protected-directories.js';
-import { ConfigError } from '../../../../runtime/errors.js';
+import { ConfigError } from '../../../../core/errors.js';
 import { captureLogger } from '../../../support/capture-logger.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseMemoryFile } from '../../../../mcp-servers/memory/memory-jsonl.js';
-import { ValidationError } from '../../../../runtime/errors.js';
+import { ValidationError } from '../../../../core/errors.js';
 
 describe('parseMemoryFile', () => {
   it('reads the lines the reference server writes, in order, ignoring blank lines and other types', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../../runtime/errors.js';
+import { ConfigError } from '../../../../core/errors.js';
 import { chunkText, resolveChunkOptions } from '../../../../mcp-servers/vector/chunk.js';
 
 const sentence = (n: number): string => `Sentence number ${n} talks about topic ${n}.`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../../../../runtime/logger.js';
-import { silentLogger } from '../../../../runtime/logger.js';
+import type { Logger } from '../../../../core/logger.js';
+import { silentLogger } from '../../../../core/logger.js';
 import { type LiveRunEvent, RunEventBus } from '../../../../runtime/actors/run-event-bus.js';
 
 const event = (runId: string, seq: number, type = 'state_entered', agent = 'gated'): LiveRunEvent => ({

@@ -5,7 +5,7 @@ import {
   estimateSecretBits,
   MIN_SECRET_BITS,
 } from '../../../../runtime/config/secret-strength.js';
-import { ConfigError } from '../../../../runtime/errors.js';
+import { ConfigError } from '../../../../core/errors.js';
 
 describe('secret strength', () => {
   it('passes every random key of 12 bytes or more, hex or base64url', () => {

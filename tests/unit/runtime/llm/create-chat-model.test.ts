@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../../runtime/errors.js';
+import { ConfigError } from '../../../../core/errors.js';
 import {
   createChatModel,
   createChatModels,

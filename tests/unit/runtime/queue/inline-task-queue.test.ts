@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { Clock, TimerHandle } from '../../../../runtime/clock.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../../../runtime/errors.js';
+import type { Clock, TimerHandle } from '../../../../core/clock.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../../../core/errors.js';
 import { InlineTaskQueue, type InlineTaskQueueOptions } from '../../../../runtime/queue/inline-task-queue.js';
 import type { TaskJob } from '../../../../runtime/queue/task-queue.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ValidationError } from '../../../../runtime/errors.js';
+import { ConfigError, ValidationError } from '../../../../core/errors.js';
 import { createEmbedder } from '../../../../stores/embeddings/create-embedder.js';
 import { fnv1a32, LocalEmbedder } from '../../../../stores/embeddings/local-embedder.js';
 import { exactDistance } from '../../../../stores/vector/score.js';

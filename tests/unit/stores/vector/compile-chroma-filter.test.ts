@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UnsupportedError } from '../../../../runtime/errors.js';
+import { UnsupportedError } from '../../../../core/errors.js';
 import { encodeMetadata, valueKey } from '../../../../stores/vector/backends/chroma/chroma-metadata.js';
 import { scalar, upsertBody } from '../../../../stores/vector/backends/chroma/chroma-upsert-request.js';
 import { compileChromaFilter } from '../../../../stores/vector/backends/chroma/compile-chroma-filter.js';

@@ -1,6 +1,6 @@
 import { QdrantClient, QdrantClientTimeoutError } from '@qdrant/js-client-rest';
 import { describe, expect, it } from 'vitest';
-import { BackendError } from '../../../../runtime/errors.js';
+import { BackendError } from '../../../../core/errors.js';
 import {
   displayUrl,
   httpStatusOf,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UnsupportedError } from '../../../../runtime/errors.js';
+import { UnsupportedError } from '../../../../core/errors.js';
 import {
   compileQdrantFilter,
   qdrantKey,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../../runtime/errors.js';
+import { ConfigError } from '../../../../core/errors.js';
 import { resolveQdrantOptions } from '../../../../stores/vector/backends/qdrant/qdrant-options.js';
 import { atLeast, MIN_SERVER } from '../../../../stores/vector/backends/qdrant/qdrant-requests.js';
 

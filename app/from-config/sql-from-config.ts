@@ -1,0 +1,16 @@
+import type { Config } from '../../runtime/config/config-schema.js';
+import type { Logger } from '../../core/logger.js';
+import { openSql } from '../../stores/sql/open-sql.js';
+import type { Sql } from '../../stores/sql/sql.js';
+
+/** Opens (and migrates) the SQL store the configuration names: DATABASE_URL, or PGlite under home. */
+export function openSqlFromConfig(config: Config, logger: Logger): Promise<Sql> {
+  return openSql({
+    databaseUrl: config.database.url,
+    home: config.home,
+    schema: config.database.schema,
+    preparedStatements: config.database.preparedStatements,
+    retryForMs: config.database.retryForMs,
+    logger,
+  });
+}

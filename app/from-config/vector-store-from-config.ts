@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import type { Config } from '../../runtime/config/config-schema.js';
+import { ConfigError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { Sql } from '../../stores/sql/sql.js';
+import { ChromaVectorStore } from '../../stores/vector/backends/chroma/chroma-vector-store.js';
+import { FaissVectorStore } from '../../stores/vector/backends/faiss/faiss-vector-store.js';
+import { MemoryVectorStore } from '../../stores/vector/backends/memory/memory-vector-store.js';
+import { PgvectorStore } from '../../stores/vector/backends/pgvector/pgvector-store.js';
+import { QdrantVectorStore } from '../../stores/vector/backends/qdrant/qdrant-vector-store.js';
+import type { BackendName, VectorStore } from '../../stores/vector/types.js';
+
+/**
+ * Opens the vector backend `backend` (the configured one unless named) as the configuration
+ * describes it. pgvector works in the SQL store the caller opened (PGlite or DATABASE_URL).
+ */
+export async function openVectorStore(
+  config: Config,
+  deps: { sql: Sql; logger: Logger },
+  backend: BackendName = config.vector.backend,
+): Promise<VectorStore> {
+  const { vector } = config;
+  const logger = deps.logger.child({ component: 'vector', backend });
+  switch (backend) {
+    case 'memory':
+      return new MemoryVectorStore();
+    case 'pgvector':
+      return new PgvectorStore(deps.sql, {
+        efSearch: vector.pgvector.efSearch,
+        exact: vector.pgvector.exact,
+        logger,
+      });
+    case 'faiss':
+      return FaissVectorStore.open({
+        directory: vector.faiss.path ?? join(config.home, 'faiss'),
+        index: vector.faiss.index,
+        logger,
+      });
+    case 'chroma':
+      return ChromaVectorStore.open({
+        url: required(vector.chroma.url, 'chroma', 'CHROMA_URL', 'vector.chroma.url'),
+      });
+    case 'qdrant':
+      return QdrantVectorStore.open({
+        url: required(vector.qdrant.url, 'qdrant', 'QDRANT_URL', 'vector.qdrant.url'),
+        apiKey: vector.qdrant.apiKey,
+        logger,
+      });
+  }
+}
+
+function required(value: string | undefined, backend: string, env: string, field: string): string {
+  if (!value) {
+    throw new ConfigError(`the ${backend} vector backend needs a server URL: set ${env} or ${field}`, {
+      field,
+    });
+  }
+  return value;
+}

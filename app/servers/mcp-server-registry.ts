@@ -1,0 +1,180 @@
+import type { Config } from '../../runtime/config/config-schema.js';
+import { SwitchyardError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { ServerFactory } from '../../runtime/mcp/created-server.js';
+import { createEmbedder } from '../../stores/embeddings/create-embedder.js';
+import type { Embedder } from '../../stores/embeddings/embedder.js';
+import type { Sql } from '../../stores/sql/sql.js';
+import type { VectorStore } from '../../stores/vector/types.js';
+import { openSqlFromConfig } from '../from-config/sql-from-config.js';
+import { openVectorStore } from '../from-config/vector-store-from-config.js';
+
+/** A server composed from configuration: the factory to serve, and what closes its dependencies. */
+export interface ComposedServer {
+  factory: ServerFactory;
+  /** Closes the stores the composition opened (not ones the caller passed in). */
+  close(): Promise<void>;
+}
+
+export interface ComposeDeps {
+  /** An SQL store the caller already opened; when absent, an entry that needs one opens its own. */
+  sql?: Sql;
+  logger: Logger;
+  /** Positional arguments after the server's name (`switchyard server filesystem /srv/docs`). */
+  args?: readonly string[];
+  /**
+   * The configuration file `config` was loaded from, if any: no filesystem root may contain its
+   * directory (a client writing there would add servers the bridge runs on hot reload).
+   */
+  configFile?: string | null;
+}
+
+export interface McpServerEntry {
+  /** One line for `switchyard server --help` and error messages. */
+  description: string;
+  /** What positional arguments mean, for an entry that takes them (none when absent). */
+  args?: string;
+  create(config: Config, deps: ComposeDeps): Promise<ComposedServer>;
+}
+
+export type McpServerRegistry = Readonly<Record<string, McpServerEntry>>;
+
+/**
+ * Switchyard's own servers by name. Each entry imports its server module on demand, so running
+ * one server does not load the others' dependencies (octokit, native addons).
+ */
+export const MCP_SERVERS: McpServerRegistry = {
+  memory: {
+    description: 'a knowledge graph in the SQL store, compatible with @modelcontextprotocol/server-memory',
+    async create(config, deps) {
+      const { createServer } = await import('../../mcp-servers/memory/create-server.js');
+      const logger = deps.logger.child({ server: 'memory' });
+      // import_memory_file reads files only where the filesystem server may; checked before the
+      // stores open, so a bad root leaves nothing to close.
+      const roots = await filesystemRoots(config, deps, []);
+      // The graph lives in the SQL store, so this entry always needs one.
+      const stack = await openSearchStack(config, deps, logger, true);
+      return {
+        factory: () =>
+          createServer({ sql: stack.sql!, store: stack.store, embedder: stack.embedder, logger, roots }),
+        close: stack.close,
+      };
+    },
+  },
+  filesystem: {
+    description: 'files under the allowed roots, narrowed by client MCP roots',
+    args: 'allowed directories, added to filesystem.roots / SWITCHYARD_FS_ROOTS',
+    async create(config, deps) {
+      const { createServer } = await import('../../mcp-servers/filesystem/create-server.js');
+      const logger = deps.logger.child({ server: 'filesystem' });
+      const roots = await filesystemRoots(config, deps, deps.args ?? []);
+      if (roots.length === 0)
+        logger.warn('no allowed directories configured: only roots offered by the client will be allowed');
+      const protectedDirectories = { home: config.home, configFile: deps.configFile };
+      return { factory: () => createServer({ roots, logger, protectedDirectories }), close: async () => {} };
+    },
+  },
+  crm: {
+    description: 'accounts, contacts, deals, activities, notes and tasks in the SQL store',
+    async create(config, deps) {
+      const { createServer } = await import('../../mcp-servers/crm/create-server.js');
+      const logger = deps.logger.child({ server: 'crm' });
+      const ownSql = deps.sql ? undefined : await openSqlFromConfig(config, logger);
+      const sql = deps.sql ?? ownSql!;
+      return { factory: () => createServer({ sql, logger }), close: async () => ownSql?.close() };
+    },
+  },
+  github: {
+    description: 'repositories, issues and pull requests through the GitHub REST API (GITHUB_TOKEN)',
+    async create(config, deps) {
+      const { createServer } = await import('../../mcp-servers/github/create-server.js');
+      const logger = deps.logger.child({ server: 'github' });
+      if (!config.github.token) logger.warn('no GITHUB_TOKEN: anonymous access, 60 requests an hour');
+      return { factory: () => createServer({ ...config.github, logger }), close: async () => {} };
+    },
+  },
+  vector: {
+    description: 'collections of documents over the configured vector backend and embedder',
+    async create(config, deps) {
+      const { createServer } = await import('../../mcp-servers/vector/create-server.js');
+      const logger = deps.logger.child({ server: 'vector' });
+      const stack = await openSearchStack(config, deps, logger, false);
+      return {
+        factory: () => createServer({ store: stack.store, embedder: stack.embedder, logger }),
+        close: stack.close,
+      };
+    },
+  },
+};
+
+/**
+ * The filesystem roots (`filesystem.roots` and `extra`) as real paths, resolved once here at the
+ * composition root: a missing or non-directory root, or one that exposes Switchyard's home or the
+ * config file's directory, fails at startup with a ConfigError naming it.
+ */
+async function filesystemRoots(
+  config: Config,
+  deps: ComposeDeps,
+  extra: readonly string[],
+): Promise<string[]> {
+  const { resolveConfiguredRoots } = await import('../../mcp-servers/filesystem/path-guard.js');
+  const { assertRootsClear, resolveProtectedDirectories } =
+    await import('../../mcp-servers/filesystem/protected-directories.js');
+  const roots = resolveConfiguredRoots([...config.filesystem.roots, ...extra]);
+  assertRootsClear(roots, resolveProtectedDirectories({ home: config.home, configFile: deps.configFile }));
+  return roots;
+}
+
+interface SearchStack {
+  /** Set when the server needs SQL, or the vector backend is pgvector. */
+  sql: Sql | undefined;
+  store: VectorStore;
+  embedder: Embedder;
+  /** Closes what this stack opened (not an Sql the caller passed in). */
+  close(): Promise<void>;
+}
+
+/**
+ * The configured vector store and embedder, with the SQL store when `needsSql` or when the
+ * backend is pgvector. Other backends never open SQL: PGlite would lock its data directory.
+ */
+async function openSearchStack(
+  config: Config,
+  deps: ComposeDeps,
+  logger: Logger,
+  needsSql: boolean,
+): Promise<SearchStack> {
+  const wantSql = needsSql || config.vector.backend === 'pgvector';
+  const ownSql = wantSql && !deps.sql ? await openSqlFromConfig(config, logger) : undefined;
+  const sql = deps.sql ?? ownSql;
+  try {
+    // openVectorStore reads `sql` only for pgvector, which always has one here.
+    const store = await openVectorStore(config, { sql: sql as Sql, logger });
+    const embedder = createEmbedder(config.embeddings, { logger });
+    return {
+      sql,
+      store,
+      embedder,
+      async close() {
+        try {
+          await store.close();
+        } finally {
+          await ownSql?.close();
+        }
+      },
+    };
+  } catch (error) {
+    await ownSql?.close();
+    throw error;
+  }
+}
+
+/** The entry named `name`, or an error that lists the servers there are. */
+export function findMcpServer(name: string, registry: McpServerRegistry = MCP_SERVERS): McpServerEntry {
+  const entry = Object.hasOwn(registry, name) ? registry[name] : undefined;
+  if (entry) return entry;
+  const known = Object.keys(registry).sort();
+  throw new SwitchyardError('not_found', `unknown MCP server '${name}'; known servers: ${known.join(', ')}`, {
+    details: { kind: 'mcp server', name, known },
+  });
+}
