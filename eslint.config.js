@@ -19,5 +19,36 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  {
+    // The dependency rule's second half (scripts/check-layers.mjs checks the first, direction):
+    // product code reaches another layer only through its front door, a `#` alias of package.json.
+    files: [
+      'core/**/*.ts',
+      'stores/**/*.ts',
+      'runtime/**/*.ts',
+      'mcp-servers/**/*.ts',
+      'agents/**/*.ts',
+      'bridge/**/*.ts',
+      'app/**/*.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(core|stores|runtime|mcp-servers|agents|bridge|app)/',
+              message:
+                'Import another layer through its front door (#core, #stores/sql, #runtime/queue, …), not a relative path.',
+            },
+            {
+              regex: '^#(core|agents)/|^#[^/]+/[^/]+/',
+              message: 'A front door is the subsystem itself (#stores/vector); a file behind it is internal.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   prettier,
 );

@@ -3,8 +3,8 @@
  * turning errors into the {code, message} a failed state keeps, reading JSON out of a model's text.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { RunServices } from '../runtime/actors/agent-definition.js';
-import { SwitchyardError } from '../core/errors.js';
+import type { RunServices } from '#runtime/actors';
+import { SwitchyardError } from '#core';
 
 /** A tool answered with `isError`: its text is the message (it says what is wrong). */
 export class ToolCallFailedError extends SwitchyardError {

@@ -1,4 +1,4 @@
-import type { AgentDefinition } from '../runtime/actors/agent-definition.js';
+import type { AgentDefinition } from '#runtime/actors';
 import { accountReviewAgent } from './account-review/account-review-agent.js';
 import { accountReviewBatchAgent } from './account-review-batch/account-review-batch-agent.js';
 import { bizdevAgent } from './bizdev/bizdev-agent.js';

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { AgentDefinition } from '../runtime/actors/agent-definition.js';
-import { ValidationError } from '../core/errors.js';
+import type { AgentDefinition } from '#runtime/actors';
+import { ValidationError } from '#core';
 import { parseToolAgentSpec } from './tool-agent/tool-agent-spec.js';
 import { createToolAgent } from './tool-agent/tool-agent.js';
 

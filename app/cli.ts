@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `switchyard` command. This file only runs the program; buildProgram() is the library part.
-import { SwitchyardError } from '../core/errors.js';
+import { SwitchyardError } from '#core';
 import { buildProgram } from './program.js';
 
 buildProgram()

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { type LoadedConfig, loadConfig } from '../runtime/config/load-config.js';
-import { createLogger, type Logger } from '../core/logger.js';
+import { type LoadedConfig, loadConfig } from '#runtime/config';
+import { createLogger, type Logger } from '#core';
 
 export interface CommandContext extends LoadedConfig {
   logger: Logger;

@@ -1,13 +1,19 @@
 #!/usr/bin/env node
-// Checks the dependency rule (docs/architecture.md): imports point downward only.
+// Checks the dependency rule (docs/architecture.md), with no exception:
 //   core (0) <- stores (1) <- runtime (2) <- mcp-servers, agents (3) <- bridge (4) <- app (5)
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// 1. An import points to its own layer or a lower one.
+// 2. An import that leaves its layer goes through a front door: a `#` alias of package.json
+//    `imports` (#core, #stores/sql, …), which resolves to that subsystem's index.ts. A relative
+//    import never climbs out of its own top-level folder.
+// 3. Every alias in package.json resolves to an index.ts that exists.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const LAYERS = { core: 0, stores: 1, runtime: 2, 'mcp-servers': 3, agents: 3, bridge: 4, app: 5 };
 const IMPORT =
-  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g;
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const { imports: aliases } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 function* files(dir) {
   for (const name of readdirSync(dir)) {
@@ -17,23 +23,49 @@ function* files(dir) {
   }
 }
 
+/** The file (relative to the root) that an alias import names, or undefined when none matches. */
+function resolveAlias(specifier) {
+  for (const [alias, target] of Object.entries(aliases)) {
+    if (!alias.includes('*')) {
+      if (specifier === alias) return target.replace(/^\.\//, '');
+      continue;
+    }
+    const [prefix, suffix] = alias.split('*');
+    if (specifier.startsWith(prefix) && specifier.endsWith(suffix)) {
+      const star = specifier.slice(prefix.length, specifier.length - suffix.length);
+      if (star.includes('/')) return undefined; // a front door is one folder deep, never a file inside it
+      return target.replace('*', star).replace(/^\.\//, '');
+    }
+  }
+  return undefined;
+}
+
 const problems = [];
 for (const layer of Object.keys(LAYERS)) {
-  let dir;
-  try {
-    dir = join(root, layer);
-    statSync(dir);
-  } catch {
-    continue;
-  }
-  for (const file of files(dir)) {
+  for (const file of files(join(root, layer))) {
     const from = relative(root, file);
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(IMPORT)) {
-      const target = relative(root, resolve(dirname(file), (match[1] ?? match[2]).replace(/\.js$/, '.ts')));
+      const specifier = match[1] ?? match[2];
+      let target;
+      if (specifier.startsWith('#')) {
+        target = resolveAlias(specifier);
+        if (target === undefined || !existsSync(join(root, target))) {
+          problems.push(`${from} imports ${specifier}: no front door answers to that name`);
+          continue;
+        }
+      } else if (specifier.startsWith('.')) {
+        target = relative(root, resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
+        const targetLayer = target.split('/')[0];
+        if (targetLayer !== layer && targetLayer in LAYERS) {
+          problems.push(
+            `${from} imports ${specifier}: another layer is reached through its front door (#${targetLayer}/…), not a relative path`,
+          );
+          continue;
+        }
+      } else continue; // a package
       const targetLayer = target.split('/')[0];
-      if (!(targetLayer in LAYERS)) continue;
-      if (targetLayer !== layer && LAYERS[targetLayer] >= LAYERS[layer]) {
+      if (targetLayer in LAYERS && targetLayer !== layer && LAYERS[targetLayer] >= LAYERS[layer]) {
         problems.push(
           `${from} (${layer}) imports ${target} (${targetLayer}): imports must point to a lower layer`,
         );
@@ -41,8 +73,12 @@ for (const layer of Object.keys(LAYERS)) {
     }
   }
 }
+for (const [alias, target] of Object.entries(aliases)) {
+  if (!alias.includes('*') && !existsSync(join(root, target)))
+    problems.push(`package.json alias ${alias}: ${target} is missing`);
+}
 if (problems.length > 0) {
   console.error(`layer check failed:\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-console.error('layer check: imports point downward');
+console.error('layer check: imports point downward, and across layers only through front doors');

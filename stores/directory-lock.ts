@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConflictError } from '../core/errors.js';
+import { ConflictError } from '#core';
 
 export interface DirectoryLockOptions {
   /** What lives in the directory, for messages ("the embedded database"). */

@@ -1,8 +1,8 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { z } from 'zod';
 import { AccountIdSchema } from '../account-review/account-review-agent.js';
-import type { AgentDefinition, FanOut, RunServices } from '../../runtime/actors/agent-definition.js';
-import { ValidationError } from '../../core/errors.js';
+import type { AgentDefinition, FanOut, RunServices } from '#runtime/actors';
+import { ValidationError } from '#core';
 import { errorInfo, type ErrorInfo } from '../agent-steps.js';
 import {
   type AccountReviewBatchOutput,

@@ -5,8 +5,7 @@
  * flow (the queue keeps the order `fanOut` gave).
  */
 import type { AccountReviewOutput } from '../account-review/account-review-agent.js';
-import type { ChildRunSummary } from '../../runtime/actors/agent-definition.js';
-import { isFinalStatus } from '../../runtime/actors/run-records.js';
+import { type ChildRunSummary, isFinalStatus } from '#runtime/actors';
 
 /** A child the queue has not started yet has no run: it counts as `queued`. */
 export type ChildStatus = ChildRunSummary['status'] | 'queued';

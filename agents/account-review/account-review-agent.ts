@@ -1,7 +1,7 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { z } from 'zod';
-import type { AgentDefinition, RunServices } from '../../runtime/actors/agent-definition.js';
-import { ValidationError } from '../../core/errors.js';
+import type { AgentDefinition, RunServices } from '#runtime/actors';
+import { ValidationError } from '#core';
 import { createComplianceReviewer } from './compliance-reviewer.js';
 import type { PiiFindingAt, PolicyViolation } from './compliance-rules.js';
 import { createDataScout } from './data-scout.js';

@@ -1,5 +1,5 @@
 import { assign, fromPromise, setup } from 'xstate';
-import type { RunServices } from '../../runtime/actors/agent-definition.js';
+import type { RunServices } from '#runtime/actors';
 import { type ComplianceResult, reviewCompliance } from './compliance-rules.js';
 import type { AccountStatus, Recommendation } from './recommendation.js';
 import { errorInfo, type ErrorInfo, type SubAgentOutput } from '../agent-steps.js';

@@ -1,5 +1,5 @@
 import { assign, fromPromise, setup } from 'xstate';
-import type { RunServices } from '../../runtime/actors/agent-definition.js';
+import type { RunServices } from '#runtime/actors';
 import type { AccountFacts, AccountStatus, ContactFacts, DealFacts, HealthFactor } from './recommendation.js';
 import { ACCOUNT_STATUSES } from './recommendation.js';
 import { errorInfo, type ErrorInfo, type SubAgentOutput, toolData } from '../agent-steps.js';

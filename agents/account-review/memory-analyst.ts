@@ -1,5 +1,5 @@
 import { assign, fromPromise, setup } from 'xstate';
-import type { RunServices } from '../../runtime/actors/agent-definition.js';
+import type { RunServices } from '#runtime/actors';
 import { type AccountHistory, historyEntityName } from './recommendation.js';
 import { historyFromObservations } from './review-memory.js';
 import { errorInfo, type ErrorInfo, type SubAgentOutput, textOf, toolData } from '../agent-steps.js';

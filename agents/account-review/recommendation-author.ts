@@ -1,6 +1,6 @@
 import { assign, fromPromise, setup } from 'xstate';
-import type { RunServices } from '../../runtime/actors/agent-definition.js';
-import type { ChatMessage } from '../../runtime/llm/chat-model.js';
+import type { RunServices } from '#runtime/actors';
+import type { ChatMessage } from '#runtime/llm';
 import {
   type AccountFacts,
   type AccountHistory,

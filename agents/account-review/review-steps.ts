@@ -1,5 +1,5 @@
-import type { RunServices } from '../../runtime/actors/agent-definition.js';
-import { SwitchyardError } from '../../core/errors.js';
+import type { RunServices } from '#runtime/actors';
+import { SwitchyardError } from '#core';
 import type { AccountFacts, Recommendation } from './recommendation.js';
 import { historyEntityName } from './recommendation.js';
 import { outcomeObservation } from './review-memory.js';

@@ -1,7 +1,7 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { z } from 'zod';
-import type { AgentDefinition } from '../../runtime/actors/agent-definition.js';
-import { SwitchyardError, ValidationError } from '../../core/errors.js';
+import type { AgentDefinition } from '#runtime/actors';
+import { SwitchyardError, ValidationError } from '#core';
 import { changeMessages, type FileRead, parseModelChange } from './coding-model.js';
 import {
   appendChangelogEntry,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChatMessage } from '../../runtime/llm/chat-model.js';
+import type { ChatMessage } from '#runtime/llm';
 import { extractJson } from '../agent-steps.js';
 
 /** How the coding agent asks a model for a change, and how it checks the answer. */

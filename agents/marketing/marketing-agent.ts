@@ -1,7 +1,7 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { z } from 'zod';
-import type { AgentDefinition, ApprovalOutcome } from '../../runtime/actors/agent-definition.js';
-import { ValidationError } from '../../core/errors.js';
+import type { AgentDefinition, ApprovalOutcome } from '#runtime/actors';
+import { ValidationError } from '#core';
 import { DEFAULT_BANNED_WORDS, type Draft, type DraftScore, scoreDraft } from './content-scorer.js';
 import { type Brief, draftFromTemplate, reviseDraft } from './content-templates.js';
 import { draftMessages, parseModelDraft, reviseMessages } from './marketing-model.js';

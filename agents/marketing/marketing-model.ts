@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChatMessage } from '../../runtime/llm/chat-model.js';
+import type { ChatMessage } from '#runtime/llm';
 import { CHANNEL_LENGTH, type Draft, type DraftScore } from './content-scorer.js';
 import type { Brief } from './content-templates.js';
 import { extractJson } from '../agent-steps.js';

@@ -1,8 +1,8 @@
 import { posix } from 'node:path';
 import { assign, fromPromise, setup } from 'xstate';
 import { z } from 'zod';
-import type { AgentDefinition, RunServices } from '../../runtime/actors/agent-definition.js';
-import { ValidationError } from '../../core/errors.js';
+import type { AgentDefinition, RunServices } from '#runtime/actors';
+import { ValidationError } from '#core';
 import { type ReportData, renderReport, reportFormat } from './security-report.js';
 import { checkFile, countBySeverity, type Finding, type Severity, sortFindings } from './security-rules.js';
 import { callToolData, errorInfo as errorOf } from '../agent-steps.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ChatMessage } from '../../runtime/llm/chat-model.js';
+import type { ChatMessage } from '#runtime/llm';
 
 /**
  * The pure parts of the tool-agent's loop: what stops a model that goes round in circles, and

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ValidationError } from '../../core/errors.js';
-import type { ChatMessage } from '../../runtime/llm/chat-model.js';
+import { ValidationError } from '#core';
+import type { ChatMessage } from '#runtime/llm';
 
 /**
  * A tool-agent run's input: a task in one line of prose, or a conversation so far (user and

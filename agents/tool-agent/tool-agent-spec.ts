@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '#core';
 
 /**
  * The declarative definition of a tool-agent: who it is, what it may call, and the limits that

@@ -1,8 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import picomatch from 'picomatch';
 import { assign, fromPromise, setup } from 'xstate';
-import type { AgentDefinition, ApprovalOutcome, RunServices } from '../../runtime/actors/agent-definition.js';
-import type { ChatMessage, ChatResponse, ToolCallRequest } from '../../runtime/llm/chat-model.js';
+import type { AgentDefinition, ApprovalOutcome, RunServices } from '#runtime/actors';
+import type { ChatMessage, ChatResponse, ToolCallRequest } from '#runtime/llm';
 import { compactTranscript, countCalls, findRepeat, trackProgress, truncate } from './loop-guards.js';
 import { parseToolAgentInput, promptOf, type ToolAgentInput } from './tool-agent-input.js';
 import type { ToolAgentSpec } from './tool-agent-spec.js';

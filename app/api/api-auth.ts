@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiScope } from '../../runtime/config/config-schema.js';
-import { anonymousCaller, type Caller, keyCaller } from '../../bridge/access/caller.js';
+import type { ApiScope } from '#runtime/config';
+import { anonymousCaller, type Caller, keyCaller } from '#bridge/access';
 import { type ApiKey, bearerToken, findApiKey } from './api-keys.js';
 import type { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { refuse } from './request-guards.js';

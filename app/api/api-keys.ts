@@ -1,8 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyConfig, ApiScope } from '../../runtime/config/config-schema.js';
-import { assertStrongSecret } from '../../runtime/config/secret-strength.js';
-import { ConfigError } from '../../core/errors.js';
-import { isLoopback } from '../../runtime/mcp/request-origin.js';
+import { type ApiKeyConfig, type ApiScope, assertStrongSecret } from '#runtime/config';
+import { ConfigError } from '#core';
+import { isLoopback } from '#runtime/mcp';
 
 export { isLoopback };
 

@@ -1,6 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Fleet } from '../../bridge/fleet/fleet.js';
-import { UPSTREAM_STATES } from '../../bridge/fleet/upstream-events.js';
+import { type Fleet, UPSTREAM_STATES } from '#bridge/fleet';
 import type { ToolCallEvent } from './tool-call-events.js';
 
 /**

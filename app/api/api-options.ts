@@ -1,5 +1,4 @@
-import type { ApiKeyConfig, Config } from '../../runtime/config/config-schema.js';
-import { ConfigSchema, DEFAULT_REDACTED_FIELDS } from '../../runtime/config/config-schema.js';
+import { type ApiKeyConfig, type Config, ConfigSchema, DEFAULT_REDACTED_FIELDS } from '#runtime/config';
 
 /** The `api.limits` config section: timeouts, rate limits and caps of every front (see config-schema.ts). */
 export type ApiLimits = Config['api']['limits'];

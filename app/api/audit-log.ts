@@ -1,7 +1,6 @@
-import { type Logger, silentLogger } from '../../core/logger.js';
-import type { SqlExecutor } from '../../stores/sql/sql.js';
-import { storableJson, storableText } from '../../stores/sql/storable-text.js';
-import { type FieldMatcher, fieldMatcher, redactArguments } from '../../bridge/access/redact-arguments.js';
+import { type Logger, silentLogger } from '#core';
+import { type SqlExecutor, storableJson, storableText } from '#stores/sql';
+import { type FieldMatcher, fieldMatcher, redactArguments } from '#bridge/access';
 
 export type CallOutcome = 'ok' | 'tool_error' | 'error';
 

@@ -1,5 +1,5 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { SwitchyardError } from '../../core/errors.js';
+import { SwitchyardError } from '#core';
 
 /** How a failed call is answered over HTTP. */
 export interface CallFailure {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RelayedRunEventSchema } from '../../runtime/queue/relayed-run-event.js';
+import { RelayedRunEventSchema } from '#runtime/queue';
 import { ToolCallEventSchema } from './tool-call-events.js';
 
 /**

@@ -1,11 +1,9 @@
-import type { Catalog } from '../../bridge/catalog/catalog.js';
-import type { CatalogChange } from '../../bridge/catalog/catalog-entries.js';
-import type { Fleet, MembershipChange } from '../../bridge/fleet/fleet.js';
-import type { CircuitChange, StateChange } from '../../bridge/fleet/upstream-events.js';
-import type { LiveRunEvent } from '../../runtime/actors/run-event-bus.js';
-import { toRelayed } from '../../runtime/queue/relayed-run-event.js';
-import type { TaskService } from '../../bridge/tasks/task-service.js';
-import { type Disclosure, discloseEvent } from '../../bridge/access/disclosure.js';
+import type { Catalog, CatalogChange } from '#bridge/catalog';
+import type { Fleet, MembershipChange, CircuitChange, StateChange } from '#bridge/fleet';
+import type { LiveRunEvent } from '#runtime/actors';
+import { toRelayed } from '#runtime/queue';
+import type { TaskService } from '#bridge/tasks';
+import { type Disclosure, discloseEvent } from '#bridge/access';
 import {
   APPROVAL_EVENT_TYPES,
   type RunEventFrame,

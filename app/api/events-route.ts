@@ -1,14 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { Logger } from '../../core/logger.js';
-import type { TaskService } from '../../bridge/tasks/task-service.js';
+import type { Logger } from '#core';
+import type { TaskService } from '#bridge/tasks';
 import type { ApiLimits } from './api-options.js';
-import { disclosureFor } from '../../bridge/access/disclosure.js';
+import { disclosureFor, fieldMatcher } from '#bridge/access';
 import { sendError } from './error-replies.js';
 import { parseClientFrame, type ServerFrame } from './event-frames.js';
 import type { EventHub } from './event-hub.js';
 import { FrameRateLimiter } from './frame-rate-limiter.js';
-import { fieldMatcher } from '../../bridge/access/redact-arguments.js';
 import { decideForSocket } from './socket-decisions.js';
 import { SocketQuota } from './socket-quota.js';
 import { SocketSubscriptions } from './socket-subscriptions.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { SqlExecutor } from '../../stores/sql/sql.js';
-import type { Fleet } from '../../bridge/fleet/fleet.js';
+import type { SqlExecutor } from '#stores/sql';
+import type { Fleet } from '#bridge/fleet';
 import type { ApiMetrics } from './api-metrics.js';
 
 export interface HealthDeps {

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from '../../core/logger.js';
-import type { ApiScope } from '../../runtime/config/config-schema.js';
-import { anonymousCaller, type Caller, keyCaller } from '../../bridge/access/caller.js';
+import type { Logger } from '#core';
+import type { ApiScope } from '#runtime/config';
+import { anonymousCaller, type Caller, keyCaller } from '#bridge/access';
 import { authenticate, sendRefusal } from './api-auth.js';
 import type { ApiKey } from './api-keys.js';
 import type { AuthFailureLimiter } from './auth-failure-limiter.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { CallObserver } from '../../bridge/front/front-server.js';
+import type { CallObserver } from '#bridge/front';
 import type { AuditLog } from './audit-log.js';
 import type { ToolCallEvents } from './tool-call-events.js';
 

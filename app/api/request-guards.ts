@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createHostCheck, createOriginCheck } from '../../runtime/mcp/request-origin.js';
+import { createHostCheck, createOriginCheck } from '#runtime/mcp';
 import { sendError } from './error-replies.js';
 
 export interface RequestGuardOptions {

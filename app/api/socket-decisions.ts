@@ -1,7 +1,6 @@
-import { SwitchyardError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
-import { type Caller, hasScope } from '../../bridge/access/caller.js';
-import type { TaskService } from '../../bridge/tasks/task-service.js';
+import { SwitchyardError, type Logger } from '#core';
+import { type Caller, hasScope } from '#bridge/access';
+import type { TaskService } from '#bridge/tasks';
 import type { ClientFrame, EventErrorCode, ServerFrame } from './event-frames.js';
 
 export type DecisionFrame = Extract<ClientFrame, { type: 'approve' | 'reject' }>;

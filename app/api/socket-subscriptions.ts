@@ -1,4 +1,4 @@
-import type { Disclosure } from '../../bridge/access/disclosure.js';
+import type { Disclosure } from '#bridge/access';
 import {
   type ClientFrame,
   isRunTopic,

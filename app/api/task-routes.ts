@@ -1,19 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AgentDefinition } from '../../runtime/actors/agent-definition.js';
-import { RUN_STATUSES, type RunEvent, type RunRecord } from '../../runtime/actors/run-records.js';
-import { SwitchyardError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
-import { TaskSpecSchema } from '../../runtime/queue/task-spec-schema.js';
-import type { DeadLetter, TaskService, TaskStatus } from '../../bridge/tasks/task-service.js';
+import { type AgentDefinition, RUN_STATUSES, type RunEvent, type RunRecord } from '#runtime/actors';
+import { SwitchyardError, type Logger } from '#core';
+import { TaskSpecSchema } from '#runtime/queue';
+import type { DeadLetter, TaskService, TaskStatus } from '#bridge/tasks';
 import {
   type Disclosure,
   discloseApproval,
   discloseEventData,
   disclosureFor,
-} from '../../bridge/access/disclosure.js';
+  fieldMatcher,
+} from '#bridge/access';
 import { ERROR_BODY_SCHEMA, sendError } from './error-replies.js';
-import { fieldMatcher } from '../../bridge/access/redact-arguments.js';
 
 /** The body of approve / reject. */
 export const DecisionBodySchema = z.strictObject({ reason: z.string().min(1).max(2000).optional() });

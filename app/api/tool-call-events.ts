@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
-import { type Logger, silentLogger } from '../../core/logger.js';
+import { type Logger, silentLogger } from '#core';
 
 /**
  * A tool call seen by a front: `started` when it is sent, `finished` when it settled. Every front

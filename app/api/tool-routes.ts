@@ -2,15 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Catalog } from '../../bridge/catalog/catalog.js';
-import type { Fleet } from '../../bridge/fleet/fleet.js';
+import { type Catalog, firstText } from '#bridge/catalog';
+import type { Fleet } from '#bridge/fleet';
 import type { AuditLog, CallOutcome } from './audit-log.js';
 import { describeCallFailure } from './call-errors.js';
 import { ERROR_BODY_SCHEMA, sendError } from './error-replies.js';
 import type { ToolCallEvents } from './tool-call-events.js';
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '#core';
 import { internalMessage } from './internal-message.js';
-import { firstText } from '../../bridge/catalog/first-text.js';
 
 export interface ToolRouteDeps {
   fleet: Fleet;

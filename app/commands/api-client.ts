@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { type Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { ConfigError, SwitchyardError, ValidationError } from '../../core/errors.js';
+import { ConfigError, SwitchyardError, ValidationError } from '#core';
 import { commandContext } from '../context.js';
 
 /**

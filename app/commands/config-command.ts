@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigSchema } from '../../runtime/config/config-schema.js';
-import { redactConfig } from '../../runtime/config/redact-config.js';
+import { ConfigSchema, redactConfig } from '#runtime/config';
 import { commandContext } from '../context.js';
 
 /**

@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
-import type { Config } from '../../runtime/config/config-schema.js';
-import { createEmbedder } from '../../stores/embeddings/create-embedder.js';
+import type { Config } from '#runtime/config';
+import { createEmbedder } from '#stores/embeddings';
 import { openSqlFromConfig } from '../from-config/sql-from-config.js';
-import type { Sql } from '../../stores/sql/sql.js';
-import type { BackendName, VectorStore } from '../../stores/vector/types.js';
+import type { Sql } from '#stores/sql';
+import type { BackendName, VectorStore } from '#stores/vector';
 import { type CommandContext, commandContext } from '../context.js';
 import { openVectorStore } from '../from-config/vector-store-from-config.js';
 

@@ -1,13 +1,13 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { serveStdio } from '../../runtime/mcp/serve-stdio.js';
+import { serveStdio } from '#runtime/mcp';
 import { AuditLog } from '../api/audit-log.js';
-import { STDIO_CALLER } from '../../bridge/access/caller.js';
+import { STDIO_CALLER } from '#bridge/access';
 import { observeMcpCalls } from '../api/observe-mcp-calls.js';
 import { ToolCallEvents } from '../api/tool-call-events.js';
 import { composeBridge } from '../compose/compose-bridge.js';
 import { composeTasks } from '../compose/compose-tasks.js';
 import { commandContext } from '../context.js';
-import { createFrontServer } from '../../bridge/front/front-server.js';
+import { createFrontServer } from '#bridge/front';
 import { openSqlFromConfig } from '../from-config/sql-from-config.js';
 
 interface McpOptions {

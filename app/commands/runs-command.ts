@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
-import { RUN_STATUSES } from '../../runtime/actors/run-records.js';
+import { RUN_STATUSES } from '#runtime/actors';
 import { addApiOptions, type ApiCommandOptions, apiClientFor, formatTable } from './api-client.js';
 
 /** A timestamp as the API sends it: an ISO string or epoch milliseconds. */

@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '#core';
 import { commandContext } from '../context.js';
 import { openSqlFromConfig } from '../from-config/sql-from-config.js';
 
@@ -30,7 +30,7 @@ export function registerSeedCommand(program: Command): void {
     .option('--as-of <date>', 'the day the data is current as of, YYYY-MM-DD (default: today, UTC)', day)
     .action(async (target: string, options: SeedOptions, command: Command) => {
       if (target !== 'crm') throw new ValidationError(`unknown seed target '${target}'; known targets: crm`);
-      const { seedCrm } = await import('../../mcp-servers/crm/seed/seed-crm.js');
+      const { seedCrm } = await import('#mcp-servers/crm');
       const { config, logger } = commandContext(command);
       const sql = await openSqlFromConfig(config, logger);
       const bar = new cliProgress.SingleBar(

@@ -1,8 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import type { Config } from '../../runtime/config/config-schema.js';
-import { ConfigError, ValidationError } from '../../core/errors.js';
-import { serveHttp } from '../../runtime/mcp/serve-http.js';
-import { serveStdio } from '../../runtime/mcp/serve-stdio.js';
+import type { Config } from '#runtime/config';
+import { ConfigError, ValidationError } from '#core';
+import { serveHttp, serveStdio } from '#runtime/mcp';
 import { commandContext } from '../context.js';
 import { nextSignal } from './next-signal.js';
 import { findMcpServer, MCP_SERVERS, type McpServerRegistry } from '../servers/mcp-server-registry.js';

@@ -10,7 +10,7 @@ import { composeBridge } from '../compose/compose-bridge.js';
 import { composeTasks } from '../compose/compose-tasks.js';
 import { commandContext } from '../context.js';
 import { nextSignal } from './next-signal.js';
-import { createFrontHttpHandler, type FrontHttpHandler } from '../../bridge/front/front-http-handler.js';
+import { createFrontHttpHandler, type FrontHttpHandler } from '#bridge/front';
 import { openSqlFromConfig } from '../from-config/sql-from-config.js';
 
 /**

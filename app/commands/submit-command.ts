@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { describeRunEvent } from '../../bridge/tasks/task-tools.js';
+import { describeRunEvent } from '#bridge/tasks';
 import {
   addApiOptions,
   type ApiClient,

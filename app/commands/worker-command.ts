@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '#core';
 import { AuditLog } from '../api/audit-log.js';
 import { agentsFromConfig } from '../from-config/agents-from-config.js';
 import { composeBridge } from '../compose/compose-bridge.js';

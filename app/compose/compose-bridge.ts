@@ -1,15 +1,14 @@
-import type { Config } from '../../runtime/config/config-schema.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
-import type { Sql } from '../../stores/sql/sql.js';
-import { Catalog } from '../../bridge/catalog/catalog.js';
-import type { ServerCatalogOptions } from '../../bridge/catalog/catalog-entries.js';
+import type { Config } from '#runtime/config';
+import { type Logger, silentLogger } from '#core';
+import type { Sql } from '#stores/sql';
+import { Catalog, type ServerCatalogOptions } from '#bridge/catalog';
 import type { ResolvedServer } from '../config/resolve-servers.js';
 import { serversFromConfig } from '../config/resolve-servers.js';
 import { applyServerChanges, startServers } from '../config/server-changes.js';
 import { type ConfigWatcher, watchConfig } from '../config/watch-config.js';
 import { createBuiltinTransportFactory } from '../servers/builtin-transport.js';
-import { Fleet } from '../../bridge/fleet/fleet.js';
-import { FrontHub, type FrontHubOptions } from '../../bridge/front/front-hub.js';
+import { Fleet } from '#bridge/fleet';
+import { FrontHub, type FrontHubOptions } from '#bridge/front';
 import type { McpServerRegistry } from '../servers/mcp-server-registry.js';
 import { openSqlFromConfig } from '../from-config/sql-from-config.js';
 

@@ -1,17 +1,16 @@
-import type { AgentDefinition } from '../../runtime/actors/agent-definition.js';
-import type { RunEventBus } from '../../runtime/actors/run-event-bus.js';
-import { RunSupervisor, type RunSupervisorOptions } from '../../runtime/actors/run-supervisor.js';
-import { SqlRunStore } from '../../runtime/actors/sql-run-store.js';
-import type { Clock } from '../../core/clock.js';
-import type { Config } from '../../runtime/config/config-schema.js';
-import { ConfigError } from '../../core/errors.js';
-import type { ChatModel } from '../../runtime/llm/chat-model.js';
-import { createChatModels } from '../../runtime/llm/create-chat-model.js';
-import type { RateLimiter } from '../../runtime/llm/rate-limiter.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
-import type { Sql } from '../../stores/sql/sql.js';
+import {
+  type AgentDefinition,
+  type RunEventBus,
+  RunSupervisor,
+  type RunSupervisorOptions,
+  SqlRunStore,
+} from '#runtime/actors';
+import { type Clock, ConfigError, type Logger, silentLogger } from '#core';
+import type { Config } from '#runtime/config';
+import { type ChatModel, createChatModels, type RateLimiter } from '#runtime/llm';
+import type { Sql } from '#stores/sql';
 import type { AuditLog } from '../api/audit-log.js';
-import { type AgentToolCall, toolCatalogOf } from '../../bridge/catalog/catalog-tool-source.js';
+import { type AgentToolCall, toolCatalogOf } from '#bridge/catalog';
 import type { ComposedBridge } from './compose-bridge.js';
 
 export interface ComposeRuntimeOptions {

@@ -1,18 +1,15 @@
-import type { RunSupervisor } from '../../runtime/actors/run-supervisor.js';
+import type { RunSupervisor } from '#runtime/actors';
 import type { AuditLog } from '../api/audit-log.js';
-import type { Config } from '../../runtime/config/config-schema.js';
-import type { Logger } from '../../core/logger.js';
-import { createRunTaskHandler } from '../../runtime/queue/run-task-handler.js';
-import { TaskReconciler } from '../../runtime/queue/task-reconciler.js';
-import type { TaskQueue, TaskWorker } from '../../runtime/queue/task-queue.js';
-import type { Sql } from '../../stores/sql/sql.js';
+import type { Config } from '#runtime/config';
+import type { Logger } from '#core';
+import { createRunTaskHandler, TaskReconciler, type TaskQueue, type TaskWorker } from '#runtime/queue';
+import type { Sql } from '#stores/sql';
 import { agentsFromConfig } from '../from-config/agents-from-config.js';
 import type { ComposedBridge } from './compose-bridge.js';
 import { composeRuntime } from './compose-runtime.js';
 import { modelRateLimiterFromConfig } from '../from-config/model-rate-limiter-from-config.js';
 import { queueFromConfig, runEventRelayFromConfig } from '../from-config/queue-from-config.js';
-import { TaskService } from '../../bridge/tasks/task-service.js';
-import { createTaskTools } from '../../bridge/tasks/task-tools.js';
+import { TaskService, createTaskTools } from '#bridge/tasks';
 
 /** Tasks a bridge with the inline queue runs at once (a Redis queue leaves running to workers). */
 const INLINE_CONCURRENCY = 4;

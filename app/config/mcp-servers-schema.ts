@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { configErrorFromIssues } from '../../runtime/config/load-config.js';
-import { EXPOSED_NAME } from '../../bridge/catalog/tool-names.js';
-import { supervisionShape } from '../../bridge/fleet/upstream-spec.js';
+import { configErrorFromIssues } from '#runtime/config';
+import { EXPOSED_NAME } from '#bridge/catalog';
+import { supervisionShape } from '#bridge/fleet';
 import { MCP_SERVERS, type McpServerRegistry } from '../servers/mcp-server-registry.js';
 
 /**

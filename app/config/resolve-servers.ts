@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { parseUpstreamSpec, type UpstreamSpec } from '../../bridge/fleet/upstream-spec.js';
+import { parseUpstreamSpec, type UpstreamSpec } from '#bridge/fleet';
 import { MCP_SERVERS, type McpServerRegistry } from '../servers/mcp-server-registry.js';
 import { type McpServerEntry, type McpServers, parseMcpServers } from './mcp-servers-schema.js';
 

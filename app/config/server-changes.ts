@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Fleet } from '../../bridge/fleet/fleet.js';
+import type { Fleet } from '#bridge/fleet';
 import type { ResolvedServer } from './resolve-servers.js';
 
 /** How one configuration's servers differ from the previous one's, by name. */

@@ -1,9 +1,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { loadConfig } from '../../runtime/config/load-config.js';
-import { ConfigError } from '../../core/errors.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
-import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
+import { loadConfig } from '#runtime/config';
+import { ConfigError, type Logger, silentLogger, type Clock, systemClock, type TimerHandle } from '#core';
 import { type ResolvedServer, serversFromConfig } from './resolve-servers.js';
 import { describeDiff, diffServers, isEmptyDiff, type ServerDiff } from './server-changes.js';
 

@@ -1,8 +1,7 @@
 import { Redis } from 'ioredis';
-import type { Config } from '../../runtime/config/config-schema.js';
-import { MemoryRateLimiter, type RateLimiter } from '../../runtime/llm/rate-limiter.js';
-import { RedisRateLimiter } from '../../runtime/llm/redis-rate-limiter.js';
-import type { Logger } from '../../core/logger.js';
+import type { Config } from '#runtime/config';
+import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from '#runtime/llm';
+import type { Logger } from '#core';
 
 export interface ModelRateLimiter {
   /** Counts `llm.rateLimits`: on Redis when `redis.url` is set (shared by every process), else here. */

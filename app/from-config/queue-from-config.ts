@@ -1,14 +1,15 @@
-import type { RunEventBus } from '../../runtime/actors/run-event-bus.js';
-import type { Config } from '../../runtime/config/config-schema.js';
-import { ConfigError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
-import { BullMqTaskQueue } from '../../runtime/queue/bullmq-task-queue.js';
-import { InlineTaskQueue } from '../../runtime/queue/inline-task-queue.js';
-import { PgRunEventRelay } from '../../runtime/queue/pg-run-event-relay.js';
-import { RedisRunEventRelay } from '../../runtime/queue/redis-run-event-relay.js';
-import type { RunEventRelay } from '../../runtime/queue/relayed-run-event.js';
-import type { TaskQueue } from '../../runtime/queue/task-queue.js';
-import type { Sql } from '../../stores/sql/sql.js';
+import type { RunEventBus } from '#runtime/actors';
+import type { Config } from '#runtime/config';
+import { ConfigError, type Logger } from '#core';
+import {
+  BullMqTaskQueue,
+  InlineTaskQueue,
+  PgRunEventRelay,
+  RedisRunEventRelay,
+  type RunEventRelay,
+  type TaskQueue,
+} from '#runtime/queue';
+import type { Sql } from '#stores/sql';
 
 export type ResolvedQueueEngine = 'redis' | 'postgres' | 'inline';
 

@@ -1,7 +1,6 @@
-import type { Config } from '../../runtime/config/config-schema.js';
-import type { Logger } from '../../core/logger.js';
-import { openSql } from '../../stores/sql/open-sql.js';
-import type { Sql } from '../../stores/sql/sql.js';
+import type { Config } from '#runtime/config';
+import type { Logger } from '#core';
+import { openSql, type Sql } from '#stores/sql';
 
 /** Opens (and migrates) the SQL store the configuration names: DATABASE_URL, or PGlite under home. */
 export function openSqlFromConfig(config: Config, logger: Logger): Promise<Sql> {

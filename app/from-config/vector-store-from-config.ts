@@ -1,14 +1,16 @@
 import { join } from 'node:path';
-import type { Config } from '../../runtime/config/config-schema.js';
-import { ConfigError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
-import type { Sql } from '../../stores/sql/sql.js';
-import { ChromaVectorStore } from '../../stores/vector/backends/chroma/chroma-vector-store.js';
-import { FaissVectorStore } from '../../stores/vector/backends/faiss/faiss-vector-store.js';
-import { MemoryVectorStore } from '../../stores/vector/backends/memory/memory-vector-store.js';
-import { PgvectorStore } from '../../stores/vector/backends/pgvector/pgvector-store.js';
-import { QdrantVectorStore } from '../../stores/vector/backends/qdrant/qdrant-vector-store.js';
-import type { BackendName, VectorStore } from '../../stores/vector/types.js';
+import type { Config } from '#runtime/config';
+import { ConfigError, type Logger } from '#core';
+import type { Sql } from '#stores/sql';
+import {
+  ChromaVectorStore,
+  FaissVectorStore,
+  MemoryVectorStore,
+  PgvectorStore,
+  QdrantVectorStore,
+  type BackendName,
+  type VectorStore,
+} from '#stores/vector';
 
 /**
  * Opens the vector backend `backend` (the configured one unless named) as the configuration

@@ -1,22 +1,22 @@
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { Config } from '../../runtime/config/config-schema.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
-import type { CreatedServer } from '../../runtime/mcp/created-server.js';
-import type { Sql } from '../../stores/sql/sql.js';
+import type { Config } from '#runtime/config';
+import { type Logger, silentLogger } from '#core';
+import type { CreatedServer } from '#runtime/mcp';
+import type { Sql } from '#stores/sql';
 import {
   type ComposedServer,
   findMcpServer,
   MCP_SERVERS,
   type McpServerRegistry,
 } from './mcp-server-registry.js';
-import type { BuiltinUpstreamSpec } from '../../bridge/fleet/upstream-spec.js';
 import {
+  type BuiltinUpstreamSpec,
   createUpstreamTransport,
   type TransportFactory,
   type UpstreamTransport,
-} from '../../bridge/fleet/upstream-transport.js';
+} from '#bridge/fleet';
 
 /** Composes the built-in server `server` with its positional `args` (see {@link McpServerRegistry}). */
 export type ComposeBuiltin = (server: string, args: readonly string[]) => Promise<ComposedServer>;

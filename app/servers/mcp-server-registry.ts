@@ -1,11 +1,9 @@
-import type { Config } from '../../runtime/config/config-schema.js';
-import { SwitchyardError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
-import type { ServerFactory } from '../../runtime/mcp/created-server.js';
-import { createEmbedder } from '../../stores/embeddings/create-embedder.js';
-import type { Embedder } from '../../stores/embeddings/embedder.js';
-import type { Sql } from '../../stores/sql/sql.js';
-import type { VectorStore } from '../../stores/vector/types.js';
+import type { Config } from '#runtime/config';
+import { SwitchyardError, type Logger } from '#core';
+import type { ServerFactory } from '#runtime/mcp';
+import { createEmbedder, type Embedder } from '#stores/embeddings';
+import type { Sql } from '#stores/sql';
+import type { VectorStore } from '#stores/vector';
 import { openSqlFromConfig } from '../from-config/sql-from-config.js';
 import { openVectorStore } from '../from-config/vector-store-from-config.js';
 
@@ -47,7 +45,7 @@ export const MCP_SERVERS: McpServerRegistry = {
   memory: {
     description: 'a knowledge graph in the SQL store, compatible with @modelcontextprotocol/server-memory',
     async create(config, deps) {
-      const { createServer } = await import('../../mcp-servers/memory/create-server.js');
+      const { createServer } = await import('#mcp-servers/memory');
       const logger = deps.logger.child({ server: 'memory' });
       // import_memory_file reads files only where the filesystem server may; checked before the
       // stores open, so a bad root leaves nothing to close.
@@ -65,7 +63,7 @@ export const MCP_SERVERS: McpServerRegistry = {
     description: 'files under the allowed roots, narrowed by client MCP roots',
     args: 'allowed directories, added to filesystem.roots / SWITCHYARD_FS_ROOTS',
     async create(config, deps) {
-      const { createServer } = await import('../../mcp-servers/filesystem/create-server.js');
+      const { createServer } = await import('#mcp-servers/filesystem');
       const logger = deps.logger.child({ server: 'filesystem' });
       const roots = await filesystemRoots(config, deps, deps.args ?? []);
       if (roots.length === 0)
@@ -77,7 +75,7 @@ export const MCP_SERVERS: McpServerRegistry = {
   crm: {
     description: 'accounts, contacts, deals, activities, notes and tasks in the SQL store',
     async create(config, deps) {
-      const { createServer } = await import('../../mcp-servers/crm/create-server.js');
+      const { createServer } = await import('#mcp-servers/crm');
       const logger = deps.logger.child({ server: 'crm' });
       const ownSql = deps.sql ? undefined : await openSqlFromConfig(config, logger);
       const sql = deps.sql ?? ownSql!;
@@ -87,7 +85,7 @@ export const MCP_SERVERS: McpServerRegistry = {
   github: {
     description: 'repositories, issues and pull requests through the GitHub REST API (GITHUB_TOKEN)',
     async create(config, deps) {
-      const { createServer } = await import('../../mcp-servers/github/create-server.js');
+      const { createServer } = await import('#mcp-servers/github');
       const logger = deps.logger.child({ server: 'github' });
       if (!config.github.token) logger.warn('no GITHUB_TOKEN: anonymous access, 60 requests an hour');
       return { factory: () => createServer({ ...config.github, logger }), close: async () => {} };
@@ -96,7 +94,7 @@ export const MCP_SERVERS: McpServerRegistry = {
   vector: {
     description: 'collections of documents over the configured vector backend and embedder',
     async create(config, deps) {
-      const { createServer } = await import('../../mcp-servers/vector/create-server.js');
+      const { createServer } = await import('#mcp-servers/vector');
       const logger = deps.logger.child({ server: 'vector' });
       const stack = await openSearchStack(config, deps, logger, false);
       return {
@@ -117,9 +115,8 @@ async function filesystemRoots(
   deps: ComposeDeps,
   extra: readonly string[],
 ): Promise<string[]> {
-  const { resolveConfiguredRoots } = await import('../../mcp-servers/filesystem/path-guard.js');
-  const { assertRootsClear, resolveProtectedDirectories } =
-    await import('../../mcp-servers/filesystem/protected-directories.js');
+  const { resolveConfiguredRoots } = await import('#mcp-servers/filesystem');
+  const { assertRootsClear, resolveProtectedDirectories } = await import('#mcp-servers/filesystem');
   const roots = resolveConfiguredRoots([...config.filesystem.roots, ...extra]);
   assertRootsClear(roots, resolveProtectedDirectories({ home: config.home, configFile: deps.configFile }));
   return roots;

@@ -1,4 +1,4 @@
-import { API_SCOPES, type ApiScope } from '../../runtime/config/config-schema.js';
+import { API_SCOPES, type ApiScope } from '#runtime/config';
 
 /** Where a request reached the bridge. */
 export type CallerSource = 'api' | 'ws' | 'mcp' | 'stdio' | 'agent';

@@ -1,4 +1,4 @@
-import type { ApiScope } from '../../runtime/config/config-schema.js';
+import type { ApiScope } from '#runtime/config';
 import { type FieldMatcher, fieldMatcher, redactArguments } from './redact-arguments.js';
 
 /**

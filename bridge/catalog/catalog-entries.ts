@@ -5,7 +5,7 @@ import type {
   ResourceTemplate,
   Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { ApiScope } from '../../runtime/config/config-schema.js';
+import type { ApiScope } from '#runtime/config';
 import type { UpstreamRequestOptions } from '../fleet/request-gate.js';
 import type { Caller } from '../access/caller.js';
 import type { UpstreamState } from '../fleet/upstream-events.js';

@@ -1,5 +1,5 @@
-import type { ApiScope } from '../../runtime/config/config-schema.js';
-import { NotFoundError, SwitchyardError } from '../../core/errors.js';
+import type { ApiScope } from '#runtime/config';
+import { NotFoundError, SwitchyardError } from '#core';
 import type { Caller } from '../access/caller.js';
 import { SEPARATOR } from './tool-names.js';
 

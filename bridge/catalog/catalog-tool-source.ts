@@ -1,5 +1,5 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { ToolCallOptions, ToolCallRun, ToolCatalog } from '../../runtime/actors/tool-catalog.js';
+import type { ToolCallOptions, ToolCallRun, ToolCatalog } from '#runtime/actors';
 import { agentCaller } from '../access/caller.js';
 import { ToolForbiddenError } from './catalog-errors.js';
 import type { CatalogReader } from './catalog-reader.js';

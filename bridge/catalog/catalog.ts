@@ -6,8 +6,7 @@ import type {
   GetPromptResult,
   ReadResourceResult,
 } from '@modelcontextprotocol/sdk/types.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
-import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
+import { type Logger, silentLogger, type Clock, systemClock, type TimerHandle } from '#core';
 import type { Fleet, MembershipChange } from '../fleet/fleet.js';
 import type { SupervisedUpstream } from '../fleet/supervised-upstream.js';
 import { UpstreamUnavailableError } from '../fleet/upstream-errors.js';

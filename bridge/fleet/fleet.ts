@@ -1,9 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { isDeepStrictEqual } from 'node:util';
 import pLimit from 'p-limit';
-import { ConflictError, NotFoundError } from '../../core/errors.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
-import { type Clock, systemClock } from '../../core/clock.js';
+import { ConflictError, NotFoundError, type Logger, silentLogger, type Clock, systemClock } from '#core';
 import { SupervisedUpstream, type SupervisedUpstreamOptions } from './supervised-upstream.js';
 import type { UpstreamEvents, UpstreamInfo } from './upstream-events.js';
 import { parseUpstreamSpec, type UpstreamSpec, type UpstreamSpecInput } from './upstream-spec.js';

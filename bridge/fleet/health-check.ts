@@ -1,6 +1,5 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Logger } from '../../core/logger.js';
-import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { Logger, Clock, TimerHandle } from '#core';
 import { classifyFailure, errorMessage } from './upstream-errors.js';
 
 /** What one health ping found. */

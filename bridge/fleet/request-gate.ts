@@ -2,7 +2,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import type { Clock } from '../../core/clock.js';
+import type { Clock } from '#core';
 import type { UpstreamConnection } from './upstream-connection.js';
 import {
   CircuitOpenError,

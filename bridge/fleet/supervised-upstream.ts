@@ -16,10 +16,9 @@ import {
   type SubscribeRequest,
   type UnsubscribeRequest,
 } from '@modelcontextprotocol/sdk/types.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
+import { type Logger, silentLogger, type Clock, systemClock, type TimerHandle } from '#core';
 import { backoffDelay } from './backoff.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
 import { CrashLoopDetector } from './crash-loop-detector.js';
 import { HealthCheck } from './health-check.js';
 import { RequestGate, type UpstreamRequestOptions } from './request-gate.js';

@@ -7,8 +7,7 @@ import {
   ResourceListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from '../../core/logger.js';
-import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { Logger, Clock, TimerHandle } from '#core';
 import type { ExitStatus } from './process-group-transport.js';
 import type { UpstreamSpec } from './upstream-spec.js';
 import type { TransportFactory, UpstreamTransport } from './upstream-transport.js';

@@ -1,6 +1,6 @@
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { SwitchyardError } from '../../core/errors.js';
+import { SwitchyardError } from '#core';
 import type { UpstreamState } from './upstream-events.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '#core';
 
 /**
  * One upstream MCP server as the fleet supervises it: resolved (a `{"builtin": "crm"}` entry or a

@@ -1,6 +1,6 @@
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { UnsupportedError } from '../../core/errors.js';
+import { UnsupportedError } from '#core';
 import { type ExitStatus, ProcessGroupTransport } from './process-group-transport.js';
 import type { UpstreamSpec } from './upstream-spec.js';
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createMcpHttpEndpoint } from '../../runtime/mcp/mcp-http-endpoint.js';
-import { silentLogger } from '../../core/logger.js';
+import { createMcpHttpEndpoint } from '#runtime/mcp';
+import { silentLogger } from '#core';
 import { createFrontServer, type FrontServerOptions } from './front-server.js';
 
 export interface FrontHttpHandlerOptions extends FrontServerOptions {

@@ -15,7 +15,7 @@ import {
 import type { CatalogReader } from '../catalog/catalog-reader.js';
 import type { SupervisedUpstream } from '../fleet/supervised-upstream.js';
 import { acceptsCalls } from '../fleet/upstream-events.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
+import { type Logger, silentLogger } from '#core';
 import { type FrontSession, type InflightCall, levelAdmits, mostVerbose } from './front-session.js';
 
 export interface FrontHubOptions {

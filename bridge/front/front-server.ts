@@ -20,9 +20,8 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Caller } from '../access/caller.js';
 import type { CatalogCallOptions } from '../catalog/catalog-entries.js';
 import type { CatalogReader } from '../catalog/catalog-reader.js';
-import { SwitchyardError } from '../../core/errors.js';
-import { isDataException } from '../../stores/sql/storable-text.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
+import { SwitchyardError, type Logger, silentLogger } from '#core';
+import { isDataException } from '#stores/sql';
 import type { FrontHub } from './front-hub.js';
 import { firstText } from '../catalog/first-text.js';
 

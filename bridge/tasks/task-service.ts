@@ -1,21 +1,33 @@
 import { createHash, randomUUID } from 'node:crypto';
 
-import type { AgentDefinition } from '../../runtime/actors/agent-definition.js';
-import type { LiveRunEvent, RunEventFilter } from '../../runtime/actors/run-event-bus.js';
 import {
+  type AgentDefinition,
+  type LiveRunEvent,
+  type RunEventFilter,
   type ApprovalRecord,
   type ApprovalState,
   isFinalStatus,
   type RunEvent,
   type RunRecord,
   type RunStatus,
-} from '../../runtime/actors/run-records.js';
-import type { QueuedTask } from '../../runtime/actors/run-store.js';
-import type { RunSupervisor } from '../../runtime/actors/run-supervisor.js';
-import { ConflictError, NotFoundError, SwitchyardError, ValidationError } from '../../core/errors.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
-import { parseTaskSpec } from '../../runtime/queue/task-spec-schema.js';
-import type { SubmittedTask, TaskInfo, TaskQueue, TaskSpec } from '../../runtime/queue/task-queue.js';
+  type QueuedTask,
+  type RunSupervisor,
+} from '#runtime/actors';
+import {
+  ConflictError,
+  NotFoundError,
+  SwitchyardError,
+  ValidationError,
+  type Logger,
+  silentLogger,
+} from '#core';
+import {
+  parseTaskSpec,
+  type SubmittedTask,
+  type TaskInfo,
+  type TaskQueue,
+  type TaskSpec,
+} from '#runtime/queue';
 
 /** How long a submit waits for the queue before answering anyway (the task is persisted already). */
 const DEFAULT_ENQUEUE_TIMEOUT_MS = 2_000;

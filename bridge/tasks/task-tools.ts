@@ -1,11 +1,11 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { type ApiScope, DEFAULT_REDACTED_FIELDS } from '../../runtime/config/config-schema.js';
+import { type ApiScope, DEFAULT_REDACTED_FIELDS } from '#runtime/config';
 import { type Disclosure, discloseApproval, discloseEventData, disclosureFor } from '../access/disclosure.js';
 import { fieldMatcher } from '../access/redact-arguments.js';
 import type { CatalogCallOptions, LocalToolProvider } from '../catalog/catalog-entries.js';
-import type { ApprovalRecord, RunEvent, RunRecord } from '../../runtime/actors/run-records.js';
-import { SwitchyardError } from '../../core/errors.js';
+import type { ApprovalRecord, RunEvent, RunRecord } from '#runtime/actors';
+import { SwitchyardError } from '#core';
 import type { TaskService, TaskStatus } from './task-service.js';
 
 export interface TaskToolsOptions {

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../stores/sql/sql.js';
+import type { SqlExecutor } from '#stores/sql';
 import { toIso } from './records/record-rows.js';
 import { getRecord } from './records/record-store.js';
 import { ACCOUNT } from './records/record-specs.js';

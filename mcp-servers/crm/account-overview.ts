@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../stores/sql/sql.js';
+import type { SqlExecutor } from '#stores/sql';
 import { type CrmRecord, selectList, toRecord } from './records/record-rows.js';
 import type { RecordSpec } from './records/record-spec.js';
 import { ACCOUNT, ACTIVITY, CONTACT, DEAL, NOTE, TASK } from './records/record-specs.js';

@@ -1,6 +1,6 @@
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { NotFoundError } from '../../core/errors.js';
+import { NotFoundError } from '#core';
 import { accountHealth } from './account-health.js';
 import { getAccountOverview } from './account-overview.js';
 import type { CrmToolDeps } from './schemas.js';

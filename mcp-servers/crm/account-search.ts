@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../stores/sql/sql.js';
+import type { SqlExecutor } from '#stores/sql';
 import { type CrmRecord, selectList, toIso, toRecord } from './records/record-rows.js';
 import { ACCOUNT } from './records/record-specs.js';
 

@@ -1,7 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Logger } from '../../core/logger.js';
-import type { CreatedServer } from '../../runtime/mcp/created-server.js';
-import type { Sql } from '../../stores/sql/sql.js';
+import type { Logger } from '#core';
+import type { CreatedServer } from '#runtime/mcp';
+import type { Sql } from '#stores/sql';
 import { registerAccountResources } from './account-resources.js';
 import { registerAccountReviewPrompt } from './account-review-prompt.js';
 import { RECORD_SPECS } from './records/record-specs.js';

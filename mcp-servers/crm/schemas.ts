@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { Logger } from '../../core/logger.js';
-import type { Sql } from '../../stores/sql/sql.js';
+import type { Logger } from '#core';
+import type { Sql } from '#stores/sql';
 import type { FieldKind, RecordSpec } from './records/record-spec.js';
 
 /** What every tool of this server is given. */

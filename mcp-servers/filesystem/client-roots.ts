@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { realpath } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '#core';
 import { isWithin, type PathGuard } from './path-guard.js';
 import { type ProtectedPath, withoutProtected } from './protected-directories.js';
 

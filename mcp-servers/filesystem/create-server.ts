@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Logger } from '../../core/logger.js';
-import type { CreatedServer } from '../../runtime/mcp/created-server.js';
+import type { Logger } from '#core';
+import type { CreatedServer } from '#runtime/mcp';
 import { followClientRoots } from './client-roots.js';
 import { registerFileResources } from './file-resources.js';
 import { PathGuard, resolveConfiguredRoots } from './path-guard.js';

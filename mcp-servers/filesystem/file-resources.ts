@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
-import { SwitchyardError } from '../../core/errors.js';
+import { SwitchyardError } from '#core';
 import { readLimited } from './safe-fs.js';
 import type { FsToolDeps } from './schemas.js';
 import { mimeTypeOf } from './tools/read-media-file-tool.js';

@@ -1,7 +1,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { lstat, realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ConfigError, SwitchyardError, ValidationError } from '../../core/errors.js';
+import { ConfigError, SwitchyardError, ValidationError } from '#core';
 
 /** Longer inputs are refused before any filesystem call (Linux's PATH_MAX is 4096). */
 export const MAX_PATH_LENGTH = 4096;

@@ -1,7 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ConfigError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
+import { ConfigError, type Logger } from '#core';
 import { errnoOf, isWithin } from './path-guard.js';
 
 /**

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { type FileHandle, lstat, open, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '#core';
 import { AccessDeniedError, errnoOf, fsError, type PathGuard } from './path-guard.js';
 
 /** Default limit on bytes read or written by one call: 10 MiB. */

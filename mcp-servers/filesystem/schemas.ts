@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '#core';
 import type { PathGuard } from './path-guard.js';
 
 /** What every tool of this server is given. */

@@ -1,9 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { SwitchyardError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
-import { errorResult as sharedErrorResult } from '../../runtime/mcp/tool-result.js';
+import { SwitchyardError, type Logger } from '#core';
+import { errorResult as sharedErrorResult } from '#runtime/mcp';
 
-export { dataResult } from '../../runtime/mcp/tool-result.js';
+export { dataResult } from '#runtime/mcp';
 
 /** Turns an error into an `isError` result whose text says what is wrong and which call fixes it. */
 export function errorResult(error: unknown, tool: string, logger: Logger): CallToolResult {

@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SwitchyardError } from '../../core/errors.js';
+import { SwitchyardError } from '#core';
 import { fsError, type PathGuard } from './path-guard.js';
 import { assertStillReal } from './safe-fs.js';
 import type { EntryType } from './schemas.js';

@@ -1,5 +1,5 @@
-import type { Logger } from '../../core/logger.js';
-import { progressReporter, type ToolExtra } from '../../runtime/mcp/progress.js';
+import type { Logger } from '#core';
+import { progressReporter, type ToolExtra } from '#runtime/mcp';
 import { isoSeconds } from './github-errors.js';
 import { RATE_LIMIT_LISTENER, type RateLimitListener } from './rate-limit.js';
 

@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Logger } from '../../core/logger.js';
-import type { CreatedServer } from '../../runtime/mcp/created-server.js';
+import type { Logger } from '#core';
+import type { CreatedServer } from '#runtime/mcp';
 import { registerFileResources } from './file-resources.js';
 import { createGitHubClient, normalizeApiUrl, sleep as timerSleep } from './github-client.js';
 import type { Sleep } from './rate-limit.js';

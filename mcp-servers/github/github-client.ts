@@ -1,7 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Octokit } from '@octokit/rest';
-import { ConfigError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
+import { ConfigError, type Logger } from '#core';
 import { translateOctokitError } from './github-errors.js';
 import { installRateLimitRetry, type Sleep } from './rate-limit.js';
 

@@ -1,4 +1,4 @@
-import { SwitchyardError } from '../../core/errors.js';
+import { SwitchyardError } from '#core';
 
 /** One entry of a 422 answer's `errors` array, as GitHub sends it. */
 export interface GitHubFieldError {

@@ -1,5 +1,5 @@
 import type { Octokit } from '@octokit/rest';
-import { ConflictError } from '../../core/errors.js';
+import { ConflictError } from '#core';
 import type { CallOptions } from './call-context.js';
 import { GitHubApiError } from './github-errors.js';
 

@@ -1,5 +1,5 @@
 import type { Octokit } from '@octokit/rest';
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '#core';
 import { GitHubRateLimitError, describeRequest, isOctokitError, isoSeconds } from './github-errors.js';
 
 /** How long to wait before GitHub accepts the request again, and why. */

@@ -1,8 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
-import type { Logger } from '../../core/logger.js';
-import type { ToolExtra } from '../../runtime/mcp/progress.js';
+import type { Logger } from '#core';
+import type { ToolExtra } from '#runtime/mcp';
 import { type CallOptions, callOptions } from './call-context.js';
 
 /** What every tool of this server is given. */

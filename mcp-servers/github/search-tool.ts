@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { ToolExtra } from '../../runtime/mcp/progress.js';
+import type { ToolExtra } from '#runtime/mcp';
 import type { CallOptions } from './call-context.js';
 import { pageInfo } from './pagination.js';
 import { type GitHubToolDeps, page, pageInfoShape, perPage } from './schemas.js';

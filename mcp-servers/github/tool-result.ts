@@ -1,10 +1,10 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { SwitchyardError } from '../../core/errors.js';
-import { errorResult as sharedErrorResult } from '../../runtime/mcp/tool-result.js';
+import { SwitchyardError } from '#core';
+import { errorResult as sharedErrorResult } from '#runtime/mcp';
 import { GitHubApiError, GitHubRateLimitError, GitHubUnreachableError, isoSeconds } from './github-errors.js';
 import type { GitHubToolDeps } from './schemas.js';
 
-export { dataResult } from '../../runtime/mcp/tool-result.js';
+export { dataResult } from '#runtime/mcp';
 
 /** A tool's own reading of an error (e.g. a 422 on create_branch means the branch exists). */
 export type ToolHint = (error: unknown) => string | undefined;

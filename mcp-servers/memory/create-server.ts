@@ -1,9 +1,9 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Logger } from '../../core/logger.js';
-import type { CreatedServer } from '../../runtime/mcp/created-server.js';
-import type { Embedder } from '../../stores/embeddings/embedder.js';
-import type { Sql } from '../../stores/sql/sql.js';
-import type { VectorStore } from '../../stores/vector/types.js';
+import type { Logger } from '#core';
+import type { CreatedServer } from '#runtime/mcp';
+import type { Embedder } from '#stores/embeddings';
+import type { Sql } from '#stores/sql';
+import type { VectorStore } from '#stores/vector';
 import { PathGuard, resolveConfiguredRoots } from '../filesystem/path-guard.js';
 import { registerGraphResources } from './graph-resources.js';
 import type { MemoryToolDeps, RegisterTool } from './schemas.js';

@@ -1,4 +1,4 @@
-import type { Sql } from '../../stores/sql/sql.js';
+import type { Sql } from '#stores/sql';
 import { EntityNotFoundError, type KnowledgeGraph, type Relation } from './graph-types.js';
 import { openNodes } from './graph-reads.js';
 

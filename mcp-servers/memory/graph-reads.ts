@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../stores/sql/sql.js';
+import type { SqlExecutor } from '#stores/sql';
 import { GraphSchema, type KnowledgeGraph } from './graph-types.js';
 
 /**

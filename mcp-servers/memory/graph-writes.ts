@@ -1,4 +1,4 @@
-import type { Sql, SqlExecutor } from '../../stores/sql/sql.js';
+import type { Sql, SqlExecutor } from '#stores/sql';
 import {
   type Entity,
   entityItem,

@@ -1,4 +1,4 @@
-import type { Sql } from '../../stores/sql/sql.js';
+import type { Sql } from '#stores/sql';
 import { entityItem, type IndexChange, observationItem } from './graph-types.js';
 import { insertObservations } from './graph-writes.js';
 import { lockNames } from './name-locks.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '#core';
 import { EntitySchema, RelationSchema, type Entity, type Relation } from './graph-types.js';
 
 // One line of the reference server's memory file (its saveGraph writes exactly these).

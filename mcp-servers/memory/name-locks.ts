@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../stores/sql/sql.js';
+import type { SqlExecutor } from '#stores/sql';
 
 /**
  * Takes a transaction-scoped advisory lock on every entity name a write touches, in one global

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Logger } from '../../core/logger.js';
-import type { Sql } from '../../stores/sql/sql.js';
+import type { Logger } from '#core';
+import type { Sql } from '#stores/sql';
 import type { SemanticIndex } from './semantic-index.js';
 
 /** What every tool of this server is given. */

@@ -1,7 +1,7 @@
-import type { Logger } from '../../core/logger.js';
-import type { Embedder } from '../../stores/embeddings/embedder.js';
-import type { Sql } from '../../stores/sql/sql.js';
-import type { VectorStore } from '../../stores/vector/types.js';
+import type { Logger } from '#core';
+import type { Embedder } from '#stores/embeddings';
+import type { Sql } from '#stores/sql';
+import type { VectorStore } from '#stores/vector';
 import { entityItem, type IndexChange, type IndexedItem, observationItem } from './graph-types.js';
 
 export const DEFAULT_COLLECTION = 'memory-graph';

@@ -1,7 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { SwitchyardError, ValidationError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
-import { errorResult as sharedErrorResult } from '../../runtime/mcp/tool-result.js';
+import { SwitchyardError, ValidationError, type Logger } from '#core';
+import { errorResult as sharedErrorResult } from '#runtime/mcp';
 import { EntityNotFoundError } from './graph-types.js';
 
 /** A result as the reference server builds it: pretty JSON text and the same data structured. */

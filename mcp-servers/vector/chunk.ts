@@ -1,4 +1,4 @@
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '#core';
 
 /** How documents are cut into chunks before embedding. */
 export interface ChunkOptions {

@@ -1,6 +1,6 @@
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { NotFoundError } from '../../core/errors.js';
+import { NotFoundError } from '#core';
 import type { VectorToolDeps } from './schemas.js';
 
 export const COLLECTIONS_URI = 'vector://collections';

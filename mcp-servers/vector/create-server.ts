@@ -1,8 +1,8 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Logger } from '../../core/logger.js';
-import type { CreatedServer } from '../../runtime/mcp/created-server.js';
-import type { Embedder } from '../../stores/embeddings/embedder.js';
-import type { VectorStore } from '../../stores/vector/types.js';
+import type { Logger } from '#core';
+import type { CreatedServer } from '#runtime/mcp';
+import type { Embedder } from '#stores/embeddings';
+import type { VectorStore } from '#stores/vector';
 import { type ChunkOptions, resolveChunkOptions } from './chunk.js';
 import { registerCollectionResources } from './collection-resources.js';
 import type { RegisterTool, VectorToolDeps } from './schemas.js';

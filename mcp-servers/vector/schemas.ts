@@ -1,9 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { Logger } from '../../core/logger.js';
-import type { Embedder } from '../../stores/embeddings/embedder.js';
-import { METRICS, type Metric, type VectorStore } from '../../stores/vector/types.js';
-import { MAX_ID_LENGTH, MAX_TOP_K } from '../../stores/vector/validate.js';
+import type { Logger } from '#core';
+import type { Embedder } from '#stores/embeddings';
+import { METRICS, type Metric, type VectorStore, MAX_ID_LENGTH, MAX_TOP_K } from '#stores/vector';
 import type { ChunkOptions } from './chunk.js';
 
 /** What every tool of this server is given. */

@@ -6,12 +6,12 @@ import {
   SwitchyardError,
   UnsupportedError,
   ValidationError,
-} from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
-import { errorResult as sharedErrorResult } from '../../runtime/mcp/tool-result.js';
-import { DimensionMismatchError } from '../../stores/vector/vector-errors.js';
+  type Logger,
+} from '#core';
+import { errorResult as sharedErrorResult } from '#runtime/mcp';
+import { DimensionMismatchError } from '#stores/vector';
 
-export { dataResult } from '../../runtime/mcp/tool-result.js';
+export { dataResult } from '#runtime/mcp';
 
 /**
  * Turns an error from the vector layer into an `isError` result: the layer's message says what is

@@ -1,7 +1,6 @@
-import { ValidationError } from '../../core/errors.js';
-import type { Embedder } from '../../stores/embeddings/embedder.js';
-import type { Metadata, VectorRecord, VectorStore } from '../../stores/vector/types.js';
-import { assertMetadata } from '../../stores/vector/validate.js';
+import { ValidationError } from '#core';
+import type { Embedder } from '#stores/embeddings';
+import { type Metadata, type VectorRecord, type VectorStore, assertMetadata } from '#stores/vector';
 import { type ChunkOptions, chunkText } from './chunk.js';
 
 /** Chunks embedded and written per step; progress is reported and cancellation checked between steps. */

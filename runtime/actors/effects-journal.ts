@@ -1,4 +1,4 @@
-import { fromErrorPayload, toErrorPayload } from '../../core/errors.js';
+import { fromErrorPayload, toErrorPayload } from '#core';
 import { OutcomeUnknownError } from './run-errors.js';
 import type { RunStore } from './run-store.js';
 

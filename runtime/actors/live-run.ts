@@ -1,7 +1,5 @@
 import { type Actor, type AnyStateMachine, createActor, type InspectionEvent, type Snapshot } from 'xstate';
-import type { Clock, TimerHandle } from '../../core/clock.js';
-import { SwitchyardError, toErrorPayload } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
+import { type Clock, type TimerHandle, SwitchyardError, toErrorPayload, type Logger } from '#core';
 import type { AgentDefinition, AgentPolicy } from './agent-definition.js';
 import { LeaseLostError, RunLimitError, RunStateError, SnapshotTooLargeError } from './run-errors.js';
 import type { RunEventBus } from './run-event-bus.js';

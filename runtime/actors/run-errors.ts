@@ -1,4 +1,4 @@
-import { SwitchyardError } from '../../core/errors.js';
+import { SwitchyardError } from '#core';
 
 /** A supervisor wrote to a run it no longer owns (its lease ran out and another took the run). */
 export class LeaseLostError extends SwitchyardError {

@@ -1,5 +1,4 @@
-import type { Logger } from '../../core/logger.js';
-import { silentLogger } from '../../core/logger.js';
+import { type Logger, silentLogger } from '#core';
 import type { RunEvent } from './run-records.js';
 
 /** An event as it goes out live: the stored event plus the run's agent, for filtering by agent. */

@@ -1,7 +1,6 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import picomatch from 'picomatch';
-import type { Clock } from '../../core/clock.js';
-import { SwitchyardError } from '../../core/errors.js';
+import { type Clock, SwitchyardError } from '#core';
 import type { ChatModel, ChatRequest, ChatResponse } from '../llm/chat-model.js';
 import { rateLimitRetryAfterMs } from '../llm/model-errors.js';
 import type {

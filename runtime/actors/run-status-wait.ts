@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { SwitchyardError } from '../../core/errors.js';
+import { SwitchyardError } from '#core';
 import type { RunEventBus } from './run-event-bus.js';
 import type { LandedStatus, RunStatus } from './run-records.js';
 

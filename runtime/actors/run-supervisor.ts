@@ -2,9 +2,17 @@ import type { AcceptedRun, NewQueuedRun, QueuedRunRecord } from './run-store.js'
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
-import { ConflictError, NotFoundError, SwitchyardError, ValidationError } from '../../core/errors.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
+import {
+  type Clock,
+  systemClock,
+  type TimerHandle,
+  ConflictError,
+  NotFoundError,
+  SwitchyardError,
+  ValidationError,
+  type Logger,
+  silentLogger,
+} from '#core';
 import type { ChatModel } from '../llm/chat-model.js';
 import {
   type AgentDefinition,

@@ -1,6 +1,5 @@
-import type { Sql } from '../../stores/sql/sql.js';
-import { WriteBatcher } from '../../stores/sql/write-batcher.js';
-import { NotFoundError } from '../../core/errors.js';
+import { type Sql, WriteBatcher } from '#stores/sql';
+import { NotFoundError } from '#core';
 import { LeaseLostError } from './run-errors.js';
 import {
   type ApprovalDecision,

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '#core';
 import { type Config, ConfigSchema } from './config-schema.js';
 import { ENV_BINDINGS, readEnvironment } from './environment.js';
 

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '#core';
 
 /** Bits a key or token must carry at least: far beyond guessing over the network at any rate. */
 export const MIN_SECRET_BITS = 64;

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { secret } from '../config/secret-fields.js';
-import { ConfigError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
+import { ConfigError, type Logger } from '#core';
 import { AnthropicChatModel } from './anthropic-chat-model.js';
 import type { ChatModel } from './chat-model.js';
 import { OpenAIChatModel } from './openai-chat-model.js';

@@ -1,4 +1,4 @@
-import { SwitchyardError } from '../../core/errors.js';
+import { SwitchyardError } from '#core';
 
 /**
  * Errors a {@link ChatModel} throws. Each names its provider and model in `details` (so it survives

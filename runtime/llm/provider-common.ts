@@ -1,5 +1,4 @@
-import type { Logger } from '../../core/logger.js';
-import { silentLogger } from '../../core/logger.js';
+import { type Logger, silentLogger } from '#core';
 import type {
   ChatRequest,
   ChatResponse,

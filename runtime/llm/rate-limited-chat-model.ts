@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { type Logger, silentLogger } from '../../core/logger.js';
+import { type Logger, silentLogger } from '#core';
 import type { ChatModel, ChatRequest, ChatResponse, ChatStreamEvent } from './chat-model.js';
 import { ModelAbortedError, ModelRateLimitedError } from './model-errors.js';
 import type { RateBudget, RateLimiter } from './rate-limiter.js';

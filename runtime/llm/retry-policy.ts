@@ -1,6 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Logger } from '../../core/logger.js';
-import { silentLogger } from '../../core/logger.js';
+import { type Logger, silentLogger } from '#core';
 import {
   ModelAbortedError,
   ModelError,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '#core';
 import type { ServedInstance, ServerFactory } from './created-server.js';
 
 /** One MCP session over Streamable HTTP: its own server instance and transport. */

@@ -1,6 +1,6 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '#core';
 
 /** The `extra` argument the SDK passes to a tool handler. */
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;

@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../../core/logger.js';
+import { type Logger, ConfigError } from '#core';
 import type { ServedInstance, ServerFactory } from './created-server.js';
-import { ConfigError } from '../../core/errors.js';
 import { assertStrongSecret } from '../config/secret-strength.js';
 import { JsonRpcCode, sendJsonRpcError } from './http-guards.js';
 import { createMcpHttpEndpoint } from './mcp-http-endpoint.js';

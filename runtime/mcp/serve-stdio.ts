@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '#core';
 import { protocolServer, type ServedInstance, type ServerFactory } from './created-server.js';
 import { limitLines, MAX_STDIO_LINE_BYTES, requestIdOf } from './line-limit.js';
 

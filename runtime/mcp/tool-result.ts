@@ -1,7 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { SwitchyardError } from '../../core/errors.js';
-import { isDataException } from '../../stores/sql/storable-text.js';
-import type { Logger } from '../../core/logger.js';
+import { SwitchyardError, type Logger } from '#core';
+import { isDataException } from '#stores/sql';
 
 /**
  * The two result shapes every Switchyard MCP server returns from its tools. A tool's failure is an

@@ -1,7 +1,7 @@
 import type { Job, JobsOptions, JobState } from 'bullmq';
 import { z } from 'zod';
 
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '#core';
 import type { TaskInfo, TaskSpec, TaskState } from './task-queue.js';
 import { DEFAULT_TASK_ATTEMPTS, DEFAULT_TASK_BACKOFF, parseTaskSpec } from './task-spec-schema.js';
 

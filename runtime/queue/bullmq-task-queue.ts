@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 import type { FlowJob, RedisOptions } from 'bullmq';
 
-import type { Sql } from '../../stores/sql/sql.js';
-import { SwitchyardError, ValidationError } from '../../core/errors.js';
-import { silentLogger, type Logger } from '../../core/logger.js';
+import type { Sql } from '#stores/sql';
+import { SwitchyardError, ValidationError, silentLogger, type Logger } from '#core';
 import {
   agentQueueName,
   jobOptions,

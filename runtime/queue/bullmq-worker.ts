@@ -1,8 +1,7 @@
 import { DelayedError, UnrecoverableError, WaitingError } from 'bullmq';
 
-import { SwitchyardError, ValidationError } from '../../core/errors.js';
+import { SwitchyardError, ValidationError, type Logger } from '#core';
 import { rateLimitRetryAfterMs } from '../llm/model-errors.js';
-import type { Logger } from '../../core/logger.js';
 import { openAgentWorker, type AgentWorker, type BullMqBackend } from './bullmq-backend.js';
 import { agentQueueName, readJobData, type TaskBullJob, type TaskJobResult } from './bullmq-jobs.js';
 import { isFinalTaskError, type TaskHandler, type TaskWorker, type TaskWorkerOptions } from './task-queue.js';

@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 
-import { type Clock, systemClock, type TimerHandle } from '../../core/clock.js';
-import { ConflictError, NotFoundError, SwitchyardError, ValidationError } from '../../core/errors.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
+import {
+  type Clock,
+  systemClock,
+  type TimerHandle,
+  ConflictError,
+  NotFoundError,
+  SwitchyardError,
+  ValidationError,
+  type Logger,
+  silentLogger,
+} from '#core';
 import {
   isFinalTaskError,
   resumeTaskId,

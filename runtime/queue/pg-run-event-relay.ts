@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { LiveRunEvent, RunEventBus } from '../actors/run-event-bus.js';
-import { ValidationError } from '../../core/errors.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
+import { ValidationError, type Logger, silentLogger } from '#core';
 import { RelayedBus, type RunEventRelay, toRelayed } from './relayed-run-event.js';
 
 export interface PgRunEventRelayOptions {

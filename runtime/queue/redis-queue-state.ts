@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '#core';
 import type { QueueState } from './queue-state.js';
 
 /**

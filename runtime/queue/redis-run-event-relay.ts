@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { RunEventBus } from '../actors/run-event-bus.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
+import { type Logger, silentLogger } from '#core';
 import { RelayedBus, type RunEventRelay, toRelayed } from './relayed-run-event.js';
 
 export interface RedisRunEventRelayOptions {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { LiveRunEvent, RunEventBus } from '../actors/run-event-bus.js';
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '#core';
 
 /**
  * A run event on the wire: JSON with `at` as an ISO 8601 string. How it travels between processes

@@ -1,6 +1,4 @@
-import { toErrorPayload, ValidationError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
-import { silentLogger } from '../../core/logger.js';
+import { toErrorPayload, ValidationError, type Logger, silentLogger } from '#core';
 import { isFinalStatus, type RunStatus } from '../actors/run-records.js';
 import type { RunSupervisor } from '../actors/run-supervisor.js';
 import { FinalTaskError, type TaskHandler, type TaskJob, type TaskOutcome } from './task-queue.js';

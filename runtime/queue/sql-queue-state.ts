@@ -1,5 +1,5 @@
-import type { Sql } from '../../stores/sql/sql.js';
-import type { Logger } from '../../core/logger.js';
+import type { Sql } from '#stores/sql';
+import type { Logger } from '#core';
 import type { QueueState } from './queue-state.js';
 
 /** How often expired idempotency claims are deleted (a claim is taken over in place anyway). */

@@ -1,4 +1,4 @@
-import { SwitchyardError } from '../../core/errors.js';
+import { SwitchyardError } from '#core';
 
 /**
  * The queue agent runs travel through (`TaskQueue` of DESIGN.md): BullMQ on Redis across worker

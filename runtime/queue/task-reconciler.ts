@@ -1,6 +1,6 @@
 import type { QueuedRunRecord } from '../actors/run-store.js';
 import type { RunRecord } from '../actors/run-records.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
+import { type Logger, silentLogger } from '#core';
 import { type TaskQueue, type TaskSpec, withChildren } from './task-queue.js';
 
 /** What the reconciler reads of the runs (the run supervisor provides it). */

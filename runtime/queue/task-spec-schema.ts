@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '#core';
 import type { TaskBackoff, TaskSpec } from './task-queue.js';
 
 /** Agent names as the queue accepts them: they become job names and key parts in Redis. */

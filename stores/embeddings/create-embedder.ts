@@ -1,5 +1,4 @@
-import { ConfigError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
+import { ConfigError, type Logger } from '#core';
 import type { Embedder } from './embedder.js';
 import { LocalEmbedder } from './local-embedder.js';
 import { OpenAIEmbedder, type OpenAIEmbedderOptions } from './openai-embedder.js';

@@ -1,4 +1,4 @@
-import { ConfigError, ValidationError } from '../../core/errors.js';
+import { ConfigError, ValidationError } from '#core';
 
 /**
  * Turns texts into vectors for the vector layer. Two implementations: `LocalEmbedder`

@@ -11,9 +11,7 @@ import OpenAI, {
 } from 'openai';
 import type { CreateEmbeddingResponse, Embedding } from 'openai/resources/embeddings';
 import pLimit from 'p-limit';
-import { BackendError, ConfigError, ValidationError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
-import { silentLogger } from '../../core/logger.js';
+import { BackendError, ConfigError, ValidationError, type Logger, silentLogger } from '#core';
 import { assertDimension, assertTexts, type Embedder, type EmbedOptions } from './embedder.js';
 
 /** Native dimensions of OpenAI's embedding models; any other model needs `dimension` configured. */

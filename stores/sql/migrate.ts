@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConfigError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
-import { silentLogger } from '../../core/logger.js';
+import { ConfigError, type Logger, silentLogger } from '#core';
 import type { Sql } from './sql.js';
 
 export interface Migration {

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import type { Logger } from '../../core/logger.js';
-import { silentLogger } from '../../core/logger.js';
+import { type Logger, silentLogger } from '#core';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { PgSql } from './pg-sql.js';

@@ -1,6 +1,5 @@
 import pg from 'pg';
-import { BackendError, ValidationError } from '../../core/errors.js';
-import { type Logger, silentLogger } from '../../core/logger.js';
+import { BackendError, ValidationError, type Logger, silentLogger } from '#core';
 import { quoteIdent, SCHEMA_NAME, type Sql, type SqlExecutor, type SqlResult } from './sql.js';
 import { isTransientConnectError, isTransientStatementError, retryTransient } from './transient-errors.js';
 

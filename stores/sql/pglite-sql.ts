@@ -1,6 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '#core';
 import { DirectoryLock } from '../directory-lock.js';
 import { quoteIdent, SCHEMA_NAME, type Sql, type SqlExecutor, type SqlResult } from './sql.js';
 

@@ -1,4 +1,4 @@
-import { ConflictError, ValidationError } from '../../core/errors.js';
+import { ConflictError, ValidationError } from '#core';
 import type { CollectionSpec, Metadata, QueryRequest, VectorRecord } from './types.js';
 import { METRICS } from './types.js';
 import { DimensionMismatchError } from './vector-errors.js';

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../core/errors.js';
+import { ValidationError } from '#core';
 
 /** A vector whose length is not the collection's dimension. */
 export class DimensionMismatchError extends ValidationError {

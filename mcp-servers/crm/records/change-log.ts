@@ -1,5 +1,5 @@
-import { ValidationError } from '../../../core/errors.js';
-import type { SqlExecutor } from '../../../stores/sql/sql.js';
+import { ValidationError } from '#core';
+import type { SqlExecutor } from '#stores/sql';
 import { type CrmRecord, toIso } from './record-rows.js';
 import type { RecordSpec, RecordType } from './record-spec.js';
 

@@ -1,4 +1,4 @@
-import { ConflictError } from '../../../core/errors.js';
+import { ConflictError } from '#core';
 
 /**
  * An update that named a version the record has moved past: someone else changed it since the

@@ -1,4 +1,4 @@
-import { quoteIdent } from '../../../stores/sql/sql.js';
+import { quoteIdent } from '#stores/sql';
 import type { FieldKind, RecordSpec } from './record-spec.js';
 
 /** A record as the crm's tools return it: the spec's fields plus the system fields. */

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { NotFoundError, ValidationError } from '../../../core/errors.js';
-import type { Sql, SqlExecutor } from '../../../stores/sql/sql.js';
-import { quoteIdent } from '../../../stores/sql/sql.js';
+import { NotFoundError, ValidationError } from '#core';
+import { type Sql, type SqlExecutor, quoteIdent } from '#stores/sql';
 import { appendChanges } from './change-log.js';
 import { IdempotencyKeyReusedError, StaleVersionError } from './crm-errors.js';
 import { type CrmRecord, selectList, toColumn, toRecord } from './record-rows.js';

@@ -1,6 +1,5 @@
-import { ValidationError } from '../../../core/errors.js';
-import type { Sql, SqlExecutor } from '../../../stores/sql/sql.js';
-import { quoteIdent } from '../../../stores/sql/sql.js';
+import { ValidationError } from '#core';
+import { type Sql, type SqlExecutor, quoteIdent } from '#stores/sql';
 import { appendChanges, type ChangeEntry } from '../records/change-log.js';
 import type { CrmRecord } from '../records/record-rows.js';
 import { type FieldKind, RECORD_TYPES, type RecordSpec, type RecordType } from '../records/record-spec.js';

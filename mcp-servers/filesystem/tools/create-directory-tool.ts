@@ -1,7 +1,7 @@
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { z } from 'zod';
-import { ValidationError } from '../../../core/errors.js';
+import { ValidationError } from '#core';
 import { AccessDeniedError, errnoOf, fsError, isWithin } from '../path-guard.js';
 import { assertStillReal } from '../safe-fs.js';
 import { pathSchema, type RegisterTool } from '../schemas.js';

@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import { z } from 'zod';
-import { ValidationError } from '../../../core/errors.js';
+import { ValidationError } from '#core';
 import {
   entryType,
   type EntryType,

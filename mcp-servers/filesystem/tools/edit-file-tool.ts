@@ -1,6 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
-import { ValidationError } from '../../../core/errors.js';
+import { ValidationError } from '#core';
 import { atomicWrite, readLimited } from '../safe-fs.js';
 import { pathSchema, type RegisterTool } from '../schemas.js';
 import { dataResult, errorResult } from '../tool-result.js';

@@ -1,7 +1,7 @@
 import { lstat, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { ConflictError } from '../../../core/errors.js';
+import { ConflictError } from '#core';
 import { errnoOf, fsError } from '../path-guard.js';
 import { assertStillReal } from '../safe-fs.js';
 import { pathSchema, type RegisterTool } from '../schemas.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../../../core/errors.js';
+import { ValidationError } from '#core';
 import { readLimited, readWindow } from '../safe-fs.js';
 import { pathSchema, READ_ONLY, type RegisterTool } from '../schemas.js';
 import { dataResult, errorResult } from '../tool-result.js';

@@ -1,7 +1,7 @@
-import { progressReporter } from '../../../runtime/mcp/progress.js';
+import { progressReporter } from '#runtime/mcp';
 import picomatch from 'picomatch';
 import { z } from 'zod';
-import { ValidationError } from '../../../core/errors.js';
+import { ValidationError } from '#core';
 import { MAX_WALK_DEPTH, MAX_WALK_ENTRIES, pathSchema, READ_ONLY, type RegisterTool } from '../schemas.js';
 import { dataResult, errorResult } from '../tool-result.js';
 import { walk } from '../walk.js';

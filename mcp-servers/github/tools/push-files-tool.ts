@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { progressReporter } from '../../../runtime/mcp/progress.js';
+import { progressReporter } from '#runtime/mcp';
 import { repoPath } from '../contents.js';
 import { GitHubApiError } from '../github-errors.js';
 import { BranchMovedError, pushCommit } from '../push-commit.js';

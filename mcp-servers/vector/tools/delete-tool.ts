@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ValidationError } from '../../../core/errors.js';
-import { parseFilter } from '../../../stores/vector/filter/parse-filter.js';
+import { ValidationError } from '#core';
+import { parseFilter } from '#stores/vector';
 import { collectionName, FILTER_HELP, filterSchema, recordId, type RegisterTool } from '../schemas.js';
 import { dataResult, errorResult } from '../tool-result.js';
 import { SOURCE_ID_KEY } from '../write-documents.js';

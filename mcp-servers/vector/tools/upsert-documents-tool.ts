@@ -1,4 +1,4 @@
-import { progressReporter } from '../../../runtime/mcp/progress.js';
+import { progressReporter } from '#runtime/mcp';
 import { z } from 'zod';
 import { collectionName, metadataSchema, recordId, type RegisterTool } from '../schemas.js';
 import { dataResult, errorResult } from '../tool-result.js';

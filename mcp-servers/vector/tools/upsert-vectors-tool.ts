@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { collectionName, metadataSchema, recordId, type RegisterTool } from '../schemas.js';
 import { dataResult, errorResult } from '../tool-result.js';
-import type { VectorRecord } from '../../../stores/vector/types.js';
-import { assertMetadata } from '../../../stores/vector/validate.js';
+import { type VectorRecord, assertMetadata } from '#stores/vector';
 
 interface RecordInput {
   id: string;

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../../core/errors.js';
+import { ValidationError } from '#core';
 import type { CompareOp, FilterInput, FilterNode, Scalar, SetOp } from './filter-ast.js';
 
 const MAX_DEPTH = 32;

@@ -43,6 +43,12 @@ describe('switchyard start', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     if (!url) throw new Error(`switchyard start printed no url:\n${stderr}`);
+    // The API listens while the built-in servers still start: wait until /ready says all are up.
+    while (
+      Date.now() < deadline &&
+      (await fetch(`${url}/ready`, { headers: { authorization: `Bearer ${KEY}` } })).status !== 200
+    )
+      await new Promise((resolve) => setTimeout(resolve, 50));
   });
   afterAll(async () => {
     if (child.exitCode === null) {

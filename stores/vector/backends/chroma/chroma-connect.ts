@@ -1,5 +1,5 @@
 import { AdminClient, ChromaClient, ChromaNotFoundError } from 'chromadb';
-import { NotFoundError, ValidationError } from '../../../../core/errors.js';
+import { NotFoundError, ValidationError } from '#core';
 import { callChroma, chromaError } from './chroma-errors.js';
 import type { ResolvedChromaOptions } from './chroma-options.js';
 

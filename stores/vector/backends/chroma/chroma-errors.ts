@@ -1,5 +1,5 @@
 import { ChromaNotFoundError } from 'chromadb';
-import { BackendError, NotFoundError, SwitchyardError } from '../../../../core/errors.js';
+import { BackendError, NotFoundError, SwitchyardError } from '#core';
 
 /**
  * Runs one Chroma call and translates its failure: a missing collection becomes NotFoundError

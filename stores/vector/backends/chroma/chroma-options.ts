@@ -1,6 +1,4 @@
-import { ValidationError } from '../../../../core/errors.js';
-import type { Logger } from '../../../../core/logger.js';
-import { silentLogger } from '../../../../core/logger.js';
+import { ValidationError, type Logger, silentLogger } from '#core';
 import { DEFAULT_HNSW, type HnswSettings } from './chroma-collections.js';
 
 export interface ChromaVectorStoreOptions {

@@ -1,5 +1,5 @@
 import type { Collection } from 'chromadb';
-import { BackendError, NotFoundError } from '../../../../core/errors.js';
+import { BackendError, NotFoundError } from '#core';
 import { callChroma, describeError } from './chroma-errors.js';
 import type { ChromaMetadata } from './chroma-metadata.js';
 

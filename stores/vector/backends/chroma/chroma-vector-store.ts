@@ -5,7 +5,7 @@ import {
   type Collection,
   type Where,
 } from 'chromadb';
-import { BackendError, ConflictError, NotFoundError } from '../../../../core/errors.js';
+import { BackendError, ConflictError, NotFoundError } from '#core';
 import { inBatches } from '../../batches.js';
 import type { FilterInput } from '../../filter/filter-ast.js';
 import { parseFilter } from '../../filter/parse-filter.js';

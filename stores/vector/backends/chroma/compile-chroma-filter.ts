@@ -1,5 +1,5 @@
 import type { Where } from 'chromadb';
-import { UnsupportedError } from '../../../../core/errors.js';
+import { UnsupportedError } from '#core';
 import type { CompareOp, FilterNode, Scalar } from '../../filter/filter-ast.js';
 import { operatorOf } from '../../filter/filter-ast.js';
 import { typeKey, VALUE_TYPES, valueKey } from './chroma-metadata.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { BackendError } from '../../../../core/errors.js';
+import { BackendError } from '#core';
 import type { Metric } from '../../types.js';
 
 /**

@@ -1,5 +1,4 @@
-import { ValidationError } from '../../../../core/errors.js';
-import { type Logger, silentLogger } from '../../../../core/logger.js';
+import { ValidationError, type Logger, silentLogger } from '#core';
 import type { CollectionSpec } from '../../types.js';
 import { INDEX_KINDS, type IndexKind } from './faiss-binding.js';
 import type { LabelMapConfig } from './label-map.js';

@@ -1,4 +1,4 @@
-import { BackendError, NotFoundError, ValidationError } from '../../../../core/errors.js';
+import { BackendError, NotFoundError, ValidationError } from '#core';
 import { inBatches } from '../../batches.js';
 import type { FilterInput } from '../../filter/filter-ast.js';
 import { parseFilter } from '../../filter/parse-filter.js';

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { BackendError } from '../../../../core/errors.js';
+import { BackendError } from '#core';
 
 export const FILE_NAME = /^\d{8,}\.[a-z0-9.]+$/;
 

@@ -1,7 +1,7 @@
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { BackendError } from '../../../../core/errors.js';
+import { BackendError } from '#core';
 import { METRICS } from '../../types.js';
 import { assertCollectionName } from '../../validate.js';
 import { INDEX_KINDS } from './faiss-binding.js';

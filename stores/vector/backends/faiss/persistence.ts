@@ -1,8 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BackendError } from '../../../../core/errors.js';
-import type { Logger } from '../../../../core/logger.js';
+import { BackendError, type Logger } from '#core';
 import { DirectoryLock } from '../../../directory-lock.js';
 import type { CollectionSpec } from '../../types.js';
 import type { IndexKind } from './faiss-binding.js';

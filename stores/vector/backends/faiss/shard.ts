@@ -1,4 +1,4 @@
-import { BackendError } from '../../../../core/errors.js';
+import { BackendError } from '#core';
 import { normalize } from '../../score.js';
 import type { Metadata, Metric } from '../../types.js';
 import { createIndex, type FaissIndex, type HnswParams, type IndexKind } from './faiss-binding.js';

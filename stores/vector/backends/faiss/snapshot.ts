@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackendError } from '../../../../core/errors.js';
+import { BackendError } from '#core';
 import type { Metadata } from '../../types.js';
 import { readIndex } from './faiss-binding.js';
 import type { FileArea, FileRef } from './file-area.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, open, readFile, truncate } from 'node:fs/promises';
 import { z } from 'zod';
-import { BackendError } from '../../../../core/errors.js';
+import { BackendError } from '#core';
 import type { Metadata } from '../../types.js';
 
 /**

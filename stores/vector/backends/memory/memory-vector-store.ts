@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../../../core/errors.js';
+import { NotFoundError } from '#core';
 import { evaluateFilter } from '../../filter/evaluate-filter.js';
 import type { FilterNode } from '../../filter/filter-ast.js';
 import { parseFilter } from '../../filter/parse-filter.js';

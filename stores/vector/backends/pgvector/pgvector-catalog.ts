@@ -1,4 +1,4 @@
-import { BackendError, NotFoundError, SwitchyardError } from '../../../../core/errors.js';
+import { BackendError, NotFoundError, SwitchyardError } from '#core';
 import type { SqlExecutor } from '../../../sql/sql.js';
 import type { CollectionSpec, Metric } from '../../types.js';
 import { assertCollectionName } from '../../validate.js';

@@ -1,5 +1,4 @@
-import { UnsupportedError } from '../../../../core/errors.js';
-import type { Logger } from '../../../../core/logger.js';
+import { UnsupportedError, type Logger } from '#core';
 import type { Sql, SqlExecutor } from '../../../sql/sql.js';
 
 /** The installed pgvector version (`0.8.7`), or null when the extension is not installed. */

@@ -1,6 +1,4 @@
-import { ValidationError } from '../../../../core/errors.js';
-import type { Logger } from '../../../../core/logger.js';
-import { silentLogger } from '../../../../core/logger.js';
+import { ValidationError, type Logger, silentLogger } from '#core';
 
 /** pgvector's `hnsw.iterative_scan` (0.8.0+): what an HNSW scan does when a filter drops candidates. */
 export type IterativeScanMode = 'off' | 'relaxed_order' | 'strict_order';

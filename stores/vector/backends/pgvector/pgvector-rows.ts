@@ -1,4 +1,4 @@
-import { ValidationError } from '../../../../core/errors.js';
+import { ValidationError } from '#core';
 import { similarityFromDistance } from '../../score.js';
 import type { JsonValue, Metadata, Metric, QueryMatch, VectorRecord } from '../../types.js';
 import { fromVectorText, toVectorText } from './sql-text.js';

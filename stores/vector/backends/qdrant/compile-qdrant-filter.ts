@@ -1,5 +1,5 @@
 import type { Schemas } from '@qdrant/js-client-rest';
-import { UnsupportedError } from '../../../../core/errors.js';
+import { UnsupportedError } from '#core';
 import type { FilterNode, OperatorName, Scalar } from '../../filter/filter-ast.js';
 import { operatorOf } from '../../filter/filter-ast.js';
 import { METADATA_KEY } from './qdrant-payload.js';

@@ -1,5 +1,5 @@
 import type { Schemas } from '@qdrant/js-client-rest';
-import { BackendError, NotFoundError } from '../../../../core/errors.js';
+import { BackendError, NotFoundError } from '#core';
 import type { FilterNode } from '../../filter/filter-ast.js';
 import type { CollectionSpec } from '../../types.js';
 import { assertCollectionName } from '../../validate.js';

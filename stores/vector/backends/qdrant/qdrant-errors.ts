@@ -1,5 +1,5 @@
 import { QdrantClientResourceExhaustedError, QdrantClientTimeoutError } from '@qdrant/js-client-rest';
-import { BackendError } from '../../../../core/errors.js';
+import { BackendError } from '#core';
 
 /**
  * Turns what the REST client throws into a BackendError whose message says what failed, where and

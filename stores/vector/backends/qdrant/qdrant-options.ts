@@ -1,4 +1,4 @@
-import { ConfigError } from '../../../../core/errors.js';
+import { ConfigError } from '#core';
 
 /**
  * What the Qdrant backend logs through: pino's logger fits (the bridge passes its own); the default

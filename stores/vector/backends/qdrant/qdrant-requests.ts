@@ -1,5 +1,5 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
-import { BackendError, NotFoundError } from '../../../../core/errors.js';
+import { BackendError, NotFoundError } from '#core';
 import { displayUrl, httpStatusOf, qdrantFailure } from './qdrant-errors.js';
 import {
   type QdrantVectorStoreOptions,

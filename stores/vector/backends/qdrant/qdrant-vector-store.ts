@@ -1,4 +1,4 @@
-import { BackendError, ConflictError, NotFoundError } from '../../../../core/errors.js';
+import { BackendError, ConflictError, NotFoundError } from '#core';
 import { inBatches } from '../../batches.js';
 import type { FilterInput } from '../../filter/filter-ast.js';
 import { parseFilter } from '../../filter/parse-filter.js';

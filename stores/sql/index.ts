@@ -1,0 +1,6 @@
+// The front door of stores/sql: PostgreSQL access (a server through pg, or embedded PGlite) behind one Sql interface: opening, batching, storable values.
+// Other layers import it as '#stores/sql' (package.json `imports`); a file not exported here is internal.
+export * from './open-sql.js';
+export * from './sql.js';
+export * from './storable-text.js';
+export * from './write-batcher.js';
