@@ -9,6 +9,8 @@ export default defineConfig({
     exclude: [...configDefaults.exclude],
     pool: 'forks',
     testTimeout: 30_000,
+    // PGlite's first start compiles its WASM: slow on a loaded machine.
+    hookTimeout: 60_000,
     reporters: ['default', './tests/support/summary-reporter.ts'],
   },
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type LoadedConfig, loadConfig } from '#runtime/config';
 import { createLogger, type Logger } from '#core';
+import { logFormatFrom } from './config/log-format.js';
 
 export interface CommandContext extends LoadedConfig {
   logger: Logger;
@@ -10,5 +11,6 @@ export interface CommandContext extends LoadedConfig {
 export function commandContext(command: Command): CommandContext {
   const { config: file } = command.optsWithGlobals<{ config?: string }>();
   const loaded = loadConfig({ file });
-  return { ...loaded, logger: createLogger({ level: loaded.config.logLevel }) };
+  const format = logFormatFrom(process.env, process.stderr.isTTY === true);
+  return { ...loaded, logger: createLogger({ level: loaded.config.logLevel, format }) };
 }

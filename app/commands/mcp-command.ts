@@ -1,23 +1,14 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { serveStdio } from '#runtime/mcp';
-import { AuditLog } from '../api/audit-log.js';
-import { STDIO_CALLER } from '#bridge/access';
-import { observeMcpCalls } from '../api/observe-mcp-calls.js';
-import { ToolCallEvents } from '../api/tool-call-events.js';
-import { composeBridge } from '../compose/compose-bridge.js';
-import { composeTasks } from '../compose/compose-tasks.js';
 import { commandContext } from '../context.js';
-import { createFrontServer } from '#bridge/front';
-import { openSqlFromConfig } from '../from-config/sql-from-config.js';
-
+import { mcpRole } from '../roles/mcp-role.js';
 interface McpOptions {
   timeout?: number;
 }
 
 /**
- * `switchyard mcp`: the bridge over stdio, what Claude Desktop starts. stdout carries JSON-RPC
- * only; logs go to stderr. When the client ends stdin, or on SIGTERM / SIGINT, the front closes
- * and then the fleet, so no upstream process outlives the bridge.
+ * `switchyard mcp`: the bridge over stdio, what Claude Desktop starts (app/roles/mcp-role.ts).
+ * stdout carries JSON-RPC only; logs go to stderr. When the client ends stdin, or on SIGTERM /
+ * SIGINT, the front closes and then the fleet, so no upstream process outlives the bridge.
  */
 export function registerMcpCommand(program: Command): void {
   program
@@ -29,39 +20,13 @@ export function registerMcpCommand(program: Command): void {
       parseMs,
     )
     .action(async (options: McpOptions, command: Command) => {
-      const { config, file, logger } = commandContext(command);
-      const bridge = await composeBridge({ config, file, logger });
-      // Every relayed tool call leaves an audit row, as over HTTP (source `stdio`, no key: the
-      // caller is the local user who started the process).
-      const ownSql = bridge.sql ? undefined : await openSqlFromConfig(config, logger);
-      const audit = new AuditLog(bridge.sql ?? ownSql!, { redact: config.api.redact, logger });
-      const observeCall = observeMcpCalls(new ToolCallEvents(logger), audit, 'stdio');
-      // Agent work from the MCP client (agents__run, tasks__submit, runs__approve, …).
-      const work = composeTasks({ config, bridge, sql: bridge.sql ?? ownSql!, logger, audit });
-      void work
-        .start()
-        .catch((error: unknown) => logger.error({ err: error }, 'the agent runtime could not start'));
+      const role = await mcpRole(commandContext(command), {
+        ...(options.timeout !== undefined ? { callTimeoutMs: options.timeout } : {}),
+      });
       try {
-        const handle = await serveStdio(
-          () =>
-            createFrontServer({
-              catalog: bridge.catalog,
-              hub: bridge.hub,
-              ready: bridge.ready,
-              logger,
-              observeCall,
-              // Whoever writes to this process's stdin started it: the machine's owner, every scope.
-              callerOf: () => STDIO_CALLER,
-              ...(options.timeout !== undefined ? { callTimeoutMs: options.timeout } : {}),
-            }),
-          { logger },
-        );
-        await handle.closed;
+        await role.ended;
       } finally {
-        await work.close();
-        await audit.flush();
-        await bridge.close();
-        await ownSql?.close();
+        await role.close();
       }
     });
 }

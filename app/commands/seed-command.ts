@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { ValidationError } from '#core';
 import { commandContext } from '../context.js';
-import { openSqlFromConfig } from '../from-config/sql-from-config.js';
+import { withSqlStore } from '../roles/with-sql-store.js';
 
 interface SeedOptions {
   accounts: number;
@@ -31,38 +31,37 @@ export function registerSeedCommand(program: Command): void {
     .action(async (target: string, options: SeedOptions, command: Command) => {
       if (target !== 'crm') throw new ValidationError(`unknown seed target '${target}'; known targets: crm`);
       const { seedCrm } = await import('#mcp-servers/crm');
-      const { config, logger } = commandContext(command);
-      const sql = await openSqlFromConfig(config, logger);
-      const bar = new cliProgress.SingleBar(
-        {
-          format: 'seeding crm [{bar}] {percentage}% {value}/{total} accounts, eta {eta_formatted}',
-          stream: process.stderr,
-          // Not a terminal (CI, a log file): a line every few seconds instead of redrawing in place.
-          noTTYOutput: true,
-          notTTYSchedule: 2000,
-          hideCursor: true,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      const interrupt = new AbortController();
-      const onSignal = () => interrupt.abort(new Error('interrupted: the batches written so far are kept'));
-      process.once('SIGINT', onSignal);
-      bar.start(options.accounts, 0);
-      try {
-        const report = await seedCrm(sql, {
-          accounts: options.accounts,
-          seed: options.seed,
-          asOf: options.asOf,
-          onProgress: (done) => bar.update(done),
-          signal: interrupt.signal,
-        });
-        bar.stop();
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      } finally {
-        bar.stop();
-        process.off('SIGINT', onSignal);
-        await sql.close();
-      }
+      await withSqlStore(commandContext(command), async (sql) => {
+        const bar = new cliProgress.SingleBar(
+          {
+            format: 'seeding crm [{bar}] {percentage}% {value}/{total} accounts, eta {eta_formatted}',
+            stream: process.stderr,
+            // Not a terminal (CI, a log file): a line every few seconds instead of redrawing in place.
+            noTTYOutput: true,
+            notTTYSchedule: 2000,
+            hideCursor: true,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        const interrupt = new AbortController();
+        const onSignal = () => interrupt.abort(new Error('interrupted: the batches written so far are kept'));
+        process.once('SIGINT', onSignal);
+        bar.start(options.accounts, 0);
+        try {
+          const report = await seedCrm(sql, {
+            accounts: options.accounts,
+            seed: options.seed,
+            asOf: options.asOf,
+            onProgress: (done) => bar.update(done),
+            signal: interrupt.signal,
+          });
+          bar.stop();
+          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        } finally {
+          bar.stop();
+          process.off('SIGINT', onSignal);
+        }
+      });
     });
 }
 

@@ -1,8 +1,8 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Config } from '#runtime/config';
 import { ConfigError, ValidationError } from '#core';
-import { serveHttp, serveStdio } from '#runtime/mcp';
 import { commandContext } from '../context.js';
+import { serverRole } from '../roles/server-role.js';
 import { nextSignal } from './next-signal.js';
 import { findMcpServer, MCP_SERVERS, type McpServerRegistry } from '../servers/mcp-server-registry.js';
 
@@ -46,24 +46,23 @@ export function registerServerCommand(program: Command, registry: McpServerRegis
       if (options.http === undefined) rejectHttpOnlyOptions(options);
       const { config, file, logger } = commandContext(command);
       if (options.http !== undefined) refuseUnrootedFilesystem(name, config, args);
-      const composed = await entry.create(config, { logger, args, configFile: file });
+      const role = await serverRole({ config, file, logger }, name, entry, {
+        args,
+        ...(options.http !== undefined
+          ? {
+              http: {
+                port: options.http,
+                host: options.host,
+                bearerToken: options.token,
+                allowedOrigins: options.allowOrigin,
+              },
+            }
+          : {}),
+      });
       try {
-        if (options.http === undefined) {
-          const handle = await serveStdio(composed.factory, { logger });
-          await handle.closed;
-        } else {
-          const handle = await serveHttp(composed.factory, {
-            logger,
-            port: options.http,
-            host: options.host,
-            bearerToken: options.token,
-            allowedOrigins: options.allowOrigin,
-          });
-          await nextSignal();
-          await handle.close();
-        }
+        await (role.ended ?? nextSignal());
       } finally {
-        await composed.close();
+        await role.close();
       }
     });
 }

@@ -11,11 +11,11 @@ import { type ChatModel, createChatModels, type RateLimiter } from '#runtime/llm
 import type { Sql } from '#stores/sql';
 import type { AuditLog } from '../api/audit-log.js';
 import { type AgentToolCall, toolCatalogOf } from '#bridge/catalog';
-import type { ComposedBridge } from './compose-bridge.js';
+import type { ComposedCatalog } from './compose-catalog.js';
 
 export interface ComposeRuntimeOptions {
   config: Config;
-  bridge: Pick<ComposedBridge, 'catalog'>;
+  bridge: Pick<ComposedCatalog, 'catalog'>;
   sql: Sql;
   agents: readonly AgentDefinition[];
   logger?: Logger;

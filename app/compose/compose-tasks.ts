@@ -5,7 +5,7 @@ import type { Logger } from '#core';
 import { createRunTaskHandler, TaskReconciler, type TaskQueue, type TaskWorker } from '#runtime/queue';
 import type { Sql } from '#stores/sql';
 import { agentsFromConfig } from '../from-config/agents-from-config.js';
-import type { ComposedBridge } from './compose-bridge.js';
+import type { ComposedCatalog } from './compose-catalog.js';
 import { composeRuntime } from './compose-runtime.js';
 import { modelRateLimiterFromConfig } from '../from-config/model-rate-limiter-from-config.js';
 import { queueFromConfig, runEventRelayFromConfig } from '../from-config/queue-from-config.js';
@@ -31,7 +31,8 @@ export interface ComposedTasks {
  */
 export function composeTasks(options: {
   config: Config;
-  bridge: ComposedBridge;
+  /** Where the agents' tools are: a bridge, or a worker's fleet and catalog. */
+  bridge: Pick<ComposedCatalog, 'catalog' | 'ready'>;
   sql: Sql;
   logger: Logger;
   /** This process is a worker: it runs tasks from the queue (Redis or inline) with these settings. */

@@ -137,9 +137,8 @@ export interface BuiltinTransportOptions {
    */
   configFile?: string | null;
   /**
-   * The SQL store every built-in shares, opened (and migrated) by the caller, who also closes it
-   * after the fleet stopped. Without one, each composition that needs SQL opens its own, which an
-   * embedded PGlite database allows only once: pass one whenever memory or crm runs.
+   * The SQL store every built-in shares, opened (and migrated) once by the process role, which
+   * also closes it after the fleet stopped. A built-in that needs it fails to start without it.
    */
   sql?: Sql;
   /** @defaultValue silentLogger */

@@ -1,21 +1,24 @@
 import type { Config } from '#runtime/config';
-import { SwitchyardError, type Logger } from '#core';
+import { ConfigError, SwitchyardError, type Logger } from '#core';
 import type { ServerFactory } from '#runtime/mcp';
 import { createEmbedder, type Embedder } from '#stores/embeddings';
 import type { Sql } from '#stores/sql';
 import type { VectorStore } from '#stores/vector';
-import { openSqlFromConfig } from '../from-config/sql-from-config.js';
 import { openVectorStore } from '../from-config/vector-store-from-config.js';
 
 /** A server composed from configuration: the factory to serve, and what closes its dependencies. */
 export interface ComposedServer {
   factory: ServerFactory;
-  /** Closes the stores the composition opened (not ones the caller passed in). */
+  /** Closes the stores the composition opened (a vector store; never the SQL store it was given). */
   close(): Promise<void>;
 }
 
 export interface ComposeDeps {
-  /** An SQL store the caller already opened; when absent, an entry that needs one opens its own. */
+  /**
+   * The SQL store, opened once by the process role (app/roles/) that runs the server; required
+   * by an entry whose `needsSql` says so. An entry never opens one itself: an embedded PGlite
+   * database can be opened only once per process.
+   */
   sql?: Sql;
   logger: Logger;
   /** Positional arguments after the server's name (`switchyard server filesystem /srv/docs`). */
@@ -32,6 +35,8 @@ export interface McpServerEntry {
   description: string;
   /** What positional arguments mean, for an entry that takes them (none when absent). */
   args?: string;
+  /** Whether `create` needs `deps.sql` under this configuration. @defaultValue never */
+  needsSql?(config: Config): boolean;
   create(config: Config, deps: ComposeDeps): Promise<ComposedServer>;
 }
 
@@ -44,17 +49,17 @@ export type McpServerRegistry = Readonly<Record<string, McpServerEntry>>;
 export const MCP_SERVERS: McpServerRegistry = {
   memory: {
     description: 'a knowledge graph in the SQL store, compatible with @modelcontextprotocol/server-memory',
+    needsSql: () => true,
     async create(config, deps) {
       const { createServer } = await import('#mcp-servers/memory');
       const logger = deps.logger.child({ server: 'memory' });
       // import_memory_file reads files only where the filesystem server may; checked before the
       // stores open, so a bad root leaves nothing to close.
       const roots = await filesystemRoots(config, deps, []);
-      // The graph lives in the SQL store, so this entry always needs one.
-      const stack = await openSearchStack(config, deps, logger, true);
+      const sql = requireSql(deps, 'memory');
+      const stack = await openSearchStack(config, deps, logger);
       return {
-        factory: () =>
-          createServer({ sql: stack.sql!, store: stack.store, embedder: stack.embedder, logger, roots }),
+        factory: () => createServer({ sql, store: stack.store, embedder: stack.embedder, logger, roots }),
         close: stack.close,
       };
     },
@@ -74,12 +79,12 @@ export const MCP_SERVERS: McpServerRegistry = {
   },
   crm: {
     description: 'accounts, contacts, deals, activities, notes and tasks in the SQL store',
-    async create(config, deps) {
+    needsSql: () => true,
+    async create(_config, deps) {
       const { createServer } = await import('#mcp-servers/crm');
       const logger = deps.logger.child({ server: 'crm' });
-      const ownSql = deps.sql ? undefined : await openSqlFromConfig(config, logger);
-      const sql = deps.sql ?? ownSql!;
-      return { factory: () => createServer({ sql, logger }), close: async () => ownSql?.close() };
+      const sql = requireSql(deps, 'crm');
+      return { factory: () => createServer({ sql, logger }), close: async () => {} };
     },
   },
   github: {
@@ -93,10 +98,12 @@ export const MCP_SERVERS: McpServerRegistry = {
   },
   vector: {
     description: 'collections of documents over the configured vector backend and embedder',
+    // Only pgvector keeps vectors in the SQL store; the other backends never touch it.
+    needsSql: (config) => config.vector.backend === 'pgvector',
     async create(config, deps) {
       const { createServer } = await import('#mcp-servers/vector');
       const logger = deps.logger.child({ server: 'vector' });
-      const stack = await openSearchStack(config, deps, logger, false);
+      const stack = await openSearchStack(config, deps, logger);
       return {
         factory: () => createServer({ store: stack.store, embedder: stack.embedder, logger }),
         close: stack.close,
@@ -123,47 +130,27 @@ async function filesystemRoots(
 }
 
 interface SearchStack {
-  /** Set when the server needs SQL, or the vector backend is pgvector. */
-  sql: Sql | undefined;
   store: VectorStore;
   embedder: Embedder;
-  /** Closes what this stack opened (not an Sql the caller passed in). */
+  /** Closes the vector store this stack opened. */
   close(): Promise<void>;
 }
 
-/**
- * The configured vector store and embedder, with the SQL store when `needsSql` or when the
- * backend is pgvector. Other backends never open SQL: PGlite would lock its data directory.
- */
-async function openSearchStack(
-  config: Config,
-  deps: ComposeDeps,
-  logger: Logger,
-  needsSql: boolean,
-): Promise<SearchStack> {
-  const wantSql = needsSql || config.vector.backend === 'pgvector';
-  const ownSql = wantSql && !deps.sql ? await openSqlFromConfig(config, logger) : undefined;
-  const sql = deps.sql ?? ownSql;
-  try {
-    // openVectorStore reads `sql` only for pgvector, which always has one here.
-    const store = await openVectorStore(config, { sql: sql as Sql, logger });
-    const embedder = createEmbedder(config.embeddings, { logger });
-    return {
-      sql,
-      store,
-      embedder,
-      async close() {
-        try {
-          await store.close();
-        } finally {
-          await ownSql?.close();
-        }
-      },
-    };
-  } catch (error) {
-    await ownSql?.close();
-    throw error;
-  }
+/** The configured vector store (over `deps.sql` for pgvector) and embedder. */
+async function openSearchStack(config: Config, deps: ComposeDeps, logger: Logger): Promise<SearchStack> {
+  const sql = config.vector.backend === 'pgvector' ? requireSql(deps, 'the pgvector backend') : deps.sql;
+  // openVectorStore reads `sql` only for pgvector, which always has one here.
+  const store = await openVectorStore(config, { sql: sql as Sql, logger });
+  const embedder = createEmbedder(config.embeddings, { logger });
+  return { store, embedder, close: () => store.close() };
+}
+
+/** The SQL store the role opened, or a ConfigError saying that `who` needs one. */
+function requireSql(deps: ComposeDeps, who: string): Sql {
+  if (deps.sql) return deps.sql;
+  throw new ConfigError(
+    `${who} needs the SQL store, and this process did not open one (an entry's needsSql tells its role to)`,
+  );
 }
 
 /** The entry named `name`, or an error that lists the servers there are. */

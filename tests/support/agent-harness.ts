@@ -9,6 +9,7 @@ import { silentLogger } from '../../core/logger.js';
 import type { Sql } from '../../stores/sql/sql.js';
 import { type ComposedBridge, composeBridge } from '../../app/compose/compose-bridge.js';
 import { composeRuntime } from '../../app/compose/compose-runtime.js';
+import { openSqlFromConfig } from '../../app/from-config/sql-from-config.js';
 
 export type BuiltinName = 'crm' | 'memory' | 'filesystem' | 'github' | 'vector';
 
@@ -68,13 +69,14 @@ export async function startAgentHarness(options: AgentHarnessOptions): Promise<A
   const env = { SWITCHYARD_HOME: join(home, 'data'), ...options.env };
   const { config } = loadConfig({ file, env });
   const logger = options.logger ?? silentLogger;
-  const bridge = await composeBridge({ config, file, logger, watch: false });
+  // As a process role does: the SQL store first, shared by the built-in servers and the runs.
+  const sql = await openSqlFromConfig(config, logger);
+  const bridge = await composeBridge({ config, file, logger, watch: false, sql });
   await bridge.ready;
-  if (!bridge.sql) throw new Error('the harness needs a built-in server, which opens the SQL store');
   const supervisor = composeRuntime({
     config,
     bridge,
-    sql: bridge.sql,
+    sql,
     agents: options.agents,
     env,
     logger,
@@ -87,12 +89,13 @@ export async function startAgentHarness(options: AgentHarnessOptions): Promise<A
     closed = true;
     await supervisor.close();
     await bridge.close();
+    await sql.close();
   };
   return {
     home,
     files,
     bridge,
-    sql: bridge.sql,
+    sql,
     supervisor,
     close,
     dispose: async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { CallToolResult, ListToolsResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMcpServer } from '../../../app/servers/mcp-server-registry.js';
+import { openSqlFromConfig } from '../../../app/from-config/sql-from-config.js';
 import { loadConfig } from '../../../runtime/config/load-config.js';
 import { silentLogger } from '../../../core/logger.js';
 import { FakeGitHub } from '../../support/fake-github.js';
@@ -178,7 +179,10 @@ function serverEnv(name: string, dir: string): Record<string, string> {
 /** The tools/list of the server composed in-process, from the same registry and configuration. */
 async function listedInProcess(name: string, env: Record<string, string>): Promise<Tool[]> {
   const { config } = loadConfig({ cwd: env.HOME, env });
-  const composed = await findMcpServer(name).create(config, { logger: silentLogger });
+  const entry = findMcpServer(name);
+  // As the server role does: the SQL store is opened for the entries that need it, and closed after.
+  const sql = entry.needsSql?.(config) ? await openSqlFromConfig(config, silentLogger) : undefined;
+  const composed = await entry.create(config, { logger: silentLogger, ...(sql ? { sql } : {}) });
   try {
     const connection = await connectInMemory(await composed.factory());
     try {
@@ -189,6 +193,7 @@ async function listedInProcess(name: string, env: Record<string, string>): Promi
     }
   } finally {
     await composed.close();
+    await sql?.close();
   }
 }
 
