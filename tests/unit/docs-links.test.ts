@@ -17,7 +17,10 @@ function* markdownFiles(dir: string): Generator<string> {
     if (SKIPPED_DIRS.has(name)) continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) yield* markdownFiles(path);
-    else if (name.endsWith('.md') && (dir.startsWith(join(root, 'docs')) || /^README/i.test(name)))
+    else if (
+      name.endsWith('.md') &&
+      ((dir + sep).startsWith(join(root, 'docs') + sep) || /^README/i.test(name))
+    )
       yield path;
   }
 }
