@@ -13,7 +13,7 @@ import { secret } from './secret-fields.js';
 
 const url = z.url({ message: 'expected a URL such as postgres://user@host:5432/db' });
 
-/** `queue.engine`: see docs/queue.md, "Queue engines". */
+/** `queue.engine`: see README "Queue engines". */
 export const QUEUE_ENGINES = ['auto', 'redis', 'postgres', 'inline'] as const;
 export type QueueEngine = (typeof QUEUE_ENGINES)[number];
 
@@ -89,7 +89,7 @@ export const ConfigSchema = z.strictObject({
       lockDurationMs: z.int().min(1_000).default(30_000),
     })
     .prefault({}),
-  /** Which engine carries tasks (runtime/queue; docs/queue.md, "Queue engines"). */
+  /** Which engine carries tasks (runtime/queue; README "Queue engines"). */
   queue: z
     .strictObject({
       /**
