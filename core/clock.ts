@@ -1,5 +1,5 @@
 /**
- * Time as the runtime and the fleet see it, injected so tests control it (STYLE.md: inject the clock). The
+ * Time as the runtime and the fleet see it, injected so tests control it. The
  * default reads the globals at each call, so `vi.useFakeTimers()` also drives it.
  */
 export interface Clock {

@@ -115,8 +115,8 @@ export interface StoredSnapshot {
 }
 
 /**
- * Where runs live between transitions (`RunStore` of DESIGN.md). Ownership is a lease: only the
- * owner may checkpoint a run; a run whose lease ran out can be claimed by any supervisor.
+ * Where runs live between transitions (`RunStore`; docs/agents-and-runs.md). Ownership is a lease:
+ * only the owner may checkpoint a run; a run whose lease ran out can be claimed by any supervisor.
  * Writes by a supervisor that lost its lease fail with `LeaseLostError` instead of overwriting.
  */
 export interface RunStore {

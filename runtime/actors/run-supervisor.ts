@@ -85,8 +85,8 @@ export interface StartRunOptions {
 }
 
 /**
- * The parent of every run on this node (the "run supervisor" of DESIGN.md): it starts runs as
- * XState actors, resumes orphaned ones from their last snapshot, holds their leases, restarts a
+ * The parent of every run on this node (the "run supervisor" of docs/agents-and-runs.md): it starts
+ * runs as XState actors, resumes orphaned ones from their last snapshot, holds their leases, restarts a
  * crashed actor within its agent's policy, and is the one door for cancel and approval decisions.
  */
 export class RunSupervisor {

@@ -2,8 +2,8 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 
 /**
- * What every Switchyard MCP server's `createServer(deps)` returns (STYLE.md, after the reference
- * servers): the SDK server with its tools, resources and prompts registered, and a cleanup that
+ * What every Switchyard MCP server's `createServer(deps)` returns (mcp-servers/README.md, after the
+ * reference servers): the SDK server with its tools, resources and prompts registered, and a cleanup that
  * releases what this instance opened. Shared dependencies (stores, embedders) are owned by the
  * caller that composed them, not by the server.
  */

@@ -5,7 +5,7 @@ import { isDataException } from '#stores/sql';
 /**
  * The two result shapes every Switchyard MCP server returns from its tools. A tool's failure is an
  * `isError` result a model can act on (what is wrong, then which call fixes it), never a thrown
- * protocol error (STYLE.md).
+ * protocol error (docs/architecture.md, "Errors and logs").
  */
 
 /** A successful result whose data is both structured (for programs) and JSON text (for models). */

@@ -84,7 +84,7 @@ interface InlineWorker extends TaskWorker {
 const QUEUE_CLOSED = 'queue_closed';
 
 /**
- * The queue of the embedded shape (DESIGN.md): tasks run in this process, with BullMQ's semantics
+ * The queue of the embedded shape (docs/architecture.md): tasks run in this process, with BullMQ's semantics
  * where they can be had in memory — priority (1 first, FIFO among equals, unprioritized after
  * every prioritized task), idempotency keys, delays, per-worker concurrency and agent filters,
  * retries with fixed or exponential backoff, per-attempt timeouts (the job's signal is aborted and

@@ -1,7 +1,7 @@
 import { SwitchyardError } from '#core';
 
 /**
- * The queue agent runs travel through (`TaskQueue` of DESIGN.md): BullMQ on Redis across worker
+ * The queue agent runs travel through (`TaskQueue`; docs/queue.md): BullMQ on Redis across worker
  * processes, or an inline queue in this process when there is no Redis. A task is one agent run;
  * its id is the run's id, known at submit.
  */

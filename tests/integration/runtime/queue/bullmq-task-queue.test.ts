@@ -38,7 +38,7 @@ type Engine = 'redis' | 'postgres';
 /**
  * What BullMQ's PostgreSQL backend (bullmq 6.7.0) does not do that these tests need, found by
  * running them on it: each is skipped for postgres with this reason printed, never for Redis.
- * Keep in step with the class comment of BullMqTaskQueue and the README's queue engines.
+ * Keep in step with the class comment of BullMqTaskQueue and the queue engines of docs/queue.md.
  */
 const POSTGRES_GAPS: Record<string, string> = {
   "limits an agent's starts to its rate limit across the queue":
