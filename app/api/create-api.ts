@@ -4,7 +4,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { httpStatusOf, type Logger, silentLogger } from '#core';
+import { httpStatusOf, type Logger, silentLogger, SwitchyardError } from '#core';
 import { type SqlExecutor, isDataException } from '#stores/sql';
 import type { Catalog } from '#bridge/catalog';
 import type { Fleet } from '#bridge/fleet';
@@ -123,7 +123,13 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // A value the database cannot hold (a NUL in text, a number out of range) is the input's fault.
-    const code = isDataException(error) ? 'validation_failed' : codeOfFrameworkError(error.statusCode);
+    // A Switchyard error a route let through keeps its code when that code is the caller's (4xx);
+    // a server-side one is answered `internal`, its text (SQL, paths) kept for the log.
+    const code = isDataException(error)
+      ? 'validation_failed'
+      : error instanceof SwitchyardError && httpStatusOf(error.code) < 500
+        ? error.code
+        : codeOfFrameworkError(error.statusCode);
     const status = httpStatusOf(code);
     // Security: a 5xx says nothing of how the server failed (SQL, paths, stack); the log has it.
     const message = status >= 500 ? internalMessage(request.id) : error.message;
