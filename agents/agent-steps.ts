@@ -4,7 +4,7 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { RunServices } from '#runtime/actors';
-import { SwitchyardError } from '#core';
+import { type ErrorCode, SwitchyardError } from '#core';
 
 /** A tool answered with `isError`: its text is the message (it says what is wrong). */
 export class ToolCallFailedError extends SwitchyardError {
@@ -56,7 +56,7 @@ export async function callToolData(
   name: string,
   args: Record<string, unknown>,
   signal: AbortSignal,
-  classify?: (text: string) => string | undefined,
+  classify?: (text: string) => ErrorCode | undefined,
 ): Promise<Record<string, unknown>> {
   const result = await services.callTool(key, name, args, { signal });
   if (result.isError === true) {

@@ -6,13 +6,15 @@
  * This module imports nothing from the project, so every layer (stores included) may use it.
  */
 
+import { type ErrorCode, isErrorCode } from './error-codes.js';
+
 export type ErrorDetails = Readonly<Record<string, unknown>>;
 
 export class SwitchyardError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly details: ErrorDetails;
 
-  constructor(code: string, message: string, options: { details?: ErrorDetails; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { details?: ErrorDetails; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -62,6 +64,10 @@ export class BackendError extends SwitchyardError {
   }
 }
 
+/**
+ * An error as it is stored and sent. Its `code` is a string, not an ErrorCode: a payload is read
+ * back from rows and wires that an older or newer process may have written.
+ */
 export interface ErrorPayload {
   name: string;
   code: string;
@@ -79,9 +85,18 @@ export function toErrorPayload(error: unknown): ErrorPayload {
   return { name: 'Error', code: 'internal', message: String(error), details: {} };
 }
 
-/** Rebuilds an error from a payload; the result keeps the original `name` and `code`. */
+/**
+ * Rebuilds an error from a payload; the result keeps the original `name`, and its `code` when the
+ * code is one of the vocabulary. A code this process does not know becomes `internal`, the
+ * original kept as `details.originalCode`, so a front never answers a code it has no status for.
+ */
 export function fromErrorPayload(payload: ErrorPayload): SwitchyardError {
-  const error = new SwitchyardError(payload.code, payload.message, { details: payload.details });
+  const { code } = payload;
+  const error = isErrorCode(code)
+    ? new SwitchyardError(code, payload.message, { details: payload.details })
+    : new SwitchyardError('internal', payload.message, {
+        details: { ...payload.details, originalCode: code },
+      });
   error.name = payload.name;
   return error;
 }

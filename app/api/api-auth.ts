@@ -27,7 +27,14 @@ declare module 'fastify' {
 
 export type Authentication =
   | { key: ApiKey; token: string }
-  | { refused: { status: 401 | 403 | 429; code: string; message: string; retryAfterMs?: number } };
+  | {
+      refused: {
+        status: 401 | 403 | 429;
+        code: 'unauthorized' | 'forbidden' | 'rate_limited';
+        message: string;
+        retryAfterMs?: number;
+      };
+    };
 
 /**
  * Checks a request's bearer key for `scope`, the same way on every route and on `/mcp`: a client
@@ -111,7 +118,7 @@ export function sendRefusal(
   if (refused.status === 401) reply.header('www-authenticate', 'Bearer realm="switchyard"');
   if (refused.retryAfterMs !== undefined)
     reply.header('retry-after', String(Math.max(1, Math.ceil(refused.retryAfterMs / 1000))));
-  return refuse(request, reply, refused.status, refused.code, refused.message);
+  return refuse(request, reply, refused.code, refused.message);
 }
 
 function sourceOf(request: FastifyRequest): 'api' | 'ws' {

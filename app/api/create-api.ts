@@ -4,7 +4,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { type Logger, silentLogger } from '#core';
+import { httpStatusOf, type Logger, silentLogger, SwitchyardError } from '#core';
 import { type SqlExecutor, isDataException } from '#stores/sql';
 import type { Catalog } from '#bridge/catalog';
 import type { Fleet } from '#bridge/fleet';
@@ -17,7 +17,7 @@ import type { TaskService } from '#bridge/tasks';
 import { AuditLog } from './audit-log.js';
 import { errorBody, sendError } from './error-replies.js';
 import { EventHub } from './event-hub.js';
-import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
+import { clientErrorHandler, codeOfFrameworkError, frameworkErrors } from './framework-errors.js';
 import { internalMessage } from './internal-message.js';
 import { EVENTS_PATH_DOC, registerEventsRoute } from './events-route.js';
 import { registerHealthRoutes } from './health-routes.js';
@@ -123,24 +123,19 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // A value the database cannot hold (a NUL in text, a number out of range) is the input's fault.
-    const status = isDataException(error)
-      ? 400
-      : error.statusCode && error.statusCode >= 400
-        ? error.statusCode
-        : 500;
-    const code =
-      status === 429
-        ? 'rate_limited'
-        : status >= 500
-          ? 'internal'
-          : isDataException(error)
-            ? 'bad_request'
-            : (error.code ?? 'bad_request');
+    // A Switchyard error a route let through keeps its code when that code is the caller's (4xx);
+    // a server-side one is answered `internal`, its text (SQL, paths) kept for the log.
+    const code = isDataException(error)
+      ? 'validation_failed'
+      : error instanceof SwitchyardError && httpStatusOf(error.code) < 500
+        ? error.code
+        : codeOfFrameworkError(error.statusCode);
+    const status = httpStatusOf(code);
     // Security: a 5xx says nothing of how the server failed (SQL, paths, stack); the log has it.
     const message = status >= 500 ? internalMessage(request.id) : error.message;
     if (status >= 500)
       log.error({ err: error, url: request.url, requestId: request.id }, 'API request failed');
-    if (pathOf(request) === MCP_PATH) return refuse(request, reply, status, code, message);
+    if (pathOf(request) === MCP_PATH) return refuse(request, reply, code, message);
     return reply
       .code(status)
       .send(errorBody(code, message, status >= 500 ? { requestId: request.id } : undefined));
@@ -152,11 +147,10 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
       return refuse(
         request,
         reply.header('allow', 'GET, POST, DELETE'),
-        405,
         'method_not_allowed',
         'Method not allowed',
       );
-    return sendError(reply, 404, 'not_found', `no route ${request.method} ${path}`);
+    return sendError(reply, 'not_found', `no route ${request.method} ${path}`);
   });
   app.addHook('onResponse', async (request, reply) => {
     log.debug(

@@ -1,22 +1,29 @@
 import type { FastifyReply } from 'fastify';
+import { type ErrorCode, httpStatusOf, type SwitchyardError } from '#core';
 
 /** Every error answer of the API has this body. */
 export interface ErrorBody {
-  error: { code: string; message: string; details?: Record<string, unknown> };
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
 }
 
-export function errorBody(code: string, message: string, details?: Record<string, unknown>): ErrorBody {
+export function errorBody(code: ErrorCode, message: string, details?: Record<string, unknown>): ErrorBody {
   return { error: details ? { code, message, details } : { code, message } };
 }
 
+/** Answers `code` with its status (httpStatusOf): a route names the failure, never the status. */
 export function sendError(
   reply: FastifyReply,
-  status: number,
-  code: string,
+  code: ErrorCode,
   message: string,
   details?: Record<string, unknown>,
 ): FastifyReply {
-  return reply.code(status).send(errorBody(code, message, details));
+  return reply.code(httpStatusOf(code)).send(errorBody(code, message, details));
+}
+
+/** Answers a Switchyard error with its own code, message and details (none when empty). */
+export function sendSwitchyardError(reply: FastifyReply, error: SwitchyardError): FastifyReply {
+  const details = Object.keys(error.details).length > 0 ? { ...error.details } : undefined;
+  return sendError(reply, error.code, error.message, details);
 }
 
 /** The OpenAPI schema of ErrorBody, for route documentation. */

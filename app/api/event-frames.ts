@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ErrorCode } from '#core';
 import { RelayedRunEventSchema } from '#runtime/queue';
 import { ToolCallEventSchema } from './tool-call-events.js';
 
@@ -100,11 +101,12 @@ export const RunEventFrameSchema = RelayedRunEventSchema;
 export type RunEventFrame = z.infer<typeof RunEventFrameSchema>;
 
 /**
- * The codes of error frames, the REST API's where they mean the same: `bad_request` (a frame that
- * does not parse), `rate_limited` (past `messagesPerSecond`), `limit_exceeded` (past
- * `subscriptionsPerSocket`), `unavailable` (the run topics or decisions without a task service),
- * `forbidden` (the key lacks the scope), `not_found` (no such run), `conflict` (the run has no
- * pending approval), `internal`.
+ * The codes of error frames, a part of the error vocabulary (ErrorCode), so a frame answers what
+ * REST answers for the same failure: `bad_request` (a frame that does not parse), `rate_limited`
+ * (past `messagesPerSecond`), `limit_exceeded` (past `subscriptionsPerSocket`), `unavailable`
+ * (the run topics or decisions without a task service), `forbidden` (the key lacks the scope),
+ * `not_found` (no such run), `run_state_invalid` (the run has no pending approval),
+ * `validation_failed` (a decision the service refuses), `conflict`, `internal`.
  */
 export const EVENT_ERROR_CODES = [
   'bad_request',
@@ -113,9 +115,11 @@ export const EVENT_ERROR_CODES = [
   'unavailable',
   'forbidden',
   'not_found',
+  'run_state_invalid',
+  'validation_failed',
   'conflict',
   'internal',
-] as const;
+] as const satisfies readonly ErrorCode[];
 export type EventErrorCode = (typeof EVENT_ERROR_CODES)[number];
 
 const count = z.number().int().min(0);

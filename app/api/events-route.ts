@@ -86,14 +86,13 @@ export function registerEventsRoute(app: FastifyInstance, hub: EventHub, options
       if (!quota.hasRoom(holderOf(request)))
         return sendError(
           reply,
-          429,
           'rate_limited',
           `too many event sockets: at most ${limits.socketsPerKey} open per API key (per client address on an open API)`,
         );
     },
     // A plain GET (no Upgrade header) is told what the route is, in the API's error body.
     handler: (_request, reply) =>
-      sendError(reply, 426, 'upgrade_required', '/v1/events is a WebSocket: send Upgrade: websocket'),
+      sendError(reply, 'upgrade_required', '/v1/events is a WebSocket: send Upgrade: websocket'),
     wsHandler: (socket: WebSocket, request: FastifyRequest) => {
       // Two upgrades may both pass the preHandler before either opens: the count is taken here.
       const release = quota.acquire(holderOf(request));

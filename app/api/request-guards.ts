@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHostCheck, createOriginCheck } from '#runtime/mcp';
+import { type ErrorCode, jsonRpcCodeOf, httpStatusOf } from '#core';
 import { sendError } from './error-replies.js';
 
 export interface RequestGuardOptions {
@@ -39,7 +40,6 @@ export function registerRequestGuards(app: FastifyInstance, options: RequestGuar
       return refuse(
         request,
         reply,
-        421,
         'misdirected_request',
         `Host '${host ?? ''}' is not a name of this server; list it in api.allowedHosts (SWITCHYARD_API_ALLOWED_HOSTS)`,
       );
@@ -47,13 +47,12 @@ export function registerRequestGuards(app: FastifyInstance, options: RequestGuar
       return refuse(
         request,
         reply,
-        403,
         'origin_not_allowed',
         `Origin '${origin}' may not call this API; list it in api.allowedOrigins (SWITCHYARD_API_ALLOWED_ORIGINS)`,
       );
     // No route takes a NUL, and no database column can hold one: refused before it reaches either.
     if (request.url.includes('%00') || request.url.includes('\0'))
-      return refuse(request, reply, 400, 'bad_request', 'the URL holds a NUL character (%00)');
+      return refuse(request, reply, 'bad_request', 'the URL holds a NUL character (%00)');
     if (
       WRITES.has(request.method) &&
       pathOf(request) !== MCP_PATH &&
@@ -62,7 +61,6 @@ export function registerRequestGuards(app: FastifyInstance, options: RequestGuar
       return refuse(
         request,
         reply,
-        415,
         'unsupported_media_type',
         `${request.method} takes Content-Type: application/json (send {} when there is nothing to send)`,
       );
@@ -88,18 +86,20 @@ export function pathOf(request: FastifyRequest): string {
   return request.url.split(/[?#]/)[0]!;
 }
 
-/** Answers the refusal in the format the path speaks: JSON-RPC at /mcp, the API's error body elsewhere. */
+/**
+ * Answers the refusal in the format the path speaks: JSON-RPC at /mcp, the API's error body
+ * elsewhere; both with the status and the JSON-RPC code the error vocabulary gives `code`.
+ */
 export function refuse(
   request: FastifyRequest,
   reply: FastifyReply,
-  status: number,
-  code: string,
+  code: ErrorCode,
   message: string,
 ): FastifyReply {
   if (pathOf(request) === MCP_PATH)
     return reply
-      .code(status)
+      .code(httpStatusOf(code))
       .header('content-type', 'application/json')
-      .send({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
-  return sendError(reply, status, code, message);
+      .send({ jsonrpc: '2.0', error: { code: jsonRpcCodeOf(code), message }, id: null });
+  return sendError(reply, code, message);
 }

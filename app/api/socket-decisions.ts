@@ -8,7 +8,7 @@ export type DecisionFrame = Extract<ClientFrame, { type: 'approve' | 'reject' }>
 /**
  * Decides a run's pending approval for an approve / reject frame, as `POST /v1/runs/{id}/approve`
  * (`/reject`) does, and answers the frame to send back: `decided`, or an error frame whose code
- * is the REST answer's (`forbidden` 403, `not_found` 404, `conflict` 409). Failures other than
+ * is the REST answer's (`forbidden`, `not_found`, `run_state_invalid`, `validation_failed`). Failures other than
  * those reject, for the caller to log.
  *
  * Security: the socket was opened with `read`, the least any key has; deciding lets a run do what
@@ -47,24 +47,23 @@ export async function decideForSocket(
       },
     };
   } catch (error) {
-    // A run with nothing pending is a conflict, unless there is no such run at all.
-    if (error instanceof SwitchyardError && error.code === 'run_state_invalid') {
-      try {
-        await tasks.status(runId, { limit: 1 });
-      } catch (missing) {
-        if (missing instanceof SwitchyardError && missing.code === 'not_found')
-          return errorFrame('not_found', missing.message);
-        throw missing;
-      }
-      return errorFrame('conflict', error.message);
-    }
-    if (error instanceof SwitchyardError) {
-      if (error.code === 'not_found') return errorFrame('not_found', error.message);
-      if (error.code === 'conflict') return errorFrame('conflict', error.message);
-      if (error.code === 'validation_failed') return errorFrame('bad_request', error.message);
-    }
+    // The service's refusals keep their code (not_found for no such run, run_state_invalid for
+    // one with nothing pending), as REST answers them.
+    if (error instanceof SwitchyardError && isDecisionRefusal(error.code))
+      return errorFrame(error.code, error.message);
     throw error;
   }
+}
+
+const DECISION_REFUSALS: ReadonlySet<string> = new Set<EventErrorCode>([
+  'not_found',
+  'run_state_invalid',
+  'conflict',
+  'validation_failed',
+]);
+
+function isDecisionRefusal(code: string): code is EventErrorCode {
+  return DECISION_REFUSALS.has(code);
 }
 
 function errorFrame(code: EventErrorCode, message: string): ServerFrame {

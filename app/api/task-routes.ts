@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type AgentDefinition, RUN_STATUSES, type RunEvent, type RunRecord } from '#runtime/actors';
-import { SwitchyardError, type Logger } from '#core';
+import { httpStatusOf, SwitchyardError, type Logger } from '#core';
 import { TaskSpecSchema } from '#runtime/queue';
 import type { DeadLetter, TaskService, TaskStatus } from '#bridge/tasks';
 import {
@@ -11,7 +11,7 @@ import {
   disclosureFor,
   fieldMatcher,
 } from '#bridge/access';
-import { ERROR_BODY_SCHEMA, sendError } from './error-replies.js';
+import { ERROR_BODY_SCHEMA, sendError, sendSwitchyardError } from './error-replies.js';
 
 /** The body of approve / reject. */
 export const DecisionBodySchema = z.strictObject({ reason: z.string().min(1).max(2000).optional() });
@@ -54,28 +54,27 @@ const openapi = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'openapi
 /** Who is acting: the key's name, or `anonymous` on an open (loopback, keyless) API. */
 const actor = (request: FastifyRequest): string => request.caller?.name ?? 'anonymous';
 
-/** Maps the runtime's error codes to HTTP; anything else is rethrown to the 500 handler. */
+/**
+ * The task service's refusals, answered with their own code (its status from httpStatusOf, as on
+ * every other front). A code that answers 5xx other than `queue_unavailable` is rethrown to the
+ * 500 handler, which logs it and answers `internal` without its text (SQL, paths).
+ */
 function sendServiceError(reply: FastifyReply, error: unknown): FastifyReply {
-  if (error instanceof SwitchyardError) {
-    const details = Object.keys(error.details).length > 0 ? { ...error.details } : undefined;
-    if (error.code === 'validation_failed')
-      return sendError(reply, 400, 'bad_request', error.message, details);
-    if (error.code === 'not_found') return sendError(reply, 404, 'not_found', error.message, details);
-    if (error.code === 'run_state_invalid' || error.code === 'conflict')
-      return sendError(reply, 409, 'conflict', error.message, details);
-    if (error.code === 'queue_unavailable')
-      return sendError(reply, 503, 'queue_unavailable', error.message, details);
-  }
+  if (
+    error instanceof SwitchyardError &&
+    (httpStatusOf(error.code) < 500 || error.code === 'queue_unavailable')
+  )
+    return sendSwitchyardError(reply, error);
   throw error;
 }
 
-/** A zod failure as a 400 naming the first bad field. */
+/** A zod failure as `validation_failed` naming the first bad field. */
 function sendInvalid(reply: FastifyReply, what: string, error: z.ZodError): FastifyReply {
   const issue = error.issues[0];
   const path =
     issue?.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(',')] : (issue?.path ?? []);
   const field = path.map(String).join('.') || '(top level)';
-  return sendError(reply, 400, 'bad_request', `invalid ${what}: ${field}: ${issue?.message ?? 'invalid'}`, {
+  return sendError(reply, 'validation_failed', `invalid ${what}: ${field}: ${issue?.message ?? 'invalid'}`, {
     field,
     issues: error.issues.map((i) => ({ field: i.path.map(String).join('.'), message: i.message })),
   });
@@ -198,8 +197,7 @@ export function registerTaskRoutes(
       if (typeof body !== 'object' || body === null || Array.isArray(body))
         return sendError(
           reply,
-          400,
-          'bad_request',
+          'validation_failed',
           'invalid task spec: (top level): expected a JSON object',
           {
             field: '(top level)',
@@ -208,8 +206,7 @@ export function registerTaskRoutes(
       if ('requestedBy' in body)
         return sendError(
           reply,
-          400,
-          'bad_request',
+          'validation_failed',
           'invalid task spec: requestedBy: set from the API key, not the body',
           {
             field: 'requestedBy',
@@ -349,7 +346,7 @@ export function registerTaskRoutes(
               ? 'Approve the pending approval of a run'
               : 'Reject the pending approval of a run',
           description:
-            'Answers {approval}. decidedBy is the API key’s name. 409 when the run has no pending approval.',
+            'Answers {approval}. decidedBy is the API key’s name. 409 run_state_invalid when the run has no pending approval, 404 when there is no such run.',
           tags: ['runs'],
           params: idParam,
           body: openapi(DecisionBodySchema),
@@ -372,14 +369,7 @@ export function registerTaskRoutes(
           log.info({ runId, approvalId: approval.id, verdict, key: request.apiKey?.name }, 'run decided');
           return { approval: discloseApproval(approval, disclosure(request)) };
         } catch (error) {
-          // A run with nothing pending is a 409, unless there is no such run at all: a 404.
-          if (error instanceof SwitchyardError && error.code === 'run_state_invalid') {
-            try {
-              await tasks.status(runId, { limit: 1 });
-            } catch (missing) {
-              return sendServiceError(reply, missing);
-            }
-          }
+          // not_found for no such run, run_state_invalid (409) for one with nothing pending.
           return sendServiceError(reply, error);
         }
       },

@@ -90,8 +90,7 @@ export function registerToolRoutes(app: FastifyInstance, deps: ToolRouteDeps): v
       if (!parsed.success)
         return sendError(
           reply,
-          400,
-          'bad_request',
+          'validation_failed',
           `expected a JSON object {"arguments"?: object}: ${z.prettifyError(parsed.error)}`,
         );
       const name = request.params.name;
@@ -132,7 +131,7 @@ export function registerToolRoutes(app: FastifyInstance, deps: ToolRouteDeps): v
         message = failure.message;
         errorKind = failure.code;
         if (failure.retryAfter !== undefined) reply.header('retry-after', String(failure.retryAfter));
-        return await sendError(reply, failure.status, failure.code, failure.message, failure.details);
+        return await sendError(reply, failure.code, failure.message, failure.details);
       } finally {
         reply.raw.off('close', onClose);
         const durationMs = performance.now() - start;

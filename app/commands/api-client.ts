@@ -1,16 +1,16 @@
 import { isIP } from 'node:net';
 import { type Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { ConfigError, SwitchyardError, ValidationError } from '#core';
+import { ConfigError, type ErrorCode, SwitchyardError, toErrorCode, ValidationError } from '#core';
 import { commandContext } from '../context.js';
 
 /**
  * The bridge's API did not answer (`bridge_unreachable`, `bridge_timeout`), answered with an
- * error body (`bridge_api_error`, details: status and the body's code), or answered with
- * something a bridge does not send (`bridge_bad_reply`).
+ * error body (the body's own code, so the CLI fails with the code every other front answers;
+ * details: the HTTP status), or answered with something a bridge does not send (`bridge_bad_reply`).
  */
 export class BridgeApiError extends SwitchyardError {
-  constructor(code: string, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
     super(code, message, { details, cause });
   }
 }
@@ -89,14 +89,16 @@ export class ApiClient {
       const failure = ErrorBodySchema.safeParse(answer);
       if (failure.success) {
         const { code, message, details } = failure.data.error;
-        throw new BridgeApiError('bridge_api_error', `the bridge answered ${status} ${code}: ${message}`, {
+        // A code this CLI does not know (a newer bridge) is `internal`, the bridge's code still in the message.
+        throw new BridgeApiError(toErrorCode(code), `the bridge answered ${status} ${code}: ${message}`, {
           status,
           code,
           ...(details ? { details } : {}),
         });
       }
+      // An error status without the API's error body: a proxy in front of the bridge, or not a bridge.
       throw new BridgeApiError(
-        'bridge_api_error',
+        'bridge_bad_reply',
         `the bridge answered ${status}: ${oneLine(text, 200) || '(no body)'}`,
         { status },
       );

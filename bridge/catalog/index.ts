@@ -5,3 +5,4 @@ export * from './catalog-tool-source.js';
 export * from './catalog.js';
 export * from './first-text.js';
 export * from './tool-names.js';
+export * from './tool-call-failure.js';

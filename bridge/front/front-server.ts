@@ -10,7 +10,6 @@ import {
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
-  McpError,
   ReadResourceRequestSchema,
   SetLevelRequestSchema,
   SubscribeRequestSchema,
@@ -20,10 +19,10 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Caller } from '../access/caller.js';
 import type { CatalogCallOptions } from '../catalog/catalog-entries.js';
 import type { CatalogReader } from '../catalog/catalog-reader.js';
-import { SwitchyardError, type Logger, silentLogger } from '#core';
-import { isDataException } from '#stores/sql';
+import { type Logger, silentLogger } from '#core';
 import type { FrontHub } from './front-hub.js';
 import { firstText } from '../catalog/first-text.js';
+import { describeToolCallFailure, toolErrorResult } from '../catalog/tool-call-failure.js';
 
 export interface FrontServerOptions {
   /** The catalog served (the whole catalog, or a filtered view of it). */
@@ -162,23 +161,23 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
       settle?.(result.isError ? { outcome: 'tool_error', error: firstText(result) } : { outcome: 'ok' });
       return result;
     } catch (error) {
-      // A model must see why its call did not run, as a tool result it can act on: Switchyard's
-      // errors, the upstream's JSON-RPC errors and the database's refusal of a value (a NUL) say
-      // so. Anything else is a bug of ours whose text (paths, SQL) is for the log, not the client.
-      const known = error instanceof SwitchyardError || error instanceof McpError || isDataException(error);
-      const incident = known ? undefined : randomUUID();
-      const message = known
-        ? (error as Error).message
-        : `internal error; the server log has the detail under incident id ${incident}`;
+      // A model must see why its call did not run, as a tool result it can act on, with the code
+      // REST answers for the same failure (describeToolCallFailure). An unknown failure is a bug
+      // of ours whose text (paths, SQL) is for the log, not the client.
+      const failure = describeToolCallFailure(error);
+      const incident = failure.known ? undefined : randomUUID();
+      if (!failure.known) {
+        failure.message = `internal error; the server log has the detail under incident id ${incident}`;
+        failure.details = { incident };
+      }
       if (!extra.signal.aborted)
-        log[known ? 'info' : 'error']({ err: error, tool: name, incident }, 'tool call failed');
-      const code = (error as { code?: unknown } | null)?.code;
+        log[failure.known ? 'info' : 'error']({ err: error, tool: name, incident }, 'tool call failed');
       settle?.({
         outcome: 'error',
-        error: message,
-        errorKind: extra.signal.aborted ? 'aborted' : known && typeof code === 'string' ? code : 'internal',
+        error: failure.message,
+        errorKind: extra.signal.aborted ? 'aborted' : failure.code,
       });
-      return { isError: true, content: [{ type: 'text', text: message }] };
+      return toolErrorResult(failure, { structured: tool?.definition.outputSchema === undefined });
     } finally {
       end?.();
     }

@@ -331,11 +331,26 @@ export class TaskService {
   }
 
   approve(runId: string, decision: Decision): Promise<ApprovalRecord> {
-    return this.runs.decideRun(runId, { approved: true, ...decision });
+    return this.decide(runId, { approved: true, ...decision });
   }
 
   reject(runId: string, decision: Decision): Promise<ApprovalRecord> {
-    return this.runs.decideRun(runId, { approved: false, ...decision });
+    return this.decide(runId, { approved: false, ...decision });
+  }
+
+  /**
+   * A run with nothing pending is `run_state_invalid`, unless there is no such run at all: then
+   * `not_found`. Decided here, once, so REST, the event socket and the MCP tools answer alike.
+   */
+  private async decide(runId: string, decision: Decision & { approved: boolean }): Promise<ApprovalRecord> {
+    try {
+      return await this.runs.decideRun(runId, decision);
+    } catch (error) {
+      // status() rejects with not_found for a run neither the queue nor the store knows.
+      if (error instanceof SwitchyardError && error.code === 'run_state_invalid')
+        await this.status(runId, { limit: 1 });
+      throw error;
+    }
   }
 
   listApprovals(

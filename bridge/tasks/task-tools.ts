@@ -4,8 +4,9 @@ import { type ApiScope, DEFAULT_REDACTED_FIELDS } from '#runtime/config';
 import { type Disclosure, discloseApproval, discloseEventData, disclosureFor } from '../access/disclosure.js';
 import { fieldMatcher } from '../access/redact-arguments.js';
 import type { CatalogCallOptions, LocalToolProvider } from '../catalog/catalog-entries.js';
+import { toolErrorResult } from '../catalog/tool-call-failure.js';
 import type { ApprovalRecord, RunEvent, RunRecord } from '#runtime/actors';
-import { SwitchyardError } from '#core';
+import { type ErrorCode, NotFoundError, SwitchyardError } from '#core';
 import type { TaskService, TaskStatus } from './task-service.js';
 
 export interface TaskToolsOptions {
@@ -227,12 +228,18 @@ export function createTaskTools(tasks: TaskService, options: TaskToolsOptions = 
             return result(approvalView(record, disclosure(call)), false);
           }
           default:
-            return errorResult(`unknown tool '${tool}'`);
+            throw new NotFoundError('tool', tool);
         }
       } catch (error) {
         // A model can act on these: a wrong argument, an unknown agent or run, nothing to approve.
+        // They answer with their code (as REST does for the same failure); the rest go to the
+        // front that called, which answers them in its own way with the same code.
         if (error instanceof SwitchyardError && TOOL_ERROR_CODES.has(error.code)) {
-          return errorResult(await explain(tasks, error));
+          const details = { ...error.details };
+          return toolErrorResult(
+            { code: error.code, message: await explain(tasks, error), details },
+            { structured: true },
+          );
         }
         throw error;
       }
@@ -267,7 +274,12 @@ function actorOf(call: CatalogCallOptions): string {
   return call.caller?.name ?? 'unknown';
 }
 
-const TOOL_ERROR_CODES = new Set(['validation_failed', 'not_found', 'run_state_invalid', 'task_failed']);
+const TOOL_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'validation_failed',
+  'not_found',
+  'run_state_invalid',
+  'task_failed',
+]);
 
 /** One line for a run event: `state_entered gate`, `tool_call_started counter_add`. */
 export function describeRunEvent(event: { type: string; data: Record<string, unknown> }): string {
@@ -404,10 +416,6 @@ function result(value: Record<string, unknown>, isError: boolean): CallToolResul
     structuredContent: value,
     ...(isError ? { isError: true } : {}),
   };
-}
-
-function errorResult(message: string): CallToolResult {
-  return { isError: true, content: [{ type: 'text', text: message }] };
 }
 
 /** An unknown agent's message lists the agents there are, so a model can pick one. */

@@ -1,4 +1,4 @@
-import { SwitchyardError } from '#core';
+import { type ErrorCode, SwitchyardError } from '#core';
 
 /**
  * Errors a {@link ChatModel} throws. Each names its provider and model in `details` (so it survives
@@ -32,7 +32,7 @@ export abstract class ModelError extends SwitchyardError {
   readonly #details: Record<string, unknown>;
 
   protected constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     context: ModelErrorContext,
     extra: Record<string, unknown> = {},

@@ -89,7 +89,7 @@ describe('the HTTP API routes', () => {
     for (const body of [[1, 2], { arguments: 'x' }, { arguments: [1] }]) {
       const response = await call(api, 'main__echo', body);
       expect(response.statusCode, JSON.stringify(body)).toBe(400);
-      expect(response.json().error.code).toBe('bad_request');
+      expect(response.json().error.code).toBe('validation_failed');
     }
     const text = await api.inject({
       method: 'POST',
@@ -111,7 +111,7 @@ describe('the HTTP API routes', () => {
     const api = await open({ options: { bodyLimitBytes: 1024 } });
     const response = await call(api, 'main__echo', { arguments: { text: 'x'.repeat(2000) } });
     expect(response.statusCode).toBe(413);
-    expect(response.json().error.code).toBe('FST_ERR_CTP_BODY_TOO_LARGE');
+    expect(response.json().error.code).toBe('payload_too_large');
   });
 
   it('serves the OpenAPI document listing the routes, and the docs page', async () => {

@@ -133,7 +133,7 @@ describe('dead letters over HTTP', { timeout: 120_000 }, () => {
     for (const query of ['limit=0', 'limit=1001', 'limit=ten', 'state=failed']) {
       const bad = await call('GET', `/v1/tasks/failed?${query}`, READER);
       expect(bad.status, query).toBe(400);
-      expect(bad.body.error.code).toBe('bad_request');
+      expect(bad.body.error.code).toBe('validation_failed');
       expect(bad.body.error.details.field, query).toBe(query.split('=')[0]);
     }
   });

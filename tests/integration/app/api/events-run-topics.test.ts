@@ -174,7 +174,7 @@ describe('run events over the events WebSocket', { timeout: 120_000 }, () => {
     await untilTask(call, runId, (task) => task.status, 'failed');
   });
 
-  it('answers not_found for an unknown run and conflict for a run with nothing pending', async () => {
+  it('answers not_found for an unknown run and run_state_invalid for a run with nothing pending', async () => {
     const ops = await connect(ADMIN);
     expect(await ops.request({ type: 'approve', runId: 'no-such-run' })).toMatchObject({
       type: 'error',
@@ -183,7 +183,7 @@ describe('run events over the events WebSocket', { timeout: 120_000 }, () => {
     const runId = await parkedRun();
     await call('POST', `/v1/runs/${runId}/approve`, ADMIN, {});
     const conflict = await ops.request({ type: 'reject', runId });
-    expect(conflict).toMatchObject({ type: 'error', code: 'conflict' });
+    expect(conflict).toMatchObject({ type: 'error', code: 'run_state_invalid' });
     expect(conflict.type === 'error' && conflict.message).toMatch(/no pending approval/);
   });
 

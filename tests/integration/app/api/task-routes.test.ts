@@ -156,7 +156,7 @@ describe('the task routes', { timeout: 120_000 }, () => {
   it('a bad body is a 400 naming the field; an unknown agent or task a 404', async () => {
     const bad = await submit({ agent: 'gated', input: {}, attempts: 0 });
     expect(bad.status).toBe(400);
-    expect(bad.body.error).toMatchObject({ code: 'bad_request', details: { field: 'attempts' } });
+    expect(bad.body.error).toMatchObject({ code: 'validation_failed', details: { field: 'attempts' } });
     expect(bad.body.error.message).toMatch(/attempts/);
     const misspelt = await submit({ agent: 'gated', input: {}, atempts: 2 });
     expect(misspelt.body.error.details.field).toBe('atempts');

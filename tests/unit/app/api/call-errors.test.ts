@@ -43,6 +43,16 @@ describe('describeCallFailure', () => {
     expect(describeCallFailure(new McpError(ErrorCode.InternalError, 'boom'), false).status).toBe(502);
   });
 
+  it('names bad params from the upstream validation_failed, as our own argument checks', () => {
+    expect(describeCallFailure(new McpError(ErrorCode.InvalidParams, 'bad'), false)).toMatchObject({
+      code: 'validation_failed',
+      details: { jsonrpcCode: ErrorCode.InvalidParams },
+    });
+    expect(describeCallFailure(new McpError(ErrorCode.InternalError, 'boom'), false).code).toBe(
+      'upstream_error',
+    );
+  });
+
   it('reports a call cancelled by the client as aborted, whatever the error', () => {
     expect(describeCallFailure(new Error('AbortError'), true)).toMatchObject({
       status: 499,
