@@ -2,6 +2,7 @@
 // Other layers import it as '#runtime/actors' (package.json `imports`); a file not exported here is internal.
 export * from './agent-definition.js';
 export * from './run-event-bus.js';
+export * from './run-migrations.js';
 export * from './run-records.js';
 export * from './run-store.js';
 export * from './run-supervisor.js';

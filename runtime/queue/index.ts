@@ -3,6 +3,7 @@
 export * from './bullmq-task-queue.js';
 export * from './inline-task-queue.js';
 export * from './pg-run-event-relay.js';
+export * from './queue-migrations.js';
 export * from './redis-run-event-relay.js';
 export * from './relayed-run-event.js';
 export * from './run-task-handler.js';

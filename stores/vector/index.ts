@@ -3,6 +3,7 @@
 export * from './backends/chroma/chroma-vector-store.js';
 export * from './backends/faiss/faiss-vector-store.js';
 export * from './backends/memory/memory-vector-store.js';
+export * from './backends/pgvector/pgvector-migrations.js';
 export * from './backends/pgvector/pgvector-store.js';
 export * from './backends/qdrant/qdrant-vector-store.js';
 export * from './filter/parse-filter.js';
