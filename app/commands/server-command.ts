@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import type { Config } from '#runtime/config';
+import type { Config } from '../config/config-schema.js';
 import { ConfigError, ValidationError } from '#core';
 import { serveHttp, serveStdio } from '#runtime/mcp';
 import { commandContext } from '../context.js';

@@ -1,4 +1,4 @@
-import type { Config } from '#runtime/config';
+import type { Config } from '../config/config-schema.js';
 import type { Logger } from '#core';
 import { openSql, type Sql } from '#stores/sql';
 import { MIGRATIONS } from '../database/schema-migrations.js';

@@ -2,3 +2,4 @@
 // Other layers import it as '#stores/embeddings' (package.json `imports`); a file not exported here is internal.
 export * from './create-embedder.js';
 export * from './embedder.js';
+export * from './embeddings-config-schema.js';

@@ -9,4 +9,5 @@ export * from './backends/qdrant/qdrant-vector-store.js';
 export * from './filter/parse-filter.js';
 export * from './types.js';
 export * from './validate.js';
+export * from './vector-config-schema.js';
 export * from './vector-errors.js';

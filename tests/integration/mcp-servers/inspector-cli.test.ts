@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CallToolResult, ListToolsResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMcpServer } from '../../../app/servers/mcp-server-registry.js';
-import { loadConfig } from '../../../runtime/config/load-config.js';
+import { loadConfig } from '../../../app/config/load-config.js';
 import { silentLogger } from '../../../core/logger.js';
 import { FakeGitHub } from '../../support/fake-github.js';
 import { connectInMemory, textOf } from '../../support/in-memory-mcp.js';

@@ -8,7 +8,7 @@ import { resolveServers } from '../../../../app/config/resolve-servers.js';
 import { startServers } from '../../../../app/config/server-changes.js';
 import { createBuiltinTransportFactory } from '../../../../app/servers/builtin-transport.js';
 import { Fleet } from '../../../../bridge/fleet/fleet.js';
-import { type Config, ConfigSchema } from '../../../../runtime/config/config-schema.js';
+import { type Config, ConfigSchema } from '../../../../app/config/config-schema.js';
 import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import { openSql } from '../../../../stores/sql/open-sql.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
