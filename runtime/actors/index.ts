@@ -1,4 +1,4 @@
-// The front door of runtime/actors: Durable agent runs: the agent contract, the run supervisor (XState actors, checkpoints, leases), run records and stores.
+// The front door of runtime/actors: Durable agent runs: the agent contract, the run supervisor (XState actors, checkpoints, leases), run records and stores; the `agents` config section and the runs' tables.
 // Other layers import it as '#runtime/actors' (package.json `imports`); a file not exported here is internal.
 export * from './agent-definition.js';
 export * from './agent-policy-schema.js';

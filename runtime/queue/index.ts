@@ -1,4 +1,4 @@
-// The front door of runtime/queue: Distributing runs over workers: the task queue (BullMQ or inline), the run task handler, the reconciler, run event relays.
+// The front door of runtime/queue: Distributing runs over workers: the task queue (BullMQ or inline), the run task handler, the reconciler, run event relays; the `queue` and `redis` config sections, `agents.rateLimits`, and the queue's tables.
 // Other layers import it as '#runtime/queue' (package.json `imports`); a file not exported here is internal.
 export * from './agent-rate-limits-schema.js';
 export * from './bullmq-task-queue.js';

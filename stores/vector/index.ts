@@ -1,4 +1,4 @@
-// The front door of stores/vector: The pluggable vector layer: the VectorStore contract, its backends (pgvector, Qdrant, Chroma, FAISS, memory), filters.
+// The front door of stores/vector: The pluggable vector layer: the VectorStore contract, its backends (pgvector, Qdrant, Chroma, FAISS, memory), filters; the `vector` config section and the pgvector catalog's migration.
 // Other layers import it as '#stores/vector' (package.json `imports`); a file not exported here is internal.
 export * from './backends/chroma/chroma-vector-store.js';
 export * from './backends/faiss/faiss-vector-store.js';
