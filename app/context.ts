@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type LoadedConfig, loadConfig } from '#runtime/config';
+import { type LoadedConfig, loadConfig } from './config/load-config.js';
 import { createLogger, type Logger } from '#core';
 import { logFormatFrom } from './config/log-format.js';
 

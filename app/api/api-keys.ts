@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type ApiKeyConfig, type ApiScope, assertStrongSecret } from '#runtime/config';
+import { type ApiScope, assertStrongSecret } from '#runtime/config';
+import type { ApiKeyConfig } from './api-config-schema.js';
 import { ConfigError } from '#core';
 import { isLoopback } from '#runtime/mcp';
 

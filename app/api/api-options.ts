@@ -1,10 +1,11 @@
-import { type ApiKeyConfig, type Config, ConfigSchema, DEFAULT_REDACTED_FIELDS } from '#runtime/config';
+import { DEFAULT_REDACTED_FIELDS } from '#runtime/config';
+import { type ApiConfig, ApiConfigSchema, type ApiKeyConfig } from './api-config-schema.js';
 
-/** The `api.limits` config section: timeouts, rate limits and caps of every front (see config-schema.ts). */
-export type ApiLimits = Config['api']['limits'];
+/** The `api.limits` config section: timeouts, rate limits and caps of every front (see api-config-schema.ts). */
+export type ApiLimits = ApiConfig['limits'];
 
 /** Every limit at its default. */
-export const DEFAULT_API_LIMITS: ApiLimits = ConfigSchema.parse({}).api.limits;
+export const DEFAULT_API_LIMITS: ApiLimits = ApiConfigSchema.parse({}).limits;
 
 /** What createApi needs from the `api` config section; every field has a default. */
 export interface ApiOptions {

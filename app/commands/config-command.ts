@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { ConfigSchema, redactConfig } from '#runtime/config';
+import { redactConfig } from '#runtime/config';
+import { ConfigSchema } from '../config/config-schema.js';
 import { commandContext } from '../context.js';
 
 /**

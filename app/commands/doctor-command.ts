@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
-import type { Config } from '#runtime/config';
+import type { Config } from '../config/config-schema.js';
 import { createEmbedder } from '#stores/embeddings';
 import { openSqlFromConfig } from '../from-config/sql-from-config.js';
 import type { Sql } from '#stores/sql';

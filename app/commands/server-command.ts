@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import type { Config } from '#runtime/config';
+import type { Config } from '../config/config-schema.js';
 import { ConfigError, ValidationError } from '#core';
 import { commandContext } from '../context.js';
 import { serverRole } from '../roles/server-role.js';

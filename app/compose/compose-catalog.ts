@@ -1,4 +1,4 @@
-import type { Config } from '#runtime/config';
+import type { Config } from '../config/config-schema.js';
 import { type Logger, silentLogger } from '#core';
 import type { Sql } from '#stores/sql';
 import { Catalog, type ServerCatalogOptions } from '#bridge/catalog';

@@ -6,7 +6,7 @@ import {
   SqlRunStore,
 } from '#runtime/actors';
 import { type Clock, ConfigError, type Logger, silentLogger } from '#core';
-import type { Config } from '#runtime/config';
+import type { Config } from '../config/config-schema.js';
 import { type ChatModel, createChatModels, type RateLimiter } from '#runtime/llm';
 import type { Sql } from '#stores/sql';
 import type { AuditLog } from '../api/audit-log.js';

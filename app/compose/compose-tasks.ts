@@ -1,6 +1,6 @@
 import type { RunSupervisor } from '#runtime/actors';
 import type { AuditLog } from '../api/audit-log.js';
-import type { Config } from '#runtime/config';
+import type { Config } from '../config/config-schema.js';
 import type { Logger } from '#core';
 import { createRunTaskHandler, TaskReconciler, type TaskQueue, type TaskWorker } from '#runtime/queue';
 import type { Sql } from '#stores/sql';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { configErrorFromIssues } from '#runtime/config';
+import { configErrorFromIssues } from './load-config.js';
 import { EXPOSED_NAME } from '#bridge/catalog';
 import { supervisionShape } from '#bridge/fleet';
 import { MCP_SERVERS, type McpServerRegistry } from '../servers/mcp-server-registry.js';

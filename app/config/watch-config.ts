@@ -1,6 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { loadConfig } from '#runtime/config';
+import { loadConfig } from './load-config.js';
 import { ConfigError, type Logger, silentLogger, type Clock, systemClock, type TimerHandle } from '#core';
 import { type ResolvedServer, serversFromConfig } from './resolve-servers.js';
 import { describeDiff, diffServers, isEmptyDiff, type ServerDiff } from './server-changes.js';

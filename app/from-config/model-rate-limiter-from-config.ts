@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Config } from '#runtime/config';
+import type { Config } from '../config/config-schema.js';
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from '#runtime/llm';
 import type { Logger } from '#core';
 

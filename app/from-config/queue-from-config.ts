@@ -1,5 +1,5 @@
 import type { RunEventBus } from '#runtime/actors';
-import type { Config } from '#runtime/config';
+import type { Config } from '../config/config-schema.js';
 import { ConfigError, type Logger } from '#core';
 import {
   BullMqTaskQueue,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Config } from '#runtime/config';
+import type { Config } from '../config/config-schema.js';
 import { ConfigError, type Logger } from '#core';
 import type { Sql } from '#stores/sql';
 import {

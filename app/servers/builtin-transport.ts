@@ -1,7 +1,7 @@
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { Config } from '#runtime/config';
+import type { Config } from '../config/config-schema.js';
 import { type Logger, silentLogger } from '#core';
 import type { CreatedServer } from '#runtime/mcp';
 import type { Sql } from '#stores/sql';

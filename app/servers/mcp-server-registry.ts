@@ -1,4 +1,4 @@
-import type { Config } from '#runtime/config';
+import type { Config } from '../config/config-schema.js';
 import { ConfigError, SwitchyardError, type Logger } from '#core';
 import type { ServerFactory } from '#runtime/mcp';
 import { createEmbedder, type Embedder } from '#stores/embeddings';

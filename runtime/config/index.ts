@@ -1,6 +1,7 @@
-// The front door of runtime/config: Configuration: the schema, loading from file and environment, redaction for printing, secret strength.
+// The front door of runtime/config: What configuration shares below the composition root: the vocabulary of API scopes, the default redacted fields, redaction of a parsed configuration for printing, secret strength, the https-or-loopback rule. Each section's schema lives with its owner; app/config assembles the whole and loads it.
 // Other layers import it as '#runtime/config' (package.json `imports`); a file not exported here is internal.
-export * from './config-schema.js';
-export * from './load-config.js';
+export * from './api-scopes.js';
+export * from './https-or-loopback.js';
 export * from './redact-config.js';
+export * from './redacted-fields.js';
 export * from './secret-strength.js';

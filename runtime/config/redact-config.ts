@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { isSecret } from './secret-fields.js';
+import { isSecret } from '#core';
 
 /** What a hidden value is replaced by. */
 export const REDACTED = '***';

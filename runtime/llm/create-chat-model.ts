@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { secret } from '../config/secret-fields.js';
-import { ConfigError, type Logger } from '#core';
+import { ConfigError, type Logger, secret } from '#core';
 import { AnthropicChatModel } from './anthropic-chat-model.js';
 import type { ChatModel } from './chat-model.js';
 import { OpenAIChatModel } from './openai-chat-model.js';

@@ -19,7 +19,7 @@ import { RunSupervisor } from '../../runtime/actors/run-supervisor.js';
 import { SqlRunStore } from '../../runtime/actors/sql-run-store.js';
 import type { RunCheckpoint } from '../../runtime/actors/run-store.js';
 import { migrate } from '../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../app/database/schema-migrations.js';
 import { PgSql } from '../../stores/sql/pg-sql.js';
 import { PgliteSql } from '../../stores/sql/pglite-sql.js';
 import { quoteIdent, type Sql } from '../../stores/sql/sql.js';

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate } from '../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../app/database/schema-migrations.js';
 import { PgliteSql } from '../../stores/sql/pglite-sql.js';
 import { ChromaVectorStore } from '../../stores/vector/backends/chroma/chroma-vector-store.js';
 import { FAISS_DEFAULTS } from '../../stores/vector/backends/faiss/faiss-options.js';

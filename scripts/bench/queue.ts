@@ -29,7 +29,7 @@ import { BullMqTaskQueue } from '../../runtime/queue/bullmq-task-queue.js';
 import { agentQueueName, KEEP_COMPLETED } from '../../runtime/queue/bullmq-jobs.js';
 import { DEFAULT_TASK_ATTEMPTS, DEFAULT_TASK_BACKOFF } from '../../runtime/queue/task-spec-schema.js';
 import { migrate } from '../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../app/database/schema-migrations.js';
 import { PgSql } from '../../stores/sql/pg-sql.js';
 import { quoteIdent } from '../../stores/sql/sql.js';
 import { REDIS_URL, redisAnswers } from '../../tests/support/redis.js';

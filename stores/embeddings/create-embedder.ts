@@ -4,8 +4,9 @@ import { LocalEmbedder } from './local-embedder.js';
 import { OpenAIEmbedder, type OpenAIEmbedderOptions } from './openai-embedder.js';
 
 /**
- * The `embeddings` section of the configuration (runtime/config/config-schema.ts), restated here
- * because the stores layer does not import the runtime's config; the parsed section fits it.
+ * What the embedder reads of the `embeddings` config section (embeddings-config-schema.ts): the
+ * parsed section fits it, and code that builds an embedder without a config file names only the
+ * fields it sets.
  */
 export interface EmbeddingsSettings {
   provider: 'local' | 'openai';

@@ -46,7 +46,7 @@ export async function migrate(
     const done = new Map(rows.map((row) => [row.version, row]));
     for (const migration of migrations) {
       const row = done.get(migration.version);
-      if (row && row.checksum !== checksum(migration)) {
+      if (row && row.checksum !== migrationChecksum(migration)) {
         throw new ConfigError(
           `migration ${migration.version} (${migration.name}) was changed after it was applied to schema '${sql.schema}'; add a new migration instead`,
           { version: migration.version },
@@ -68,7 +68,7 @@ export async function migrate(
       await tx.query(`INSERT INTO ${TABLE} (version, name, checksum) VALUES ($1, $2, $3)`, [
         migration.version,
         migration.name,
-        checksum(migration),
+        migrationChecksum(migration),
       ]);
       applied.push({ version: migration.version, name: migration.name });
       logger.info(
@@ -80,7 +80,11 @@ export async function migrate(
   });
 }
 
-function checksum(migration: Migration): string {
+/**
+ * What switchyard_migrations records of a migration's text, and compares at every start: a
+ * migration moved between files keeps its checksum as long as its `up` text is byte-identical.
+ */
+export function migrationChecksum(migration: Migration): string {
   return createHash('sha256').update(migration.up).digest('hex').slice(0, 16);
 }
 

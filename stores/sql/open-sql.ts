@@ -1,12 +1,17 @@
 import { join } from 'node:path';
 import { type Logger, silentLogger } from '#core';
-import { migrate } from './migrate.js';
-import { MIGRATIONS } from './migrations.js';
+import { type Migration, migrate } from './migrate.js';
 import { PgSql } from './pg-sql.js';
 import { PgliteSql } from './pglite-sql.js';
 import type { Sql } from './sql.js';
 
 export interface OpenSqlOptions {
+  /**
+   * The schema to bring the database up to, in version order. Each owner of tables declares its
+   * own migrations next to its code; the composition root assembles them (app/database), since
+   * this layer knows none of the tables above it.
+   */
+  migrations: readonly Migration[];
   /** A PostgreSQL URL; when absent the embedded PGlite database is used. */
   databaseUrl?: string;
   /** Where PGlite keeps its data (`<home>/pgdata`); absent means in memory. */
@@ -22,7 +27,15 @@ export interface OpenSqlOptions {
 
 /** Opens the configured SQL store and brings its schema up to date. */
 export async function openSql(options: OpenSqlOptions): Promise<Sql> {
-  const { databaseUrl, home, schema, preparedStatements, retryForMs, logger = silentLogger } = options;
+  const {
+    migrations,
+    databaseUrl,
+    home,
+    schema,
+    preparedStatements,
+    retryForMs,
+    logger = silentLogger,
+  } = options;
   const sql: Sql = databaseUrl
     ? await new PgSql({
         connectionString: databaseUrl,
@@ -33,7 +46,7 @@ export async function openSql(options: OpenSqlOptions): Promise<Sql> {
       }).open()
     : await PgliteSql.open({ dataDir: home ? join(home, 'pgdata') : undefined, schema });
   try {
-    await migrate(sql, MIGRATIONS, logger);
+    await migrate(sql, migrations, logger);
   } catch (error) {
     await sql.close();
     throw error;

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { seedCrm } from '../../mcp-servers/crm/seed/seed-crm.js';
 import { BullMqTaskQueue } from '../../runtime/queue/bullmq-task-queue.js';
 import { migrate } from '../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../app/database/schema-migrations.js';
 import { PgSql } from '../../stores/sql/pg-sql.js';
 import type { Sql } from '../../stores/sql/sql.js';
 import { SWITCHYARD_CLI } from '../support/mcp-server-process.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentDefinition } from '../../runtime/actors/agent-definition.js';
 import type { RunSupervisor } from '../../runtime/actors/run-supervisor.js';
-import { loadConfig } from '../../runtime/config/load-config.js';
+import { loadConfig } from '../../app/config/load-config.js';
 import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 import type { Sql } from '../../stores/sql/sql.js';

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ComposedBridge, composeBridge } from '../../app/compose/compose-bridge.js';
-import { ConfigSchema } from '../../runtime/config/config-schema.js';
+import { ConfigSchema } from '../../app/config/config-schema.js';
 
 const EVERYTHING = createRequire(import.meta.url).resolve(
   '@modelcontextprotocol/server-everything/dist/index.js',

@@ -14,7 +14,7 @@ import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from './postgres.js';
 
 const TSX = import.meta.resolve('tsx');
 const DIST_CLI = join(import.meta.dirname, '../../dist/app/cli.js');
-const DIST_CONFIG_SCHEMA = join(import.meta.dirname, '../../dist/runtime/config/config-schema.js');
+const DIST_CONFIG_SCHEMA = join(import.meta.dirname, '../../dist/app/config/config-schema.js');
 
 /**
  * Which build the fuzzers attack: the built CLI (`dist/`, `npm run build`) unless
@@ -37,7 +37,7 @@ export function fuzzSeed(): number {
 /** Whether the config schema of the build under test has a field (config fields arrive over time). */
 export async function configAccepts(config: unknown): Promise<boolean> {
   const url = FROM_SOURCE
-    ? new URL('../../runtime/config/config-schema.ts', import.meta.url).href
+    ? new URL('../../app/config/config-schema.ts', import.meta.url).href
     : pathToFileURL(DIST_CONFIG_SCHEMA).href;
   const schema = (await import(url)) as { ConfigSchema: { safeParse(value: unknown): { success: boolean } } };
   return schema.ConfigSchema.safeParse(config).success;

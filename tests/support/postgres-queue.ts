@@ -1,5 +1,6 @@
 import pg from 'pg';
 
+import { MIGRATIONS } from '../../app/database/schema-migrations.js';
 import { openSql } from '../../stores/sql/open-sql.js';
 import type { Sql } from '../../stores/sql/sql.js';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from './postgres.js';
@@ -30,7 +31,7 @@ export async function openPostgresQueueFixture(prefix: string): Promise<{
   drop(): Promise<void>;
 }> {
   const schemas = [uniqueSchema(`${prefix}_sy`)];
-  const sql = await openSql({ databaseUrl: TEST_DATABASE_URL, schema: schemas[0] });
+  const sql = await openSql({ databaseUrl: TEST_DATABASE_URL, schema: schemas[0], migrations: MIGRATIONS });
   return {
     sql,
     bullmqSchema: () => {

@@ -2,7 +2,7 @@ import type { AgentDefinition } from '../../runtime/actors/agent-definition.js';
 import { RunSupervisor } from '../../runtime/actors/run-supervisor.js';
 import { SqlRunStore } from '../../runtime/actors/sql-run-store.js';
 import { migrate } from '../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../app/database/schema-migrations.js';
 import { PgliteSql } from '../../stores/sql/pglite-sql.js';
 import type { Sql } from '../../stores/sql/sql.js';
 import { connectToolServer, gatedAgent } from './actor-test-kit.js';

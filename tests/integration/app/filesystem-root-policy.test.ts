@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBuiltinTransportFactory } from '../../../app/servers/builtin-transport.js';
 import { parseUpstreamSpec } from '../../../bridge/fleet/upstream-spec.js';
 import { MCP_SERVERS } from '../../../app/servers/mcp-server-registry.js';
-import { type Config, ConfigSchema } from '../../../runtime/config/config-schema.js';
+import { type Config, ConfigSchema } from '../../../app/config/config-schema.js';
 import { ConfigError } from '../../../core/errors.js';
 import { silentLogger } from '../../../core/logger.js';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { modelRateLimiterFromConfig } from '../../../app/from-config/model-rate-limiter-from-config.js';
-import { type Config, ConfigSchema, type ConfigFile } from '../../../runtime/config/config-schema.js';
+import { type Config, ConfigSchema, type ConfigFile } from '../../../app/config/config-schema.js';
 import { silentLogger } from '../../../core/logger.js';
 import { REDIS_URL, redisAnswers } from '../../support/redis.js';
 

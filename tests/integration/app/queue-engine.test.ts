@@ -6,8 +6,8 @@ import {
   runEventRelayFromConfig,
 } from '../../../app/from-config/queue-from-config.js';
 import { RunEventBus } from '../../../runtime/actors/run-event-bus.js';
-import { type Config, ConfigSchema, type ConfigFile } from '../../../runtime/config/config-schema.js';
-import { readEnvironment } from '../../../runtime/config/environment.js';
+import { type Config, ConfigSchema, type ConfigFile } from '../../../app/config/config-schema.js';
+import { readEnvironment } from '../../../app/config/environment.js';
 import { ConfigError } from '../../../core/errors.js';
 import { silentLogger } from '../../../core/logger.js';
 import { BullMqTaskQueue } from '../../../runtime/queue/bullmq-task-queue.js';

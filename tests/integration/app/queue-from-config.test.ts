@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { queueFromConfig } from '../../../app/from-config/queue-from-config.js';
-import { type Config, ConfigSchema, type ConfigFile } from '../../../runtime/config/config-schema.js';
+import { type Config, ConfigSchema, type ConfigFile } from '../../../app/config/config-schema.js';
 import { silentLogger } from '../../../core/logger.js';
 import { BullMqTaskQueue } from '../../../runtime/queue/bullmq-task-queue.js';
 import type { TaskQueue, TaskWorker } from '../../../runtime/queue/task-queue.js';

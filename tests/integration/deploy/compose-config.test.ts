@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ENV_BINDINGS } from '../../../runtime/config/environment.js';
+import { ENV_BINDINGS } from '../../../app/config/environment.js';
 
 /**
  * The local cluster (docker-compose.yml, Dockerfile). No Docker engine runs on the development

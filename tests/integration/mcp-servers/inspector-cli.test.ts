@@ -5,7 +5,7 @@ import type { CallToolResult, ListToolsResult, Tool } from '@modelcontextprotoco
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMcpServer } from '../../../app/servers/mcp-server-registry.js';
 import { openSqlFromConfig } from '../../../app/from-config/sql-from-config.js';
-import { loadConfig } from '../../../runtime/config/load-config.js';
+import { loadConfig } from '../../../app/config/load-config.js';
 import { silentLogger } from '../../../core/logger.js';
 import { FakeGitHub } from '../../support/fake-github.js';
 import { connectInMemory, textOf } from '../../support/in-memory-mcp.js';

@@ -1,6 +1,6 @@
 import { seedCrm } from '../../../mcp-servers/crm/seed/seed-crm.js';
 import { migrate } from '../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../../app/database/schema-migrations.js';
 import { PgSql } from '../../../stores/sql/pg-sql.js';
 import { CHECK_APPLICATION_NAME } from './own-postgres.js';
 import type { SubmitLedger } from './task-client.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../runtime/config/load-config.js';
+import { loadConfig } from '../../../app/config/load-config.js';
 import { ConfigError } from '../../../core/errors.js';
 import { LlmConfigSchema, rateBudgetsOf } from '../../../runtime/llm/create-chat-model.js';
 

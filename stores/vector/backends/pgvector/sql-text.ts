@@ -9,7 +9,7 @@ import type { Metric } from '../../types.js';
  * parameters), because DDL and LIMIT cannot take parameters where the planner needs them.
  */
 
-/** The catalog created by migration 1 (stores/sql/migrations.ts). */
+/** The catalog created by migration 1 (pgvector-migrations.ts). */
 export const CATALOG_TABLE = 'vector_collections';
 
 /** pgvector's HNSW index supports `vector` columns up to this many dimensions. */

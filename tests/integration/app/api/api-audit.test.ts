@@ -4,7 +4,7 @@ import { AuditLog } from '../../../../app/api/audit-log.js';
 import { createApi } from '../../../../app/api/create-api.js';
 import type { Logger } from '../../../../core/logger.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
 import { SQL_TARGETS, uniqueSchema } from '../../../support/sql-targets.js';
 import { type ApiHarness, bearer, createApiHarness, recordingSql } from './api-harness.js';

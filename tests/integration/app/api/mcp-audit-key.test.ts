@@ -11,7 +11,7 @@ import {
   type FrontHttpHandler,
 } from '../../../../bridge/front/front-http-handler.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
 import { composeEverythingBridge } from '../../../support/everything-bridge.js';

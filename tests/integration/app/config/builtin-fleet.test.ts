@@ -8,7 +8,8 @@ import { resolveServers } from '../../../../app/config/resolve-servers.js';
 import { startServers } from '../../../../app/config/server-changes.js';
 import { createBuiltinTransportFactory } from '../../../../app/servers/builtin-transport.js';
 import { Fleet } from '../../../../bridge/fleet/fleet.js';
-import { type Config, ConfigSchema } from '../../../../runtime/config/config-schema.js';
+import { type Config, ConfigSchema } from '../../../../app/config/config-schema.js';
+import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import { openSql } from '../../../../stores/sql/open-sql.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
 
@@ -28,7 +29,7 @@ describe('built-in crm and memory in one fleet', () => {
     home = mkdtempSync(join(tmpdir(), 'switchyard-builtins-'));
     // pgvector on the same PGlite (the default backend), so memory opens nothing of its own.
     const config: Config = { ...ConfigSchema.parse({}), home };
-    sql = await openSql({ home });
+    sql = await openSql({ home, migrations: MIGRATIONS });
     fleet = new Fleet({ createTransport: createBuiltinTransportFactory({ config, sql }) });
     const servers = resolveServers(
       parseMcpServers({ crm: { builtin: 'crm' }, memory: { builtin: 'memory', pingIntervalMs: 0 } }),

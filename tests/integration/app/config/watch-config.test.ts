@@ -9,8 +9,8 @@ import { type ConfigWatcher, watchConfig } from '../../../../app/config/watch-co
 import { createBuiltinTransportFactory } from '../../../../app/servers/builtin-transport.js';
 import { Fleet, type MembershipChange } from '../../../../bridge/fleet/fleet.js';
 import type { StateChange } from '../../../../bridge/fleet/upstream-events.js';
-import { type Config, ConfigSchema } from '../../../../runtime/config/config-schema.js';
-import { loadConfig } from '../../../../runtime/config/load-config.js';
+import { type Config, ConfigSchema } from '../../../../app/config/config-schema.js';
+import { loadConfig } from '../../../../app/config/load-config.js';
 import { captureLogger } from '../../../support/capture-logger.js';
 
 // A real config file in a temp directory, real fs.watch, and two filesystem built-ins in

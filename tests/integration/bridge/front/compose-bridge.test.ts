@@ -8,7 +8,7 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ComposedBridge, composeBridge } from '../../../../app/compose/compose-bridge.js';
 import { createFrontServer } from '../../../../bridge/front/front-server.js';
-import { loadConfig } from '../../../../runtime/config/load-config.js';
+import { loadConfig } from '../../../../app/config/load-config.js';
 
 const EVERYTHING = createRequire(import.meta.url).resolve(
   '@modelcontextprotocol/server-everything/dist/index.js',

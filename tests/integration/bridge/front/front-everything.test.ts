@@ -19,7 +19,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ComposedBridge, composeBridge } from '../../../../app/compose/compose-bridge.js';
 import { createFrontServer, type FrontServerOptions } from '../../../../bridge/front/front-server.js';
-import { ConfigSchema } from '../../../../runtime/config/config-schema.js';
+import { ConfigSchema } from '../../../../app/config/config-schema.js';
 import { captureLogger } from '../../../support/capture-logger.js';
 
 // server-everything (plain node, a fraction of a second to start) and the fleet fixture (under

@@ -14,7 +14,7 @@ import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
 import { InlineTaskQueue } from '../../../../runtime/queue/inline-task-queue.js';
 import { createRunTaskHandler } from '../../../../runtime/queue/run-task-handler.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
 import { connectToolServer, gatedAgent } from '../../../support/actor-test-kit.js';

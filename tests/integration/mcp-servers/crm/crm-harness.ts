@@ -3,7 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createServer } from '../../../../mcp-servers/crm/create-server.js';
 import { silentLogger } from '../../../../core/logger.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
 import { connectInMemory, dataOf, textOf } from '../../../support/in-memory-mcp.js';
 

@@ -8,7 +8,7 @@ import {
   deleteEntities,
 } from '../../../../mcp-servers/memory/graph-writes.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
 import { SQL_TARGETS, uniqueSchema } from '../../../support/sql-targets.js';
 

@@ -5,7 +5,7 @@ import { silentLogger } from '../../../../core/logger.js';
 import { createServer } from '../../../../mcp-servers/memory/create-server.js';
 import { LocalEmbedder } from '../../../../stores/embeddings/local-embedder.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
 import { MemoryVectorStore } from '../../../../stores/vector/backends/memory/memory-vector-store.js';

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EMBED_BATCH_SIZE } from '../../../../mcp-servers/vector/write-documents.js';
 import { LocalEmbedder } from '../../../../stores/embeddings/local-embedder.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
 import { MemoryVectorStore } from '../../../../stores/vector/backends/memory/memory-vector-store.js';
 import { PgvectorStore } from '../../../../stores/vector/backends/pgvector/pgvector-store.js';

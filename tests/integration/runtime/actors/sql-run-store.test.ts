@@ -5,7 +5,7 @@ import { EMPTY_USAGE } from '../../../../runtime/actors/run-records.js';
 import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
 import { PARKED_OWNER } from '../../../../runtime/actors/run-store.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
 import { countingSql } from '../../../support/counting-sql.js';
 import { SQL_TARGETS, uniqueSchema } from '../../../support/sql-targets.js';

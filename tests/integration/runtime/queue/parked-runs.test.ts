@@ -11,7 +11,7 @@ import { InlineTaskQueue } from '../../../../runtime/queue/inline-task-queue.js'
 import { createRunTaskHandler } from '../../../../runtime/queue/run-task-handler.js';
 import type { TaskQueue } from '../../../../runtime/queue/task-queue.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import { PgSql } from '../../../../stores/sql/pg-sql.js';
 import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
 import type { Sql } from '../../../../stores/sql/sql.js';

@@ -6,7 +6,7 @@ import { InlineTaskQueue } from '../../../../runtime/queue/inline-task-queue.js'
 import { createRunTaskHandler } from '../../../../runtime/queue/run-task-handler.js';
 import type { TaskInfo, TaskJob } from '../../../../runtime/queue/task-queue.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
 import { connectToolServer, gatedAgent } from '../../../support/actor-test-kit.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../core/errors.js';
 import { type Migration, migrate } from '../../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import type { Sql } from '../../../../stores/sql/sql.js';
 import { SQL_TARGETS, uniqueSchema } from '../../../support/sql-targets.js';
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../../../core/errors.js';
+import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import { openSql } from '../../../../stores/sql/open-sql.js';
 import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
 
@@ -17,12 +18,12 @@ describe('the embedded PGlite store', () => {
   });
 
   it('keeps its data under <home>/pgdata across close and reopen', async () => {
-    const first = await openSql({ home });
+    const first = await openSql({ home, migrations: MIGRATIONS });
     await first.query(
       "INSERT INTO vector_collections (name, dimension, metric, table_name) VALUES ('kept', 3, 'l2', 't_kept')",
     );
     await first.close();
-    const second = await openSql({ home });
+    const second = await openSql({ home, migrations: MIGRATIONS });
     try {
       expect((await second.query('SELECT name FROM vector_collections')).rows).toEqual([{ name: 'kept' }]);
     } finally {
@@ -42,23 +43,25 @@ describe('the embedded PGlite store', () => {
   });
 
   it('refuses a second open of the same data directory in this process', async () => {
-    const sql = await openSql({ home });
+    const sql = await openSql({ home, migrations: MIGRATIONS });
     try {
-      await expect(openSql({ home })).rejects.toThrow(ConflictError);
+      await expect(openSql({ home, migrations: MIGRATIONS })).rejects.toThrow(ConflictError);
     } finally {
       await sql.close();
     }
     // Closing released the lock.
-    await (await openSql({ home })).close();
+    await (await openSql({ home, migrations: MIGRATIONS })).close();
   });
 
   it('refuses a data directory held by another live process, naming it', async () => {
     const dataDir = join(home, 'pgdata');
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
     try {
-      await openSql({ home }).then((s) => s.close()); // creates the directory
+      await openSql({ home, migrations: MIGRATIONS }).then((s) => s.close()); // creates the directory
       writeFileSync(join(dataDir, 'switchyard.lock'), String(child.pid));
-      await expect(openSql({ home })).rejects.toThrow(new RegExp(`in use by process ${child.pid}`));
+      await expect(openSql({ home, migrations: MIGRATIONS })).rejects.toThrow(
+        new RegExp(`in use by process ${child.pid}`),
+      );
     } finally {
       child.kill('SIGKILL');
     }
@@ -66,11 +69,11 @@ describe('the embedded PGlite store', () => {
 
   it('takes over a lock left by a process that died', async () => {
     const dataDir = join(home, 'pgdata');
-    await openSql({ home }).then((s) => s.close());
+    await openSql({ home, migrations: MIGRATIONS }).then((s) => s.close());
     const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
     await new Promise((resolve) => child.on('exit', resolve));
     writeFileSync(join(dataDir, 'switchyard.lock'), String(child.pid));
-    const sql = await openSql({ home });
+    const sql = await openSql({ home, migrations: MIGRATIONS });
     await sql.close();
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
 import { FaissVectorStore } from '../../../../stores/vector/backends/faiss/faiss-vector-store.js';
 import { MemoryVectorStore } from '../../../../stores/vector/backends/memory/memory-vector-store.js';

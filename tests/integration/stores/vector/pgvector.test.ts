@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackendError, NotFoundError, UnsupportedError, ValidationError } from '../../../../core/errors.js';
 import { RawPgvectorClient, type RawPgvectorConnection } from '../../../../scripts/bench/raw/pgvector.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
-import { MIGRATIONS } from '../../../../stores/sql/migrations.js';
+import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import { PgSql } from '../../../../stores/sql/pg-sql.js';
 import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
 import { quoteIdent, type Sql } from '../../../../stores/sql/sql.js';

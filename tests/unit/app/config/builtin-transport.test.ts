@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createBuiltinTransportFactory } from '../../../../app/servers/builtin-transport.js';
 import { Fleet } from '../../../../bridge/fleet/fleet.js';
 import type { McpServerRegistry } from '../../../../app/servers/mcp-server-registry.js';
-import { type Config, ConfigSchema } from '../../../../runtime/config/config-schema.js';
+import { type Config, ConfigSchema } from '../../../../app/config/config-schema.js';
 import type { StateChange } from '../../../../bridge/fleet/upstream-events.js';
 
 const CONFIG: Config = { ...ConfigSchema.parse({}), home: '/nonexistent' };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseMcpServers } from '../../../../app/config/mcp-servers-schema.js';
 import { serversFromConfig } from '../../../../app/config/resolve-servers.js';
-import { loadConfig } from '../../../../runtime/config/load-config.js';
+import { loadConfig } from '../../../../app/config/load-config.js';
 import { ConfigError } from '../../../../core/errors.js';
 
 const FILE = 'switchyard.config.json';

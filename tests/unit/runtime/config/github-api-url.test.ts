@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isHttpsOrLoopback } from '../../../../runtime/config/https-or-loopback.js';
-import { loadConfig } from '../../../../runtime/config/load-config.js';
+import { loadConfig } from '../../../../app/config/load-config.js';
 import { ConfigError } from '../../../../core/errors.js';
 
 const load = (apiUrl: string) => loadConfig({ cwd: '/nonexistent', env: { GITHUB_API_URL: apiUrl } });

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigSchema } from '../../../../runtime/config/config-schema.js';
-import { loadConfig } from '../../../../runtime/config/load-config.js';
+import { ConfigSchema } from '../../../../app/config/config-schema.js';
+import { loadConfig } from '../../../../app/config/load-config.js';
 import { hideUrlPasswords, redactConfig } from '../../../../runtime/config/redact-config.js';
-import { isSecret, secret } from '../../../../runtime/config/secret-fields.js';
+import { isSecret, secret } from '../../../../core/secret-fields.js';
 
 // Each secret is distinct, so an assertion that it is absent cannot pass because of another.
 const SECRETS = {

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseApiKeys } from '../../../runtime/config/environment.js';
-import { loadConfig } from '../../../runtime/config/load-config.js';
-import { ConfigError } from '../../../core/errors.js';
+import { parseApiKeys } from '../../../../app/config/environment.js';
+import { loadConfig } from '../../../../app/config/load-config.js';
+import { ConfigError } from '../../../../core/errors.js';
 
 const HEX = 'ab'.repeat(32);
 
