@@ -1,7 +1,9 @@
 import type { AnyStateMachine } from 'xstate';
 import type { z } from 'zod';
+import { SwitchyardError } from '#core';
 import type { AgentDefinition, AgentPolicyInput, FanOut, RunServices } from './agent-definition.js';
 import { inputValidationError } from './agent-input.js';
+import { standInsOf } from './unprovided.js';
 
 /** What `machine.provide()` takes for this machine: its actors, and any actions, guards, delays. */
 export type MachineImplementations<TMachine extends AnyStateMachine> = Parameters<TMachine['provide']>[0];
@@ -75,7 +77,17 @@ export function defineAgent<TMachine extends AnyStateMachine, TInput>(
     inputSchema: spec.input,
     parseInput,
     ...(fanOut ? { fanOut: (input: unknown) => fanOut(parseInput(input)) } : {}),
-    // provide() returns the same machine class with the run's implementations merged over the stand-ins.
-    createMachine: (services) => spec.machine.provide(spec.provide(services)) as TMachine,
+    createMachine(services) {
+      // provide() returns the same machine class with the run's implementations merged over the stand-ins.
+      const machine = spec.machine.provide(spec.provide(services)) as TMachine;
+      const missing = standInsOf(machine);
+      if (missing.length > 0)
+        throw new SwitchyardError(
+          'agent_misdefined',
+          `agent '${spec.name}' leaves its machine without ${missing.join(', ')}: add them to its provide()`,
+          { details: { agent: spec.name, missing } },
+        );
+      return machine;
+    },
   };
 }

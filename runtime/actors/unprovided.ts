@@ -1,4 +1,4 @@
-import { fromPromise, type PromiseActorLogic } from 'xstate';
+import { type AnyStateMachine, fromPromise, type PromiseActorLogic } from 'xstate';
 
 /**
  * Stand-ins for the implementations a module-level machine declares in `setup()` and gets from
@@ -6,6 +6,23 @@ import { fromPromise, type PromiseActorLogic } from 'xstate';
  * against; run without being provided, they fail naming what is missing, instead of doing
  * something plausible and wrong.
  */
+
+/** Marks a stand-in, so a machine can be checked for any left unprovided before it runs. */
+const STAND_IN = Symbol('switchyard.standIn');
+
+function markStandIn<T extends object>(implementation: T): T {
+  Object.defineProperty(implementation, STAND_IN, { value: true });
+  return implementation;
+}
+
+/** True for an implementation made by unprovidedActor, unprovidedGuard or unprovidedAction. */
+export function isStandIn(implementation: unknown): boolean {
+  return (
+    (typeof implementation === 'object' || typeof implementation === 'function') &&
+    implementation !== null &&
+    STAND_IN in implementation
+  );
+}
 
 export class NotProvidedError extends Error {
   constructor(kind: 'actor' | 'guard' | 'action', name: string, machine: string) {
@@ -17,26 +34,42 @@ export class NotProvidedError extends Error {
   }
 }
 
+/**
+ * The names of the stand-ins a machine still holds (`actor readAccount`): a machine about to run
+ * should hold none, and saying so when it is built beats failing half-way through a run.
+ */
+export function standInsOf(machine: AnyStateMachine): string[] {
+  const { actors, guards, actions } = machine.implementations;
+  const kinds = { actor: actors, guard: guards, action: actions } as const;
+  return Object.entries(kinds).flatMap(([kind, implementations]) =>
+    Object.entries(implementations as Record<string, unknown>)
+      .filter(([, implementation]) => isStandIn(implementation))
+      .map(([name]) => `${kind} ${name}`),
+  );
+}
+
 /** A promise actor with the given types that rejects with {@link NotProvidedError}. */
 export function unprovidedActor<TOutput, TInput = unknown>(
   machine: string,
   name: string,
 ): PromiseActorLogic<TOutput, TInput> {
-  return fromPromise<TOutput, TInput>(async () => {
-    throw new NotProvidedError('actor', name, machine);
-  });
+  return markStandIn(
+    fromPromise<TOutput, TInput>(async () => {
+      throw new NotProvidedError('actor', name, machine);
+    }),
+  );
 }
 
 /** A guard that throws {@link NotProvidedError} when evaluated. */
 export function unprovidedGuard(machine: string, name: string): () => boolean {
-  return () => {
+  return markStandIn(() => {
     throw new NotProvidedError('guard', name, machine);
-  };
+  });
 }
 
 /** An action that throws {@link NotProvidedError} when executed. */
 export function unprovidedAction(machine: string, name: string): () => void {
-  return () => {
+  return markStandIn(() => {
     throw new NotProvidedError('action', name, machine);
-  };
+  });
 }
