@@ -314,11 +314,13 @@ export const accountReviewBatchAgent = defineAgent({
           ),
       ),
     },
-    guards: { mayWaitAgain: ({ context }) => mayWaitAgain(services, context) },
+    guards: { mayWaitAgain: ({ context }: { context: BatchContext }) => mayWaitAgain(services, context) },
     actions: {
       markStarted: assign({ startedAt: () => services.now() }),
-      scheduleWake: assign({ wakeAt: ({ context }) => services.now() + context.intervalMs }),
-      emitProgress: ({ context }) =>
+      scheduleWake: assign({
+        wakeAt: ({ context }: { context: BatchContext }) => services.now() + context.intervalMs,
+      }),
+      emitProgress: ({ context }: { context: BatchContext }) =>
         services.emit('batch_progress', { ...context.progress, round: context.round }),
     },
   }),

@@ -239,7 +239,9 @@ export const codingAgent = defineAgent({
   machine: codingMachine,
   provide: (services) => ({
     actions: {
-      nameBranch: assign({ branch: ({ context }) => branchNameFor(context.request, services.runId) }),
+      nameBranch: assign({
+        branch: ({ context }: { context: CodingContext }) => branchNameFor(context.request, services.runId),
+      }),
     },
     actors: {
       analyse: fromPromise<FileRead[], { owner: string; repo: string; ref?: string; paths: string[] }>(

@@ -1,4 +1,10 @@
-import { type AnyStateMachine, fromPromise, type PromiseActorLogic } from 'xstate';
+import {
+  type AnyStateMachine,
+  fromPromise,
+  type NonReducibleUnknown,
+  type PromiseActorLogic,
+  StateMachine,
+} from 'xstate';
 
 /**
  * Stand-ins for the implementations a module-level machine declares in `setup()` and gets from
@@ -35,21 +41,25 @@ export class NotProvidedError extends Error {
 }
 
 /**
- * The names of the stand-ins a machine still holds (`actor readAccount`): a machine about to run
- * should hold none, and saying so when it is built beats failing half-way through a run.
+ * The names of the stand-ins a machine still holds (`actor readAccount`), its child machines'
+ * included (`actor dataScout > actor readAccount`): a machine about to run should hold none, and
+ * saying so when it is built beats failing half-way through a run.
  */
 export function standInsOf(machine: AnyStateMachine): string[] {
   const { actors, guards, actions } = machine.implementations;
   const kinds = { actor: actors, guard: guards, action: actions } as const;
   return Object.entries(kinds).flatMap(([kind, implementations]) =>
-    Object.entries(implementations as Record<string, unknown>)
-      .filter(([, implementation]) => isStandIn(implementation))
-      .map(([name]) => `${kind} ${name}`),
+    Object.entries(implementations as Record<string, unknown>).flatMap(([name, implementation]) => {
+      if (isStandIn(implementation)) return [`${kind} ${name}`];
+      if (implementation instanceof StateMachine)
+        return standInsOf(implementation).map((inner) => `${kind} ${name} > ${inner}`);
+      return [];
+    }),
   );
 }
 
 /** A promise actor with the given types that rejects with {@link NotProvidedError}. */
-export function unprovidedActor<TOutput, TInput = unknown>(
+export function unprovidedActor<TOutput, TInput = NonReducibleUnknown>(
   machine: string,
   name: string,
 ): PromiseActorLogic<TOutput, TInput> {
