@@ -105,6 +105,7 @@ const ANSWERS: Readonly<Record<ErrorCode, Answer>> = {
   model_aborted: failed(499),
 
   agent_failed: failed(500),
+  agent_misdefined: failed(500),
   agent_version_mismatch: failed(500),
   tool_failed: failed(502),
   tool_loop_detected: failed(500),

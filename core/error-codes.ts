@@ -83,6 +83,8 @@ export const ERROR_CODES = [
   'model_aborted',
   // Runs, tasks and workers.
   'agent_failed',
+  /** An agent definition that cannot build its machine (an actor, guard or action left unprovided). */
+  'agent_misdefined',
   'agent_version_mismatch',
   'tool_failed',
   'tool_loop_detected',

@@ -1,7 +1,14 @@
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, fromPromise, not, or, setup } from 'xstate';
 import { z } from 'zod';
 import { AccountIdSchema } from '../account-review/account-review-agent.js';
-import type { AgentDefinition, FanOut, RunServices } from '#runtime/actors';
+import {
+  defineAgent,
+  type FanOut,
+  type RunServices,
+  unprovidedAction,
+  unprovidedActor,
+  unprovidedGuard,
+} from '#runtime/actors';
 import { ValidationError } from '#core';
 import { errorInfo, type ErrorInfo } from '../agent-steps.js';
 import {
@@ -72,24 +79,16 @@ const InputSchema = z.strictObject({
 });
 export type AccountReviewBatchInput = z.infer<typeof InputSchema>;
 
-export function parseBatchInput(input: unknown): AccountReviewBatchInput {
-  const parsed = InputSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.join('.') || 'input';
-    throw new ValidationError(`account-review-batch input: ${field}: ${issue.message}`, { field });
-  }
-  const { accountIds, children } = parsed.data;
+/** What the schema cannot say: the queue's children match the accounts one to one. */
+function checkChildren({ accountIds, children }: AccountReviewBatchInput): void {
   if (children !== undefined && children.length !== accountIds.length)
     throw new ValidationError(
       `account-review-batch input: children: ${children.length} run id(s) for ${accountIds.length} account(s)`,
       { field: 'children' },
     );
-  return parsed.data;
 }
 
-function fanOutBatch(input: unknown): FanOut {
-  const { accountIds, children } = parseBatchInput(input);
+function fanOutBatch({ accountIds, children }: AccountReviewBatchInput): FanOut {
   if (children !== undefined)
     throw new ValidationError('account-review-batch input: children: set by the queue, not by a caller', {
       field: 'children',
@@ -134,13 +133,157 @@ function progressAfter(context: BatchContext, unfinished: readonly string[]): Ba
   return { done: total - unfinished.length, total };
 }
 
-function createBatchMachine(services: RunServices) {
-  return setup({
-    types: {} as {
-      input: AccountReviewBatchInput;
-      context: BatchContext;
-      output: AccountReviewBatchOutput | { error: ErrorInfo };
+/** The statechart alone; what it needs of a run's services comes from accountReviewBatchAgent.provide. */
+export const accountReviewBatchMachine = setup({
+  types: {} as {
+    input: AccountReviewBatchInput;
+    context: BatchContext;
+    output: AccountReviewBatchOutput | { error: ErrorInfo };
+  },
+  actors: {
+    readUnfinished: unprovidedActor<string[], { round: number; unfinished: string[] }>(
+      'accountReviewBatch',
+      'readUnfinished',
+    ),
+    wait: unprovidedActor<void, { round: number; at: number }>('accountReviewBatch', 'wait'),
+    summarize: unprovidedActor<
+      AccountReviewBatchOutput,
+      { accountIds: string[]; children: string[]; rounds: number }
+    >('accountReviewBatch', 'summarize'),
+  },
+  guards: { mayWaitAgain: unprovidedGuard('accountReviewBatch', 'mayWaitAgain') },
+  actions: {
+    markStarted: unprovidedAction('accountReviewBatch', 'markStarted'),
+    scheduleWake: unprovidedAction('accountReviewBatch', 'scheduleWake'),
+    emitProgress: unprovidedAction('accountReviewBatch', 'emitProgress'),
+    recordError: assign({ error: ({ event }) => errorInfo((event as { error?: unknown }).error) }),
+  },
+}).createMachine({
+  id: 'accountReviewBatch',
+  context: ({ input }) => ({
+    accountIds: input.accountIds,
+    children: input.children ?? null,
+    round: 0,
+    unfinished: input.children ?? [],
+    // Set by the markStarted entry action, from the run's clock.
+    startedAt: 0,
+    wakeAt: 0,
+    intervalMs: BATCH_POLL.firstMs,
+    progress: { done: 0, total: input.accountIds.length },
+    summary: null,
+    error: null,
+  }),
+  // Runs once, when a run starts: a restored snapshot keeps its start, and so its deadline.
+  entry: 'markStarted',
+  initial: 'STARTING',
+  states: {
+    STARTING: {
+      always: [
+        {
+          guard: ({ context }) => context.children === null,
+          target: 'FAILED',
+          actions: assign({
+            error: {
+              code: 'not_a_flow',
+              message:
+                'account-review-batch has no children: submit it as a task (POST /v1/tasks, switchyard submit), which queues one account-review per account',
+            },
+          }),
+        },
+        { target: 'READING_CHILDREN' },
+      ],
     },
+    READING_CHILDREN: {
+      invoke: {
+        src: 'readUnfinished',
+        input: ({ context }) => ({
+          round: context.round,
+          unfinished: context.unfinished ?? context.children!,
+        }),
+        onDone: [
+          {
+            guard: or([({ event }) => event.output.length === 0, not('mayWaitAgain')]),
+            target: 'SUMMARIZING',
+            actions: [
+              assign({
+                unfinished: ({ event }) => event.output,
+                progress: ({ event, context }) => progressAfter(context, event.output),
+              }),
+              'emitProgress',
+            ],
+          },
+          {
+            target: 'WAITING',
+            actions: [
+              assign({
+                unfinished: ({ event }) => event.output,
+                progress: ({ event, context }) => progressAfter(context, event.output),
+              }),
+              'scheduleWake',
+              'emitProgress',
+            ],
+          },
+        ],
+        onError: { target: 'FAILED', actions: 'recordError' },
+      },
+    },
+    WAITING: {
+      invoke: {
+        src: 'wait',
+        input: ({ context }) => ({ round: context.round, at: context.wakeAt }),
+        onDone: {
+          target: 'READING_CHILDREN',
+          actions: assign({
+            round: ({ context }) => context.round + 1,
+            intervalMs: ({ context }) =>
+              Math.min(Math.round(context.intervalMs * BATCH_POLL.factor), BATCH_POLL.maxMs),
+          }),
+        },
+        onError: { target: 'FAILED', actions: 'recordError' },
+      },
+    },
+    SUMMARIZING: {
+      invoke: {
+        src: 'summarize',
+        input: ({ context }) => ({
+          accountIds: context.accountIds,
+          children: context.children!,
+          rounds: context.round + 1,
+        }),
+        onDone: { target: 'COMPLETED', actions: assign({ summary: ({ event }) => event.output }) },
+        onError: { target: 'FAILED', actions: 'recordError' },
+      },
+    },
+    COMPLETED: { type: 'final' },
+    FAILED: { type: 'final', tags: ['failed'] },
+  },
+  output: ({ context }) => (context.error ? { error: context.error } : context.summary!),
+});
+
+export const accountReviewBatchAgent = defineAgent({
+  name: 'account-review-batch',
+  description:
+    'Reviews a list of crm accounts (1..500): queues one account-review per account, waits until ' +
+    'every review ended (approved, rejected, expired, or failed), then summarizes the outcomes, the crm ' +
+    'writes and the accounts whose review failed. One failed account does not fail the batch.',
+  capabilities: ['crm.read', 'crm.write', 'approval', 'fan_out'],
+  version: '1',
+  policy: {
+    // It calls no tools: its children do, under account-review's own policy and approvals.
+    allowTools: [],
+    // Its reviews wait for people (approvals expire after 24 h by default): it waits as long.
+    limits: { timeoutMs: 26 * 60 * 60_000, maxSteps: 10_000 },
+    // 500 children's run ids (and as many unfinished ones while it waits), and a summary listing up
+    // to 500 failed accounts, kept in the context and again as the final snapshot's output: past the
+    // default 256 KiB in the worst case.
+    snapshotBudgetBytes: 1024 * 1024,
+  },
+  input: InputSchema,
+  inputLabel: 'account-review-batch input',
+  checkInput: checkChildren,
+  fanOut: fanOutBatch,
+  machine: accountReviewBatchMachine,
+  provide: (services) => ({
     actors: {
       readUnfinished: fromPromise(
         async ({ input }: { input: { round: number; unfinished: string[] } }): Promise<string[]> =>
@@ -171,130 +314,14 @@ function createBatchMachine(services: RunServices) {
           ),
       ),
     },
+    guards: { mayWaitAgain: ({ context }: { context: BatchContext }) => mayWaitAgain(services, context) },
     actions: {
-      emitProgress: ({ context }) =>
+      markStarted: assign({ startedAt: () => services.now() }),
+      scheduleWake: assign({
+        wakeAt: ({ context }: { context: BatchContext }) => services.now() + context.intervalMs,
+      }),
+      emitProgress: ({ context }: { context: BatchContext }) =>
         services.emit('batch_progress', { ...context.progress, round: context.round }),
-      recordError: assign({ error: ({ event }) => errorInfo((event as { error?: unknown }).error) }),
     },
-  }).createMachine({
-    id: 'accountReviewBatch',
-    context: ({ input }) => ({
-      accountIds: input.accountIds,
-      children: input.children ?? null,
-      round: 0,
-      unfinished: input.children ?? [],
-      startedAt: services.now(),
-      wakeAt: 0,
-      intervalMs: BATCH_POLL.firstMs,
-      progress: { done: 0, total: input.accountIds.length },
-      summary: null,
-      error: null,
-    }),
-    initial: 'STARTING',
-    states: {
-      STARTING: {
-        always: [
-          {
-            guard: ({ context }) => context.children === null,
-            target: 'FAILED',
-            actions: assign({
-              error: {
-                code: 'not_a_flow',
-                message:
-                  'account-review-batch has no children: submit it as a task (POST /v1/tasks, switchyard submit), which queues one account-review per account',
-              },
-            }),
-          },
-          { target: 'READING_CHILDREN' },
-        ],
-      },
-      READING_CHILDREN: {
-        invoke: {
-          src: 'readUnfinished',
-          input: ({ context }) => ({
-            round: context.round,
-            unfinished: context.unfinished ?? context.children!,
-          }),
-          onDone: [
-            {
-              guard: ({ event, context }) => event.output.length === 0 || !mayWaitAgain(services, context),
-              target: 'SUMMARIZING',
-              actions: [
-                assign({
-                  unfinished: ({ event }) => event.output,
-                  progress: ({ event, context }) => progressAfter(context, event.output),
-                }),
-                'emitProgress',
-              ],
-            },
-            {
-              target: 'WAITING',
-              actions: [
-                assign({
-                  unfinished: ({ event }) => event.output,
-                  progress: ({ event, context }) => progressAfter(context, event.output),
-                  wakeAt: ({ context }) => services.now() + context.intervalMs,
-                }),
-                'emitProgress',
-              ],
-            },
-          ],
-          onError: { target: 'FAILED', actions: 'recordError' },
-        },
-      },
-      WAITING: {
-        invoke: {
-          src: 'wait',
-          input: ({ context }) => ({ round: context.round, at: context.wakeAt }),
-          onDone: {
-            target: 'READING_CHILDREN',
-            actions: assign({
-              round: ({ context }) => context.round + 1,
-              intervalMs: ({ context }) =>
-                Math.min(Math.round(context.intervalMs * BATCH_POLL.factor), BATCH_POLL.maxMs),
-            }),
-          },
-          onError: { target: 'FAILED', actions: 'recordError' },
-        },
-      },
-      SUMMARIZING: {
-        invoke: {
-          src: 'summarize',
-          input: ({ context }) => ({
-            accountIds: context.accountIds,
-            children: context.children!,
-            rounds: context.round + 1,
-          }),
-          onDone: { target: 'COMPLETED', actions: assign({ summary: ({ event }) => event.output }) },
-          onError: { target: 'FAILED', actions: 'recordError' },
-        },
-      },
-      COMPLETED: { type: 'final' },
-      FAILED: { type: 'final', tags: ['failed'] },
-    },
-    output: ({ context }) => (context.error ? { error: context.error } : context.summary!),
-  });
-}
-
-export const accountReviewBatchAgent: AgentDefinition = {
-  name: 'account-review-batch',
-  description:
-    'Reviews a list of crm accounts (1..500): queues one account-review per account, waits until ' +
-    'every review ended (approved, rejected, expired, or failed), then summarizes the outcomes, the crm ' +
-    'writes and the accounts whose review failed. One failed account does not fail the batch.',
-  capabilities: ['crm.read', 'crm.write', 'approval', 'fan_out'],
-  version: '1',
-  policy: {
-    // It calls no tools: its children do, under account-review's own policy and approvals.
-    allowTools: [],
-    // Its reviews wait for people (approvals expire after 24 h by default): it waits as long.
-    limits: { timeoutMs: 26 * 60 * 60_000, maxSteps: 10_000 },
-    // 500 children's run ids (and as many unfinished ones while it waits), and a summary listing up
-    // to 500 failed accounts, kept in the context and again as the final snapshot's output: past the
-    // default 256 KiB in the worst case.
-    snapshotBudgetBytes: 1024 * 1024,
-  },
-  parseInput: parseBatchInput,
-  fanOut: fanOutBatch,
-  createMachine: (services) => createBatchMachine(services),
-};
+  }),
+});

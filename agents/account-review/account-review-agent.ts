@@ -1,13 +1,13 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { z } from 'zod';
-import type { AgentDefinition, RunServices } from '#runtime/actors';
+import { type ApprovalOutcome, defineAgent, unprovidedActor } from '#runtime/actors';
 import { ValidationError } from '#core';
-import { createComplianceReviewer } from './compliance-reviewer.js';
+import { complianceReviewerMachine, createComplianceReviewer } from './compliance-reviewer.js';
 import type { PiiFindingAt, PolicyViolation } from './compliance-rules.js';
-import { createDataScout } from './data-scout.js';
-import { createMemoryAnalyst } from './memory-analyst.js';
+import { createDataScout, dataScoutMachine } from './data-scout.js';
+import { createMemoryAnalyst, memoryAnalystMachine } from './memory-analyst.js';
 import type { AccountFacts, AccountHistory, Recommendation } from './recommendation.js';
-import { createRecommendationAuthor } from './recommendation-author.js';
+import { createRecommendationAuthor, recommendationAuthorMachine } from './recommendation-author.js';
 import {
   executeRecommendations,
   type ExecutedWrite,
@@ -78,198 +78,194 @@ const subAgentFailed = { guard: 'subAgentFailed', target: 'FAILED', actions: 're
 
 type SubAgentDone = { output?: { ok?: boolean; error?: ErrorInfo } };
 
-function createReviewMachine(services: RunServices) {
-  return setup({
-    types: {} as { input: AccountReviewInput; context: ReviewContext; output: unknown },
-    actors: {
-      dataScout: createDataScout(services),
-      memoryAnalyst: createMemoryAnalyst(services),
-      recommendationAuthor: createRecommendationAuthor(services),
-      complianceReviewer: createComplianceReviewer(services),
-      initialize: fromPromise(async () => initialize(services)),
-      approval: fromPromise(
-        async ({ input }: { input: { what: string; why: string; details: Record<string, unknown> } }) =>
-          services.requestApproval('approval', input),
-      ),
-      execute: fromPromise(async ({ input, signal }: { input: ExecuteInput; signal: AbortSignal }) =>
-        executeRecommendations(services, input, signal),
-      ),
-      syncMemory: fromPromise(async ({ input, signal }: { input: SyncInput; signal: AbortSignal }) =>
-        syncMemory(services, input, signal),
-      ),
-    },
-    actions: {
-      recordError: assign({ error: ({ event }) => errorInfo((event as { error?: unknown }).error) }),
-      recordSubAgentError: assign({
-        error: ({ event }) =>
-          (event as SubAgentDone).output?.error ?? { code: 'agent_failed', message: 'a sub-agent failed' },
-      }),
-    },
-    guards: { subAgentFailed: ({ event }) => (event as SubAgentDone).output?.ok !== true },
-  }).createMachine({
-    id: 'accountReview',
-    context: ({ input }) => ({
-      accountId: input.accountId,
-      requestedBy: input.requestedBy ?? null,
-      asOf: null,
-      facts: null,
-      history: null,
-      draft: null,
-      source: 'rules',
-      recommendations: [],
-      compliance: null,
-      executed: [],
-      outcome: null,
-      error: null,
+/** The statechart alone: its sub-agents and effects come from a run's services (accountReviewAgent.provide). */
+export const accountReviewMachine = setup({
+  types: {} as { input: AccountReviewInput; context: ReviewContext; output: unknown },
+  actors: {
+    // The sub-agents' own machines, with stand-ins of their own: provide() swaps in their provided ones.
+    dataScout: dataScoutMachine,
+    memoryAnalyst: memoryAnalystMachine,
+    recommendationAuthor: recommendationAuthorMachine,
+    complianceReviewer: complianceReviewerMachine,
+    initialize: unprovidedActor<{ asOf: string }>('accountReview', 'initialize'),
+    approval: unprovidedActor<
+      ApprovalOutcome,
+      { what: string; why: string; details: Record<string, unknown> }
+    >('accountReview', 'approval'),
+    execute: unprovidedActor<ExecutedWrite[], ExecuteInput>('accountReview', 'execute'),
+    syncMemory: unprovidedActor<void, SyncInput>('accountReview', 'syncMemory'),
+  },
+  actions: {
+    recordError: assign({ error: ({ event }) => errorInfo((event as { error?: unknown }).error) }),
+    recordSubAgentError: assign({
+      error: ({ event }) =>
+        (event as SubAgentDone).output?.error ?? { code: 'agent_failed', message: 'a sub-agent failed' },
     }),
-    initial: 'IDLE',
-    states: {
-      IDLE: { always: 'INITIALIZING' },
-      INITIALIZING: {
-        invoke: {
-          src: 'initialize',
-          onDone: { target: 'DATA_RETRIEVAL', actions: assign({ asOf: ({ event }) => event.output.asOf }) },
-          onError: toFailed,
-        },
+  },
+  guards: { subAgentFailed: ({ event }) => (event as SubAgentDone).output?.ok !== true },
+}).createMachine({
+  id: 'accountReview',
+  context: ({ input }) => ({
+    accountId: input.accountId,
+    requestedBy: input.requestedBy ?? null,
+    asOf: null,
+    facts: null,
+    history: null,
+    draft: null,
+    source: 'rules',
+    recommendations: [],
+    compliance: null,
+    executed: [],
+    outcome: null,
+    error: null,
+  }),
+  initial: 'IDLE',
+  states: {
+    IDLE: { always: 'INITIALIZING' },
+    INITIALIZING: {
+      invoke: {
+        src: 'initialize',
+        onDone: { target: 'DATA_RETRIEVAL', actions: assign({ asOf: ({ event }) => event.output.asOf }) },
+        onError: toFailed,
       },
-      DATA_RETRIEVAL: {
-        invoke: {
-          id: 'dataScout',
-          src: 'dataScout',
-          input: ({ context }) => ({ accountId: context.accountId, asOf: context.asOf! }),
-          onDone: [
-            subAgentFailed,
-            {
-              target: 'MEMORY_ANALYSIS',
-              actions: assign({ facts: ({ event }) => (event.output.ok ? event.output.facts : null) }),
-            },
-          ],
-          onError: toFailed,
-        },
+    },
+    DATA_RETRIEVAL: {
+      invoke: {
+        id: 'dataScout',
+        src: 'dataScout',
+        input: ({ context }) => ({ accountId: context.accountId, asOf: context.asOf! }),
+        onDone: [
+          subAgentFailed,
+          {
+            target: 'MEMORY_ANALYSIS',
+            actions: assign({ facts: ({ event }) => (event.output.ok ? event.output.facts : null) }),
+          },
+        ],
+        onError: toFailed,
       },
-      MEMORY_ANALYSIS: {
-        invoke: {
-          id: 'memoryAnalyst',
-          src: 'memoryAnalyst',
-          input: ({ context }) => ({
-            accountId: context.accountId,
-            accountName: context.facts!.name,
-            situation: situationOf(context.facts!),
-          }),
-          onDone: [
-            subAgentFailed,
-            {
-              target: 'RECOMMENDATION',
-              actions: assign({ history: ({ event }) => (event.output.ok ? event.output.history : null) }),
-            },
-          ],
-          onError: toFailed,
-        },
+    },
+    MEMORY_ANALYSIS: {
+      invoke: {
+        id: 'memoryAnalyst',
+        src: 'memoryAnalyst',
+        input: ({ context }) => ({
+          accountId: context.accountId,
+          accountName: context.facts!.name,
+          situation: situationOf(context.facts!),
+        }),
+        onDone: [
+          subAgentFailed,
+          {
+            target: 'RECOMMENDATION',
+            actions: assign({ history: ({ event }) => (event.output.ok ? event.output.history : null) }),
+          },
+        ],
+        onError: toFailed,
       },
-      RECOMMENDATION: {
-        invoke: {
-          id: 'recommendationAuthor',
-          src: 'recommendationAuthor',
-          input: ({ context }) => ({ facts: context.facts!, history: context.history!, asOf: context.asOf! }),
-          onDone: [
-            subAgentFailed,
-            {
-              target: 'COMPLIANCE_CHECK',
-              actions: assign(({ event }) =>
-                event.output.ok ? { draft: event.output.recommendations, source: event.output.source } : {},
-              ),
-            },
-          ],
-          onError: toFailed,
-        },
+    },
+    RECOMMENDATION: {
+      invoke: {
+        id: 'recommendationAuthor',
+        src: 'recommendationAuthor',
+        input: ({ context }) => ({ facts: context.facts!, history: context.history!, asOf: context.asOf! }),
+        onDone: [
+          subAgentFailed,
+          {
+            target: 'COMPLIANCE_CHECK',
+            actions: assign(({ event }) =>
+              event.output.ok ? { draft: event.output.recommendations, source: event.output.source } : {},
+            ),
+          },
+        ],
+        onError: toFailed,
       },
-      COMPLIANCE_CHECK: {
-        invoke: {
-          id: 'complianceReviewer',
-          src: 'complianceReviewer',
-          input: ({ context }) => ({ recommendations: context.draft!, accountStatus: context.facts!.status }),
-          onDone: [
-            subAgentFailed,
-            {
-              guard: ({ event }) => event.output.ok && event.output.result.recommendations.length === 0,
-              target: 'MEMORY_SYNC',
-              actions: assign(({ event }) => ({
-                ...complianceOf(event.output),
-                outcome: 'nothing_to_apply' as const,
-              })),
-            },
-            { target: 'AWAITING_APPROVAL', actions: assign(({ event }) => complianceOf(event.output)) },
-          ],
-          onError: toFailed,
-        },
+    },
+    COMPLIANCE_CHECK: {
+      invoke: {
+        id: 'complianceReviewer',
+        src: 'complianceReviewer',
+        input: ({ context }) => ({ recommendations: context.draft!, accountStatus: context.facts!.status }),
+        onDone: [
+          subAgentFailed,
+          {
+            guard: ({ event }) => event.output.ok && event.output.result.recommendations.length === 0,
+            target: 'MEMORY_SYNC',
+            actions: assign(({ event }) => ({
+              ...complianceOf(event.output),
+              outcome: 'nothing_to_apply' as const,
+            })),
+          },
+          { target: 'AWAITING_APPROVAL', actions: assign(({ event }) => complianceOf(event.output)) },
+        ],
+        onError: toFailed,
       },
-      AWAITING_APPROVAL: {
-        tags: ['awaiting_approval'],
-        invoke: {
-          src: 'approval',
-          input: ({ context }) => approvalRequest(context),
-          onDone: [
-            { guard: ({ event }) => event.output.state === 'approved', target: 'EXECUTING' },
-            {
-              target: 'MEMORY_SYNC',
-              actions: assign({
-                outcome: ({ event }) => (event.output.state === 'expired' ? 'expired' : 'rejected'),
-              }),
-            },
-          ],
-          onError: toFailed,
-        },
-      },
-      EXECUTING: {
-        invoke: {
-          src: 'execute',
-          input: ({ context }) => ({
-            accountId: context.accountId,
-            accountVersion: context.facts!.version,
-            recommendations: context.recommendations,
-          }),
-          onDone: {
+    },
+    AWAITING_APPROVAL: {
+      tags: ['awaiting_approval'],
+      invoke: {
+        src: 'approval',
+        input: ({ context }) => approvalRequest(context),
+        onDone: [
+          { guard: ({ event }) => event.output.state === 'approved', target: 'EXECUTING' },
+          {
             target: 'MEMORY_SYNC',
             actions: assign({
-              executed: ({ event }) => event.output,
-              outcome: ({ event }) => (event.output.every((w) => w.ok) ? 'applied' : 'partially_applied'),
+              outcome: ({ event }) => (event.output.state === 'expired' ? 'expired' : 'rejected'),
             }),
           },
-          onError: toFailed,
-        },
+        ],
+        onError: toFailed,
       },
-      MEMORY_SYNC: {
-        invoke: {
-          src: 'syncMemory',
-          input: ({ context }) => ({
-            accountId: context.accountId,
-            accountName: context.facts!.name,
-            asOf: context.asOf!,
-            outcome: context.outcome!,
-            facts: context.facts!,
-            executed: context.executed.filter((w) => w.ok).length,
-            titles: context.recommendations.map((r) => r.title),
-          }),
-          onDone: 'COMPLETED',
-          onError: toFailed,
-        },
-      },
-      COMPLETED: { type: 'final' },
-      FAILED: { type: 'final', tags: ['failed'] },
     },
-    output: ({ context }: { context: ReviewContext }): AccountReviewOutput | { error: ErrorInfo } =>
-      context.error
-        ? { error: context.error }
-        : {
-            accountId: context.accountId,
-            recommendations: context.recommendations,
-            executed: context.executed,
-            outcome: context.outcome ?? 'nothing_to_apply',
-            source: context.source,
-            compliance: context.compliance ?? { passed: true, findings: [], violations: [] },
-          },
-  });
-}
+    EXECUTING: {
+      invoke: {
+        src: 'execute',
+        input: ({ context }) => ({
+          accountId: context.accountId,
+          accountVersion: context.facts!.version,
+          recommendations: context.recommendations,
+        }),
+        onDone: {
+          target: 'MEMORY_SYNC',
+          actions: assign({
+            executed: ({ event }) => event.output,
+            outcome: ({ event }) => (event.output.every((w) => w.ok) ? 'applied' : 'partially_applied'),
+          }),
+        },
+        onError: toFailed,
+      },
+    },
+    MEMORY_SYNC: {
+      invoke: {
+        src: 'syncMemory',
+        input: ({ context }) => ({
+          accountId: context.accountId,
+          accountName: context.facts!.name,
+          asOf: context.asOf!,
+          outcome: context.outcome!,
+          facts: context.facts!,
+          executed: context.executed.filter((w) => w.ok).length,
+          titles: context.recommendations.map((r) => r.title),
+        }),
+        onDone: 'COMPLETED',
+        onError: toFailed,
+      },
+    },
+    COMPLETED: { type: 'final' },
+    FAILED: { type: 'final', tags: ['failed'] },
+  },
+  output: ({ context }: { context: ReviewContext }): AccountReviewOutput | { error: ErrorInfo } =>
+    context.error
+      ? { error: context.error }
+      : {
+          accountId: context.accountId,
+          recommendations: context.recommendations,
+          executed: context.executed,
+          outcome: context.outcome ?? 'nothing_to_apply',
+          source: context.source,
+          compliance: context.compliance ?? { passed: true, findings: [], violations: [] },
+        },
+});
 
 function complianceOf(
   output:
@@ -315,7 +311,7 @@ function approvalRequest(context: ReviewContext): {
   };
 }
 
-export const accountReviewAgent: AgentDefinition = {
+export const accountReviewAgent = defineAgent({
   name: 'account-review',
   description:
     'Reviews one crm account: reads it, recalls earlier reviews from memory, writes recommendations ' +
@@ -325,18 +321,33 @@ export const accountReviewAgent: AgentDefinition = {
   version: '1',
   // No approvalTools: the AWAITING_APPROVAL state is the gate, for all writes at once.
   policy: { allowTools: ['crm__*', 'memory__*'] },
-  parseInput(input: unknown): AccountReviewInput {
+  input: InputSchema,
+  inputLabel: 'account-review input',
+  precheckInput(input) {
+    // Said plainly rather than as zod's "unrecognized key": a review never approves itself.
     if (input && typeof input === 'object' && 'autoApprove' in input)
       throw new ValidationError('autoApprove is not supported: every account review waits for a person', {
         field: 'autoApprove',
       });
-    const parsed = InputSchema.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = issue.path.join('.') || 'input';
-      throw new ValidationError(`account-review input: ${field}: ${issue.message}`, { field });
-    }
-    return parsed.data;
   },
-  createMachine: (services) => createReviewMachine(services),
-};
+  machine: accountReviewMachine,
+  provide: (services) => ({
+    actors: {
+      dataScout: createDataScout(services),
+      memoryAnalyst: createMemoryAnalyst(services),
+      recommendationAuthor: createRecommendationAuthor(services),
+      complianceReviewer: createComplianceReviewer(services),
+      initialize: fromPromise(async () => initialize(services)),
+      approval: fromPromise(
+        async ({ input }: { input: { what: string; why: string; details: Record<string, unknown> } }) =>
+          services.requestApproval('approval', input),
+      ),
+      execute: fromPromise(async ({ input, signal }: { input: ExecuteInput; signal: AbortSignal }) =>
+        executeRecommendations(services, input, signal),
+      ),
+      syncMemory: fromPromise(async ({ input, signal }: { input: SyncInput; signal: AbortSignal }) =>
+        syncMemory(services, input, signal),
+      ),
+    },
+  }),
+});

@@ -1,5 +1,5 @@
 import { assign, fromPromise, setup } from 'xstate';
-import type { RunServices } from '#runtime/actors';
+import { type RunServices, unprovidedActor } from '#runtime/actors';
 import { type ComplianceResult, reviewCompliance } from './compliance-rules.js';
 import type { AccountStatus, Recommendation } from './recommendation.js';
 import { errorInfo, type ErrorInfo, type SubAgentOutput } from '../agent-steps.js';
@@ -17,14 +17,41 @@ export interface ComplianceInput {
 
 export type ComplianceOutput = SubAgentOutput<{ result: ComplianceResult }>;
 
-interface ReviewerContext extends ComplianceInput {
+export interface ReviewerContext extends ComplianceInput {
   result: ComplianceResult | null;
   error: ErrorInfo | null;
 }
 
+/** The statechart alone: its actors come from a run's services (createComplianceReviewer). */
+export const complianceReviewerMachine = setup({
+  types: {} as { input: ComplianceInput; context: ReviewerContext; output: ComplianceOutput },
+  actors: { review: unprovidedActor<ComplianceResult, ComplianceInput>('complianceReviewer', 'review') },
+}).createMachine({
+  id: 'complianceReviewer',
+  context: ({ input }) => ({ ...input, result: null, error: null }),
+  initial: 'reviewing',
+  states: {
+    reviewing: {
+      invoke: {
+        src: 'review',
+        input: ({ context }) => ({
+          recommendations: context.recommendations,
+          accountStatus: context.accountStatus,
+        }),
+        onDone: { target: 'done', actions: assign({ result: ({ event }) => event.output }) },
+        onError: { target: 'failed', actions: assign({ error: ({ event }) => errorInfo(event.error) }) },
+      },
+    },
+    done: { type: 'final' },
+    failed: { type: 'final' },
+  },
+  output: ({ context }): ComplianceOutput =>
+    context.result ? { ok: true, result: context.result } : { ok: false, error: context.error! },
+});
+
+/** The machine with a run's services plugged in. */
 export function createComplianceReviewer(services: RunServices) {
-  return setup({
-    types: {} as { input: ComplianceInput; context: ReviewerContext; output: ComplianceOutput },
+  return complianceReviewerMachine.provide({
     actors: {
       review: fromPromise(async ({ input }: { input: ComplianceInput }) => {
         const result = reviewCompliance(input.recommendations, { status: input.accountStatus });
@@ -37,26 +64,5 @@ export function createComplianceReviewer(services: RunServices) {
         return result;
       }),
     },
-  }).createMachine({
-    id: 'complianceReviewer',
-    context: ({ input }) => ({ ...input, result: null, error: null }),
-    initial: 'reviewing',
-    states: {
-      reviewing: {
-        invoke: {
-          src: 'review',
-          input: ({ context }) => ({
-            recommendations: context.recommendations,
-            accountStatus: context.accountStatus,
-          }),
-          onDone: { target: 'done', actions: assign({ result: ({ event }) => event.output }) },
-          onError: { target: 'failed', actions: assign({ error: ({ event }) => errorInfo(event.error) }) },
-        },
-      },
-      done: { type: 'final' },
-      failed: { type: 'final' },
-    },
-    output: ({ context }): ComplianceOutput =>
-      context.result ? { ok: true, result: context.result } : { ok: false, error: context.error! },
   });
 }

@@ -1,5 +1,5 @@
 import { assign, fromPromise, setup } from 'xstate';
-import type { RunServices } from '#runtime/actors';
+import { type RunServices, unprovidedActor } from '#runtime/actors';
 import type { AccountFacts, AccountStatus, ContactFacts, DealFacts, HealthFactor } from './recommendation.js';
 import { ACCOUNT_STATUSES } from './recommendation.js';
 import { errorInfo, type ErrorInfo, type SubAgentOutput, toolData } from '../agent-steps.js';
@@ -29,15 +29,56 @@ type Overview = Omit<
   | 'negativeActivitiesLast90Days'
 >;
 
-interface ScoutContext extends DataScoutInput {
+export interface ScoutContext extends DataScoutInput {
   overview: Overview | null;
   facts: AccountFacts | null;
   error: ErrorInfo | null;
 }
 
+/** The statechart alone: its actors come from a run's services (createDataScout). */
+export const dataScoutMachine = setup({
+  types: {} as { input: DataScoutInput; context: ScoutContext; output: DataScoutOutput },
+  actors: {
+    readAccount: unprovidedActor<Overview, DataScoutInput>('dataScout', 'readAccount'),
+    assessHealth: unprovidedActor<ReturnType<typeof healthOf>, { accountId: string }>(
+      'dataScout',
+      'assessHealth',
+    ),
+  },
+}).createMachine({
+  id: 'dataScout',
+  context: ({ input }) => ({ ...input, overview: null, facts: null, error: null }),
+  initial: 'reading_account',
+  states: {
+    reading_account: {
+      invoke: {
+        src: 'readAccount',
+        input: ({ context }) => ({ accountId: context.accountId, asOf: context.asOf }),
+        onDone: { target: 'assessing_health', actions: assign({ overview: ({ event }) => event.output }) },
+        onError: { target: 'failed', actions: assign({ error: ({ event }) => errorInfo(event.error) }) },
+      },
+    },
+    assessing_health: {
+      invoke: {
+        src: 'assessHealth',
+        input: ({ context }) => ({ accountId: context.accountId }),
+        onDone: {
+          target: 'done',
+          actions: assign({ facts: ({ context, event }) => ({ ...context.overview!, ...event.output }) }),
+        },
+        onError: { target: 'failed', actions: assign({ error: ({ event }) => errorInfo(event.error) }) },
+      },
+    },
+    done: { type: 'final' },
+    failed: { type: 'final' },
+  },
+  output: ({ context }): DataScoutOutput =>
+    context.facts ? { ok: true, facts: context.facts } : { ok: false, error: context.error! },
+});
+
+/** The machine with a run's services plugged in. */
 export function createDataScout(services: RunServices) {
-  return setup({
-    types: {} as { input: DataScoutInput; context: ScoutContext; output: DataScoutOutput },
+  return dataScoutMachine.provide({
     actors: {
       readAccount: fromPromise(
         async ({ input, signal }: { input: DataScoutInput; signal: AbortSignal }): Promise<Overview> => {
@@ -62,35 +103,6 @@ export function createDataScout(services: RunServices) {
         },
       ),
     },
-  }).createMachine({
-    id: 'dataScout',
-    context: ({ input }) => ({ ...input, overview: null, facts: null, error: null }),
-    initial: 'reading_account',
-    states: {
-      reading_account: {
-        invoke: {
-          src: 'readAccount',
-          input: ({ context }) => ({ accountId: context.accountId, asOf: context.asOf }),
-          onDone: { target: 'assessing_health', actions: assign({ overview: ({ event }) => event.output }) },
-          onError: { target: 'failed', actions: assign({ error: ({ event }) => errorInfo(event.error) }) },
-        },
-      },
-      assessing_health: {
-        invoke: {
-          src: 'assessHealth',
-          input: ({ context }) => ({ accountId: context.accountId }),
-          onDone: {
-            target: 'done',
-            actions: assign({ facts: ({ context, event }) => ({ ...context.overview!, ...event.output }) }),
-          },
-          onError: { target: 'failed', actions: assign({ error: ({ event }) => errorInfo(event.error) }) },
-        },
-      },
-      done: { type: 'final' },
-      failed: { type: 'final' },
-    },
-    output: ({ context }): DataScoutOutput =>
-      context.facts ? { ok: true, facts: context.facts } : { ok: false, error: context.error! },
   });
 }
 

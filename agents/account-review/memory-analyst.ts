@@ -1,5 +1,5 @@
 import { assign, fromPromise, setup } from 'xstate';
-import type { RunServices } from '#runtime/actors';
+import { type RunServices, unprovidedActor } from '#runtime/actors';
 import { type AccountHistory, historyEntityName } from './recommendation.js';
 import { historyFromObservations } from './review-memory.js';
 import { errorInfo, type ErrorInfo, type SubAgentOutput, textOf, toolData } from '../agent-steps.js';
@@ -21,7 +21,7 @@ export interface MemoryAnalystInput {
 
 export type MemoryAnalystOutput = SubAgentOutput<{ history: AccountHistory }>;
 
-interface AnalystContext extends MemoryAnalystInput {
+export interface AnalystContext extends MemoryAnalystInput {
   recalled: Omit<AccountHistory, 'related' | 'semantic'> | null;
   history: AccountHistory | null;
   error: ErrorInfo | null;
@@ -30,9 +30,57 @@ interface AnalystContext extends MemoryAnalystInput {
 const RELATED_MAX = 5;
 const RELATED_CHARS = 200;
 
+/** The statechart alone: its actors come from a run's services (createMemoryAnalyst). */
+export const memoryAnalystMachine = setup({
+  types: {} as { input: MemoryAnalystInput; context: AnalystContext; output: MemoryAnalystOutput },
+  actors: {
+    recall: unprovidedActor<ReturnType<typeof historyFromObservations>, { accountId: string }>(
+      'memoryAnalyst',
+      'recall',
+    ),
+    search: unprovidedActor<Pick<AccountHistory, 'semantic' | 'related'>, MemoryAnalystInput>(
+      'memoryAnalyst',
+      'search',
+    ),
+  },
+}).createMachine({
+  id: 'memoryAnalyst',
+  context: ({ input }) => ({ ...input, recalled: null, history: null, error: null }),
+  initial: 'recalling',
+  states: {
+    recalling: {
+      invoke: {
+        src: 'recall',
+        input: ({ context }) => ({ accountId: context.accountId }),
+        onDone: { target: 'searching', actions: assign({ recalled: ({ event }) => event.output }) },
+        onError: { target: 'failed', actions: assign({ error: ({ event }) => errorInfo(event.error) }) },
+      },
+    },
+    searching: {
+      invoke: {
+        src: 'search',
+        input: ({ context }) => ({
+          accountId: context.accountId,
+          accountName: context.accountName,
+          situation: context.situation,
+        }),
+        onDone: {
+          target: 'done',
+          actions: assign({ history: ({ context, event }) => ({ ...context.recalled!, ...event.output }) }),
+        },
+        onError: { target: 'failed', actions: assign({ error: ({ event }) => errorInfo(event.error) }) },
+      },
+    },
+    done: { type: 'final' },
+    failed: { type: 'final' },
+  },
+  output: ({ context }): MemoryAnalystOutput =>
+    context.history ? { ok: true, history: context.history } : { ok: false, error: context.error! },
+});
+
+/** The machine with a run's services plugged in. */
 export function createMemoryAnalyst(services: RunServices) {
-  return setup({
-    types: {} as { input: MemoryAnalystInput; context: AnalystContext; output: MemoryAnalystOutput },
+  return memoryAnalystMachine.provide({
     actors: {
       recall: fromPromise(
         async ({ input, signal }: { input: { accountId: string }; signal: AbortSignal }) => {
@@ -87,39 +135,6 @@ export function createMemoryAnalyst(services: RunServices) {
         };
       }),
     },
-  }).createMachine({
-    id: 'memoryAnalyst',
-    context: ({ input }) => ({ ...input, recalled: null, history: null, error: null }),
-    initial: 'recalling',
-    states: {
-      recalling: {
-        invoke: {
-          src: 'recall',
-          input: ({ context }) => ({ accountId: context.accountId }),
-          onDone: { target: 'searching', actions: assign({ recalled: ({ event }) => event.output }) },
-          onError: { target: 'failed', actions: assign({ error: ({ event }) => errorInfo(event.error) }) },
-        },
-      },
-      searching: {
-        invoke: {
-          src: 'search',
-          input: ({ context }) => ({
-            accountId: context.accountId,
-            accountName: context.accountName,
-            situation: context.situation,
-          }),
-          onDone: {
-            target: 'done',
-            actions: assign({ history: ({ context, event }) => ({ ...context.recalled!, ...event.output }) }),
-          },
-          onError: { target: 'failed', actions: assign({ error: ({ event }) => errorInfo(event.error) }) },
-        },
-      },
-      done: { type: 'final' },
-      failed: { type: 'final' },
-    },
-    output: ({ context }): MemoryAnalystOutput =>
-      context.history ? { ok: true, history: context.history } : { ok: false, error: context.error! },
   });
 }
 

@@ -1,5 +1,5 @@
 import { assign, fromPromise, setup } from 'xstate';
-import type { RunServices } from '#runtime/actors';
+import { type RunServices, unprovidedActor, unprovidedGuard } from '#runtime/actors';
 import type { ChatMessage } from '#runtime/llm';
 import {
   type AccountFacts,
@@ -25,17 +25,62 @@ export interface AuthorInput {
 
 export type AuthorOutput = SubAgentOutput<{ recommendations: Recommendation[]; source: 'rules' | 'model' }>;
 
-interface AuthorContext extends AuthorInput {
+export interface AuthorContext extends AuthorInput {
   recommendations: Recommendation[] | null;
   source: 'rules' | 'model';
   error: ErrorInfo | null;
 }
 
+/** The statechart alone: its actors come from a run's services (createRecommendationAuthor). */
+export const recommendationAuthorMachine = setup({
+  types: {} as { input: AuthorInput; context: AuthorContext; output: AuthorOutput },
+  actors: {
+    // Pure: the rules need no services, so they are the machine's own.
+    applyRules: fromPromise(async ({ input }: { input: AuthorInput }) => recommendByRules(input)),
+    askModel: unprovidedActor<Recommendation[], AuthorInput>('recommendationAuthor', 'askModel'),
+  },
+  guards: { hasModel: unprovidedGuard('recommendationAuthor', 'hasModel') },
+}).createMachine({
+  id: 'recommendationAuthor',
+  context: ({ input }) => ({ ...input, recommendations: null, source: 'rules', error: null }),
+  initial: 'choosing',
+  states: {
+    choosing: { always: [{ guard: 'hasModel', target: 'asking_model' }, { target: 'applying_rules' }] },
+    applying_rules: {
+      invoke: {
+        src: 'applyRules',
+        input: ({ context }) => ({ facts: context.facts, history: context.history, asOf: context.asOf }),
+        onDone: { target: 'done', actions: assign({ recommendations: ({ event }) => event.output }) },
+        onError: { target: 'failed', actions: assign({ error: ({ event }) => errorInfo(event.error) }) },
+      },
+    },
+    asking_model: {
+      invoke: {
+        src: 'askModel',
+        input: ({ context }) => ({ facts: context.facts, history: context.history, asOf: context.asOf }),
+        onDone: {
+          target: 'done',
+          actions: assign({
+            recommendations: ({ event }) => event.output,
+            source: ({ event }) => (event.output.every((r) => r.source === 'model') ? 'model' : 'rules'),
+          }),
+        },
+        onError: { target: 'failed', actions: assign({ error: ({ event }) => errorInfo(event.error) }) },
+      },
+    },
+    done: { type: 'final' },
+    failed: { type: 'final' },
+  },
+  output: ({ context }): AuthorOutput =>
+    context.recommendations
+      ? { ok: true, recommendations: context.recommendations, source: context.source }
+      : { ok: false, error: context.error! },
+});
+
+/** The machine with a run's services plugged in. */
 export function createRecommendationAuthor(services: RunServices) {
-  return setup({
-    types: {} as { input: AuthorInput; context: AuthorContext; output: AuthorOutput },
+  return recommendationAuthorMachine.provide({
     actors: {
-      applyRules: fromPromise(async ({ input }: { input: AuthorInput }) => recommendByRules(input)),
       askModel: fromPromise(async ({ input, signal }: { input: AuthorInput; signal: AbortSignal }) => {
         let answer: string;
         try {
@@ -55,41 +100,6 @@ export function createRecommendationAuthor(services: RunServices) {
       }),
     },
     guards: { hasModel: () => services.hasModel },
-  }).createMachine({
-    id: 'recommendationAuthor',
-    context: ({ input }) => ({ ...input, recommendations: null, source: 'rules', error: null }),
-    initial: 'choosing',
-    states: {
-      choosing: { always: [{ guard: 'hasModel', target: 'asking_model' }, { target: 'applying_rules' }] },
-      applying_rules: {
-        invoke: {
-          src: 'applyRules',
-          input: ({ context }) => ({ facts: context.facts, history: context.history, asOf: context.asOf }),
-          onDone: { target: 'done', actions: assign({ recommendations: ({ event }) => event.output }) },
-          onError: { target: 'failed', actions: assign({ error: ({ event }) => errorInfo(event.error) }) },
-        },
-      },
-      asking_model: {
-        invoke: {
-          src: 'askModel',
-          input: ({ context }) => ({ facts: context.facts, history: context.history, asOf: context.asOf }),
-          onDone: {
-            target: 'done',
-            actions: assign({
-              recommendations: ({ event }) => event.output,
-              source: ({ event }) => (event.output.every((r) => r.source === 'model') ? 'model' : 'rules'),
-            }),
-          },
-          onError: { target: 'failed', actions: assign({ error: ({ event }) => errorInfo(event.error) }) },
-        },
-      },
-      done: { type: 'final' },
-      failed: { type: 'final' },
-    },
-    output: ({ context }): AuthorOutput =>
-      context.recommendations
-        ? { ok: true, recommendations: context.recommendations, source: context.source }
-        : { ok: false, error: context.error! },
   });
 
   function fallback(input: AuthorInput, reason: string): Recommendation[] {

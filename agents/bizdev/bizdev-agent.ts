@@ -1,7 +1,6 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { z } from 'zod';
-import type { AgentDefinition } from '#runtime/actors';
-import { ValidationError } from '#core';
+import { defineAgent, unprovidedActor } from '#runtime/actors';
 import {
   dueDate,
   followUpTask,
@@ -45,14 +44,6 @@ export const bizdevInputSchema = z.strictObject({
 });
 export type BizdevInput = z.infer<typeof bizdevInputSchema>;
 
-export function parseBizdevInput(input: unknown): BizdevInput {
-  const parsed = bizdevInputSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.join('.') || 'input';
-  throw new ValidationError(`bizdev agent input: ${field}: ${issue.message}`, { field });
-}
-
 interface Qualified {
   score: LeadScore;
   dueDate: string;
@@ -85,7 +76,73 @@ type AccountRow = { id: string; name: string | null; domain: string | null };
 type ContactRow = { id: string; email: string | null };
 const recordId = (data: Record<string, unknown>) => String((data.record as { id: string }).id);
 
-export const bizdevAgent: AgentDefinition = {
+/** The statechart alone; its actors come from a run's services (see bizdevAgent.provide). */
+export const bizdevMachine = setup({
+  types: {} as { context: BizdevContext; input: BizdevInput; output: BizdevOutput },
+  actors: {
+    qualify: unprovidedActor<Qualified, { lead: Lead }>('bizdev', 'qualify'),
+    record: unprovidedActor<Recorded, { lead: Lead; owner: string; qualified: Qualified }>(
+      'bizdev',
+      'record',
+    ),
+    followUp: unprovidedActor<string, { lead: Lead; qualified: Qualified; recorded: Recorded }>(
+      'bizdev',
+      'followUp',
+    ),
+  },
+}).createMachine({
+  id: 'bizdev',
+  context: ({ input }) => ({ lead: input.lead, owner: input.owner }),
+  initial: 'QUALIFYING',
+  states: {
+    QUALIFYING: {
+      invoke: {
+        src: 'qualify',
+        input: ({ context }) => ({ lead: context.lead }),
+        onDone: { target: 'RECORDING', actions: assign({ qualified: ({ event }) => event.output }) },
+        onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+    },
+    RECORDING: {
+      invoke: {
+        src: 'record',
+        input: ({ context }) => ({
+          lead: context.lead,
+          owner: context.owner,
+          qualified: context.qualified!,
+        }),
+        onDone: { target: 'FOLLOW_UP', actions: assign({ recorded: ({ event }) => event.output }) },
+        onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+    },
+    FOLLOW_UP: {
+      invoke: {
+        src: 'followUp',
+        input: ({ context }) => ({
+          lead: context.lead,
+          qualified: context.qualified!,
+          recorded: context.recorded!,
+        }),
+        onDone: { target: 'DONE', actions: assign({ taskId: ({ event }) => event.output }) },
+        onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+    },
+    DONE: { type: 'final' },
+    FAILED: { type: 'final', tags: ['failed'] },
+  },
+  output: ({ context }): BizdevOutput =>
+    context.error
+      ? { error: context.error }
+      : {
+          ...context.recorded!,
+          taskId: context.taskId!,
+          dueDate: context.qualified!.dueDate,
+          score: context.qualified!.score.score,
+          grade: context.qualified!.score.grade,
+        },
+});
+
+export const bizdevAgent = defineAgent({
   name: 'bizdev',
   description:
     'Processes a sales lead: scores it with rules, finds or creates its account and contact in the crm ' +
@@ -103,11 +160,11 @@ export const bizdevAgent: AgentDefinition = {
     ],
     limits: { maxToolCalls: 12, maxSteps: 30, timeoutMs: 5 * 60_000 },
   },
-  parseInput: parseBizdevInput,
-  createMachine(services) {
+  input: bizdevInputSchema,
+  machine: bizdevMachine,
+  provide(services) {
     const key = (step: string, record: string) => `${services.runId}/${step}/${record}`;
-    return setup({
-      types: {} as { context: BizdevContext; input: BizdevInput; output: BizdevOutput },
+    return {
       actors: {
         qualify: fromPromise<Qualified, { lead: Lead }>(async ({ input: { lead }, signal }) => {
           const score = scoreLead(lead);
@@ -230,56 +287,6 @@ export const bizdevAgent: AgentDefinition = {
           },
         ),
       },
-    }).createMachine({
-      id: 'bizdev',
-      context: ({ input }) => ({ lead: input.lead, owner: input.owner }),
-      initial: 'QUALIFYING',
-      states: {
-        QUALIFYING: {
-          invoke: {
-            src: 'qualify',
-            input: ({ context }) => ({ lead: context.lead }),
-            onDone: { target: 'RECORDING', actions: assign({ qualified: ({ event }) => event.output }) },
-            onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
-          },
-        },
-        RECORDING: {
-          invoke: {
-            src: 'record',
-            input: ({ context }) => ({
-              lead: context.lead,
-              owner: context.owner,
-              qualified: context.qualified!,
-            }),
-            onDone: { target: 'FOLLOW_UP', actions: assign({ recorded: ({ event }) => event.output }) },
-            onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
-          },
-        },
-        FOLLOW_UP: {
-          invoke: {
-            src: 'followUp',
-            input: ({ context }) => ({
-              lead: context.lead,
-              qualified: context.qualified!,
-              recorded: context.recorded!,
-            }),
-            onDone: { target: 'DONE', actions: assign({ taskId: ({ event }) => event.output }) },
-            onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
-          },
-        },
-        DONE: { type: 'final' },
-        FAILED: { type: 'final', tags: ['failed'] },
-      },
-      output: ({ context }): BizdevOutput =>
-        context.error
-          ? { error: context.error }
-          : {
-              ...context.recorded!,
-              taskId: context.taskId!,
-              dueDate: context.qualified!.dueDate,
-              score: context.qualified!.score.score,
-              grade: context.qualified!.score.grade,
-            },
-    });
+    };
   },
-};
+});

@@ -1,7 +1,6 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { z } from 'zod';
-import type { AgentDefinition, ApprovalOutcome } from '#runtime/actors';
-import { ValidationError } from '#core';
+import { type ApprovalOutcome, defineAgent, unprovidedActor } from '#runtime/actors';
 import { DEFAULT_BANNED_WORDS, type Draft, type DraftScore, scoreDraft } from './content-scorer.js';
 import { type Brief, draftFromTemplate, reviseDraft } from './content-templates.js';
 import { draftMessages, parseModelDraft, reviseMessages } from './marketing-model.js';
@@ -36,15 +35,8 @@ export const marketingInputSchema = z.strictObject({
 });
 export type MarketingInput = z.infer<typeof marketingInputSchema>;
 
-export function parseMarketingInput(input: unknown): MarketingInput {
-  const parsed = marketingInputSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.join('.') || 'input';
-  throw new ValidationError(`marketing agent input: ${field}: ${issue.message}`, { field });
-}
-
 type Source = 'model' | 'template' | 'rules';
+type Drafted = { draft: Draft; source: Source };
 
 interface MarketingContext {
   brief: Brief;
@@ -75,7 +67,157 @@ export type MarketingOutput =
     }
   | { error: { code: string; message: string } };
 
-export const marketingAgent: AgentDefinition = {
+/** The statechart alone; its actors come from a run's services (see marketingAgent.provide). */
+export const marketingMachine = setup({
+  types: {} as { context: MarketingContext; input: MarketingInput; output: MarketingOutput },
+  actors: {
+    draft: unprovidedActor<Drafted, { brief: Brief; banned: string[] }>('marketing', 'draft'),
+    revise: unprovidedActor<
+      Drafted,
+      { brief: Brief; banned: string[]; draft: Draft; scored: DraftScore; revision: number }
+    >('marketing', 'revise'),
+    save: unprovidedActor<string, { brief: Brief; draft: Draft; scored: DraftScore }>('marketing', 'save'),
+    approve: unprovidedActor<
+      ApprovalOutcome,
+      { brief: Brief; draft: Draft; scored: DraftScore; entity: string }
+    >('marketing', 'approve'),
+    mark: unprovidedActor<void, { key: string; entity: string; status: string }>('marketing', 'mark'),
+  },
+}).createMachine({
+  id: 'marketing',
+  context: ({ input }) => ({
+    brief: { topic: input.topic, audience: input.audience, channel: input.channel },
+    banned: [...new Set([...DEFAULT_BANNED_WORDS, ...input.bannedWords.map((w) => w.toLowerCase())])],
+    threshold: input.threshold,
+    maxRevisions: input.maxRevisions,
+    scores: [],
+    revisions: 0,
+  }),
+  initial: 'DRAFTING',
+  states: {
+    DRAFTING: {
+      invoke: {
+        src: 'draft',
+        input: ({ context }) => ({ brief: context.brief, banned: context.banned }),
+        onDone: { target: 'SCORING', actions: assign(({ event }) => event.output) },
+        onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+    },
+    SCORING: {
+      // Pure: the scorer runs on entry, then the score picks the way on.
+      entry: assign(({ context }) => {
+        const scored = scoreDraft(context.draft!, context.brief.channel, context.banned);
+        return { scored, scores: [...context.scores, scored.score] };
+      }),
+      always: [
+        {
+          guard: ({ context }) =>
+            context.scored!.score < context.threshold && context.revisions < context.maxRevisions,
+          target: 'REVISING',
+        },
+        { target: 'SAVING_DRAFT' },
+      ],
+    },
+    REVISING: {
+      invoke: {
+        src: 'revise',
+        input: ({ context }) => ({
+          brief: context.brief,
+          banned: context.banned,
+          draft: context.draft!,
+          scored: context.scored!,
+          revision: context.revisions + 1,
+        }),
+        onDone: {
+          target: 'SCORING',
+          actions: assign(({ context, event }) => ({
+            ...event.output,
+            revisions: context.revisions + 1,
+          })),
+        },
+        onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+    },
+    SAVING_DRAFT: {
+      invoke: {
+        src: 'save',
+        input: ({ context }) => ({
+          brief: context.brief,
+          draft: context.draft!,
+          scored: context.scored!,
+        }),
+        onDone: { target: 'AWAITING_APPROVAL', actions: assign({ entity: ({ event }) => event.output }) },
+        onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+    },
+    AWAITING_APPROVAL: {
+      tags: ['awaiting_approval'],
+      invoke: {
+        src: 'approve',
+        input: ({ context }) => ({
+          brief: context.brief,
+          draft: context.draft!,
+          scored: context.scored!,
+          entity: context.entity!,
+        }),
+        onDone: [
+          {
+            guard: ({ event }) => event.output.state === 'approved',
+            target: 'PUBLISHING',
+            actions: assign({ decision: ({ event }) => event.output }),
+          },
+          { target: 'REJECTING', actions: assign({ decision: ({ event }) => event.output }) },
+        ],
+        onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+    },
+    PUBLISHING: {
+      invoke: {
+        src: 'mark',
+        input: ({ context }) => ({
+          key: 'publishing/mark',
+          entity: context.entity!,
+          status: `status: approved${context.decision?.decidedBy ? ` by ${context.decision.decidedBy}` : ''}`,
+        }),
+        onDone: { target: 'PUBLISHED' },
+        onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+    },
+    REJECTING: {
+      invoke: {
+        src: 'mark',
+        input: ({ context }) => ({
+          key: 'rejecting/mark',
+          entity: context.entity!,
+          status: `status: ${context.decision?.state === 'expired' ? 'expired' : 'rejected'}${
+            context.decision?.decidedBy ? ` by ${context.decision.decidedBy}` : ''
+          }${context.decision?.reason ? `: ${context.decision.reason}` : ''}`,
+        }),
+        onDone: { target: 'REJECTED' },
+        onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+    },
+    PUBLISHED: { type: 'final' },
+    REJECTED: { type: 'final' },
+    FAILED: { type: 'final', tags: ['failed'] },
+  },
+  output: ({ context }): MarketingOutput => {
+    if (context.error) return { error: context.error };
+    const state = context.decision?.state;
+    return {
+      outcome: state === 'approved' ? 'published' : state === 'expired' ? 'expired' : 'rejected',
+      entity: context.entity!,
+      draft: context.draft!,
+      score: context.scored!.score,
+      scores: context.scores,
+      revisions: context.revisions,
+      ...(context.decision?.decidedBy ? { decidedBy: context.decision.decidedBy } : {}),
+      ...(context.decision?.reason ? { reason: context.decision.reason } : {}),
+    };
+  },
+});
+
+export const marketingAgent = defineAgent({
   name: 'marketing',
   description:
     'Drafts marketing content (blog post, email or social post) on a topic for an audience, scores and ' +
@@ -87,232 +229,94 @@ export const marketingAgent: AgentDefinition = {
     limits: { maxToolCalls: 10, maxSteps: 40, timeoutMs: 7 * 24 * 60 * 60_000 },
     approvalTtlMs: 3 * 24 * 60 * 60_000,
   },
-  parseInput: parseMarketingInput,
-  createMachine(services) {
-    return setup({
-      types: {} as { context: MarketingContext; input: MarketingInput; output: MarketingOutput },
-      actors: {
-        draft: fromPromise<{ draft: Draft; source: Source }, { brief: Brief; banned: string[] }>(
-          async ({ input, signal }) => {
-            if (services.hasModel) {
-              const response = await services.chat('drafting/model', {
-                messages: draftMessages(input.brief, input.banned),
-                signal,
-              });
-              const draft = parseModelDraft(response.message.content);
-              if (draft) return { draft, source: 'model' };
-              services.emit('model_answer_rejected', { step: 'drafting' });
-            }
-            return { draft: draftFromTemplate(input.brief), source: 'template' };
-          },
-        ),
-        revise: fromPromise<
-          { draft: Draft; source: Source },
-          { brief: Brief; banned: string[]; draft: Draft; scored: DraftScore; revision: number }
-        >(async ({ input, signal }) => {
-          if (services.hasModel) {
-            const response = await services.chat(`revising/model-${input.revision}`, {
-              messages: reviseMessages(input.brief, input.banned, input.draft, input.scored),
-              signal,
-            });
-            const draft = parseModelDraft(response.message.content);
-            if (draft) return { draft, source: 'model' };
-            services.emit('model_answer_rejected', { step: 'revising', revision: input.revision });
-          }
-          return {
-            draft: reviseDraft(input.draft, input.scored, input.brief, input.banned),
-            source: 'rules',
-          };
-        }),
-        save: fromPromise<string, { brief: Brief; draft: Draft; scored: DraftScore }>(
-          async ({ input, signal }) => {
-            const name = `marketing-draft-${services.runId}`;
-            await callTool(
-              services,
-              'saving-draft/create',
-              'memory__create_entities',
-              {
-                entities: [
-                  {
-                    name,
-                    entityType: 'marketing_draft',
-                    observations: [
-                      'status: awaiting_approval',
-                      `channel: ${input.brief.channel}`,
-                      `topic: ${input.brief.topic}`,
-                      `audience: ${input.brief.audience}`,
-                      `score: ${input.scored.score}`,
-                      `title: ${input.draft.title}`,
-                      `body: ${input.draft.body}`,
-                    ],
-                  },
-                ],
-              },
-              signal,
-            );
-            return name;
-          },
-        ),
-        approve: fromPromise<
-          ApprovalOutcome,
-          { brief: Brief; draft: Draft; scored: DraftScore; entity: string }
-        >(async ({ input }) =>
-          services.requestApproval('awaiting-approval/decision', {
-            what: `Publish the ${input.brief.channel} draft "${input.draft.title}"`,
-            why: `Drafted for ${input.brief.audience}; scored ${input.scored.score}/100`,
-            details: {
-              entity: input.entity,
-              score: input.scored.score,
-              factors: input.scored.factors,
-              title: input.draft.title,
-              excerpt: input.draft.body.slice(0, 500),
-            },
-          }),
-        ),
-        mark: fromPromise<void, { key: string; entity: string; status: string }>(
-          async ({ input, signal }) => {
-            await callTool(
-              services,
-              input.key,
-              'memory__add_observations',
-              { observations: [{ entityName: input.entity, contents: [input.status] }] },
-              signal,
-            );
-          },
-        ),
-      },
-    }).createMachine({
-      id: 'marketing',
-      context: ({ input }) => ({
-        brief: { topic: input.topic, audience: input.audience, channel: input.channel },
-        banned: [...new Set([...DEFAULT_BANNED_WORDS, ...input.bannedWords.map((w) => w.toLowerCase())])],
-        threshold: input.threshold,
-        maxRevisions: input.maxRevisions,
-        scores: [],
-        revisions: 0,
+  input: marketingInputSchema,
+  machine: marketingMachine,
+  provide: (services) => ({
+    actors: {
+      draft: fromPromise<Drafted, { brief: Brief; banned: string[] }>(async ({ input, signal }) => {
+        if (services.hasModel) {
+          const response = await services.chat('drafting/model', {
+            messages: draftMessages(input.brief, input.banned),
+            signal,
+          });
+          const draft = parseModelDraft(response.message.content);
+          if (draft) return { draft, source: 'model' };
+          services.emit('model_answer_rejected', { step: 'drafting' });
+        }
+        return { draft: draftFromTemplate(input.brief), source: 'template' };
       }),
-      initial: 'DRAFTING',
-      states: {
-        DRAFTING: {
-          invoke: {
-            src: 'draft',
-            input: ({ context }) => ({ brief: context.brief, banned: context.banned }),
-            onDone: { target: 'SCORING', actions: assign(({ event }) => event.output) },
-            onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
-          },
-        },
-        SCORING: {
-          // Pure: the scorer runs on entry, then the score picks the way on.
-          entry: assign(({ context }) => {
-            const scored = scoreDraft(context.draft!, context.brief.channel, context.banned);
-            return { scored, scores: [...context.scores, scored.score] };
-          }),
-          always: [
-            {
-              guard: ({ context }) =>
-                context.scored!.score < context.threshold && context.revisions < context.maxRevisions,
-              target: 'REVISING',
-            },
-            { target: 'SAVING_DRAFT' },
-          ],
-        },
-        REVISING: {
-          invoke: {
-            src: 'revise',
-            input: ({ context }) => ({
-              brief: context.brief,
-              banned: context.banned,
-              draft: context.draft!,
-              scored: context.scored!,
-              revision: context.revisions + 1,
-            }),
-            onDone: {
-              target: 'SCORING',
-              actions: assign(({ context, event }) => ({
-                ...event.output,
-                revisions: context.revisions + 1,
-              })),
-            },
-            onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
-          },
-        },
-        SAVING_DRAFT: {
-          invoke: {
-            src: 'save',
-            input: ({ context }) => ({
-              brief: context.brief,
-              draft: context.draft!,
-              scored: context.scored!,
-            }),
-            onDone: { target: 'AWAITING_APPROVAL', actions: assign({ entity: ({ event }) => event.output }) },
-            onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
-          },
-        },
-        AWAITING_APPROVAL: {
-          tags: ['awaiting_approval'],
-          invoke: {
-            src: 'approve',
-            input: ({ context }) => ({
-              brief: context.brief,
-              draft: context.draft!,
-              scored: context.scored!,
-              entity: context.entity!,
-            }),
-            onDone: [
-              {
-                guard: ({ event }) => event.output.state === 'approved',
-                target: 'PUBLISHING',
-                actions: assign({ decision: ({ event }) => event.output }),
-              },
-              { target: 'REJECTING', actions: assign({ decision: ({ event }) => event.output }) },
-            ],
-            onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
-          },
-        },
-        PUBLISHING: {
-          invoke: {
-            src: 'mark',
-            input: ({ context }) => ({
-              key: 'publishing/mark',
-              entity: context.entity!,
-              status: `status: approved${context.decision?.decidedBy ? ` by ${context.decision.decidedBy}` : ''}`,
-            }),
-            onDone: { target: 'PUBLISHED' },
-            onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
-          },
-        },
-        REJECTING: {
-          invoke: {
-            src: 'mark',
-            input: ({ context }) => ({
-              key: 'rejecting/mark',
-              entity: context.entity!,
-              status: `status: ${context.decision?.state === 'expired' ? 'expired' : 'rejected'}${
-                context.decision?.decidedBy ? ` by ${context.decision.decidedBy}` : ''
-              }${context.decision?.reason ? `: ${context.decision.reason}` : ''}`,
-            }),
-            onDone: { target: 'REJECTED' },
-            onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
-          },
-        },
-        PUBLISHED: { type: 'final' },
-        REJECTED: { type: 'final' },
-        FAILED: { type: 'final', tags: ['failed'] },
-      },
-      output: ({ context }): MarketingOutput => {
-        if (context.error) return { error: context.error };
-        const state = context.decision?.state;
+      revise: fromPromise<
+        Drafted,
+        { brief: Brief; banned: string[]; draft: Draft; scored: DraftScore; revision: number }
+      >(async ({ input, signal }) => {
+        if (services.hasModel) {
+          const response = await services.chat(`revising/model-${input.revision}`, {
+            messages: reviseMessages(input.brief, input.banned, input.draft, input.scored),
+            signal,
+          });
+          const draft = parseModelDraft(response.message.content);
+          if (draft) return { draft, source: 'model' };
+          services.emit('model_answer_rejected', { step: 'revising', revision: input.revision });
+        }
         return {
-          outcome: state === 'approved' ? 'published' : state === 'expired' ? 'expired' : 'rejected',
-          entity: context.entity!,
-          draft: context.draft!,
-          score: context.scored!.score,
-          scores: context.scores,
-          revisions: context.revisions,
-          ...(context.decision?.decidedBy ? { decidedBy: context.decision.decidedBy } : {}),
-          ...(context.decision?.reason ? { reason: context.decision.reason } : {}),
+          draft: reviseDraft(input.draft, input.scored, input.brief, input.banned),
+          source: 'rules',
         };
-      },
-    });
-  },
-};
+      }),
+      save: fromPromise<string, { brief: Brief; draft: Draft; scored: DraftScore }>(
+        async ({ input, signal }) => {
+          const name = `marketing-draft-${services.runId}`;
+          await callTool(
+            services,
+            'saving-draft/create',
+            'memory__create_entities',
+            {
+              entities: [
+                {
+                  name,
+                  entityType: 'marketing_draft',
+                  observations: [
+                    'status: awaiting_approval',
+                    `channel: ${input.brief.channel}`,
+                    `topic: ${input.brief.topic}`,
+                    `audience: ${input.brief.audience}`,
+                    `score: ${input.scored.score}`,
+                    `title: ${input.draft.title}`,
+                    `body: ${input.draft.body}`,
+                  ],
+                },
+              ],
+            },
+            signal,
+          );
+          return name;
+        },
+      ),
+      approve: fromPromise<
+        ApprovalOutcome,
+        { brief: Brief; draft: Draft; scored: DraftScore; entity: string }
+      >(async ({ input }) =>
+        services.requestApproval('awaiting-approval/decision', {
+          what: `Publish the ${input.brief.channel} draft "${input.draft.title}"`,
+          why: `Drafted for ${input.brief.audience}; scored ${input.scored.score}/100`,
+          details: {
+            entity: input.entity,
+            score: input.scored.score,
+            factors: input.scored.factors,
+            title: input.draft.title,
+            excerpt: input.draft.body.slice(0, 500),
+          },
+        }),
+      ),
+      mark: fromPromise<void, { key: string; entity: string; status: string }>(async ({ input, signal }) => {
+        await callTool(
+          services,
+          input.key,
+          'memory__add_observations',
+          { observations: [{ entityName: input.entity, contents: [input.status] }] },
+          signal,
+        );
+      }),
+    },
+  }),
+});

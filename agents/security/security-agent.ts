@@ -1,8 +1,7 @@
 import { posix } from 'node:path';
 import { assign, fromPromise, setup } from 'xstate';
 import { z } from 'zod';
-import type { AgentDefinition, RunServices } from '#runtime/actors';
-import { ValidationError } from '#core';
+import { defineAgent, type RunServices, unprovidedActor } from '#runtime/actors';
 import { type ReportData, renderReport, reportFormat } from './security-report.js';
 import { checkFile, countBySeverity, type Finding, type Severity, sortFindings } from './security-rules.js';
 import { callToolData, errorInfo as errorOf } from '../agent-steps.js';
@@ -29,14 +28,6 @@ export const securityInputSchema = z.strictObject({
   maxFiles: z.number().int().min(1).max(5000).default(500),
 });
 export type SecurityInput = z.infer<typeof securityInputSchema>;
-
-export function parseSecurityInput(input: unknown): SecurityInput {
-  const parsed = securityInputSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.join('.') || 'input';
-  throw new ValidationError(`security agent input: ${field}: ${issue.message}`, { field });
-}
 
 interface Scanned {
   files: string[];
@@ -97,7 +88,78 @@ function filesOfTree(base: string, nodes: TreeNode[], into: string[]): void {
   }
 }
 
-export const securityAgent: AgentDefinition = {
+/** The statechart alone; its actors come from a run's services (see securityAgent.provide). */
+export const securityMachine = setup({
+  types: {} as { context: SecurityContext; input: SecurityInput; output: SecurityOutput },
+  actors: {
+    scan: unprovidedActor<Scanned, { paths: string[]; reportPath: string; maxFiles: number }>(
+      'security',
+      'scan',
+    ),
+    check: unprovidedActor<Checked, { files: string[] }>('security', 'check'),
+    report: unprovidedActor<void, { reportPath: string; data: ReportData }>('security', 'report'),
+  },
+}).createMachine({
+  id: 'security',
+  context: ({ input }) => ({
+    paths: input.paths,
+    reportPath: input.reportPath,
+    maxFiles: input.maxFiles,
+  }),
+  initial: 'SCANNING',
+  states: {
+    SCANNING: {
+      invoke: {
+        src: 'scan',
+        input: ({ context }) => ({
+          paths: context.paths,
+          reportPath: context.reportPath,
+          maxFiles: context.maxFiles,
+        }),
+        onDone: { target: 'CHECKING', actions: assign({ scanned: ({ event }) => event.output }) },
+        onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+    },
+    CHECKING: {
+      invoke: {
+        src: 'check',
+        input: ({ context }) => ({ files: context.scanned!.files }),
+        onDone: { target: 'REPORTING', actions: assign({ checked: ({ event }) => event.output }) },
+        onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+    },
+    REPORTING: {
+      invoke: {
+        src: 'report',
+        input: ({ context }) => ({
+          reportPath: context.reportPath,
+          data: {
+            paths: context.paths,
+            filesScanned: context.checked!.filesScanned,
+            skipped: [...context.scanned!.skipped, ...context.checked!.skipped],
+            findings: context.checked!.findings,
+            generatedAt: context.checked!.generatedAt,
+          },
+        }),
+        onDone: { target: 'DONE' },
+        onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
+      },
+    },
+    DONE: { type: 'final' },
+    FAILED: { type: 'final', tags: ['failed'] },
+  },
+  output: ({ context }): SecurityOutput =>
+    context.error
+      ? { error: context.error }
+      : {
+          reportPath: context.reportPath,
+          filesScanned: context.checked!.filesScanned,
+          counts: countBySeverity(context.checked!.findings),
+          findings: context.checked!.findings.slice(0, 20),
+        },
+});
+
+export const securityAgent = defineAgent({
   name: 'security',
   description:
     'Scans files and directories (through the filesystem server) for leaked secrets — AWS keys, private ' +
@@ -113,147 +175,87 @@ export const securityAgent: AgentDefinition = {
     ],
     limits: { maxToolCalls: 100, maxSteps: 30, timeoutMs: 15 * 60_000 },
   },
-  parseInput: parseSecurityInput,
-  createMachine(services) {
-    return setup({
-      types: {} as { context: SecurityContext; input: SecurityInput; output: SecurityOutput },
-      actors: {
-        scan: fromPromise<Scanned, { paths: string[]; reportPath: string; maxFiles: number }>(
-          async ({ input, signal }) => {
-            const found: string[] = [];
-            for (const [i, path] of input.paths.entries()) {
-              const info = await callTool(
-                services,
-                `scanning/info-${i}`,
-                'filesystem__get_file_info',
-                { path },
-                signal,
-              );
-              if (info.type === 'file') found.push(path);
-              else if (info.type === 'directory') {
-                const tree = await callTool(
-                  services,
-                  `scanning/tree-${i}`,
-                  'filesystem__directory_tree',
-                  { path, excludePatterns: ['node_modules', '.git'] },
-                  signal,
-                );
-                filesOfTree(path, (tree.tree ?? []) as TreeNode[], found);
-              }
-            }
-            // The report of an earlier scan is not scanned: it quotes (masked) findings.
-            const report = posix.normalize(input.reportPath);
-            const unique = [...new Set(found)].filter((f) => posix.normalize(f) !== report);
-            return {
-              files: unique.slice(0, input.maxFiles),
-              skipped: unique.slice(input.maxFiles).map((file) => ({ file, reason: 'over maxFiles' })),
-            };
-          },
-        ),
-        check: fromPromise<Checked, { files: string[] }>(async ({ input, signal }) => {
-          const findings: Finding[] = [];
-          const skipped: ReportData['skipped'] = [];
-          let filesScanned = 0;
-          for (let start = 0; start < input.files.length; start += BATCH) {
-            const paths = input.files.slice(start, start + BATCH);
-            const data = await callTool(
+  input: securityInputSchema,
+  machine: securityMachine,
+  provide: (services) => ({
+    actors: {
+      scan: fromPromise<Scanned, { paths: string[]; reportPath: string; maxFiles: number }>(
+        async ({ input, signal }) => {
+          const found: string[] = [];
+          for (const [i, path] of input.paths.entries()) {
+            const info = await callTool(
               services,
-              `checking/read-${start / BATCH}`,
-              'filesystem__read_multiple_files',
-              { paths },
+              `scanning/info-${i}`,
+              'filesystem__get_file_info',
+              { path },
               signal,
             );
-            for (const file of (data.files ?? []) as Array<{
-              path: string;
-              content?: string;
-              error?: string;
-            }>) {
-              if (file.content === undefined)
-                skipped.push({ file: file.path, reason: file.error ?? 'unreadable' });
-              else if (file.content.includes('\u0000'))
-                skipped.push({ file: file.path, reason: 'not a text file' });
-              else {
-                filesScanned++;
-                findings.push(...checkFile(file.path, file.content));
-              }
+            if (info.type === 'file') found.push(path);
+            else if (info.type === 'directory') {
+              const tree = await callTool(
+                services,
+                `scanning/tree-${i}`,
+                'filesystem__directory_tree',
+                { path, excludePatterns: ['node_modules', '.git'] },
+                signal,
+              );
+              filesOfTree(path, (tree.tree ?? []) as TreeNode[], found);
             }
           }
+          // The report of an earlier scan is not scanned: it quotes (masked) findings.
+          const report = posix.normalize(input.reportPath);
+          const unique = [...new Set(found)].filter((f) => posix.normalize(f) !== report);
           return {
-            findings: sortFindings(findings).slice(0, MAX_FINDINGS_KEPT),
-            skipped,
-            filesScanned,
-            generatedAt: new Date(services.now()).toISOString(),
+            files: unique.slice(0, input.maxFiles),
+            skipped: unique.slice(input.maxFiles).map((file) => ({ file, reason: 'over maxFiles' })),
           };
-        }),
-        report: fromPromise<void, { reportPath: string; data: ReportData }>(async ({ input, signal }) => {
-          const content = renderReport(input.data, reportFormat(input.reportPath));
-          await callTool(
+        },
+      ),
+      check: fromPromise<Checked, { files: string[] }>(async ({ input, signal }) => {
+        const findings: Finding[] = [];
+        const skipped: ReportData['skipped'] = [];
+        let filesScanned = 0;
+        for (let start = 0; start < input.files.length; start += BATCH) {
+          const paths = input.files.slice(start, start + BATCH);
+          const data = await callTool(
             services,
-            'reporting/write',
-            'filesystem__write_file',
-            { path: input.reportPath, content },
+            `checking/read-${start / BATCH}`,
+            'filesystem__read_multiple_files',
+            { paths },
             signal,
           );
-        }),
-      },
-    }).createMachine({
-      id: 'security',
-      context: ({ input }) => ({
-        paths: input.paths,
-        reportPath: input.reportPath,
-        maxFiles: input.maxFiles,
+          for (const file of (data.files ?? []) as Array<{
+            path: string;
+            content?: string;
+            error?: string;
+          }>) {
+            if (file.content === undefined)
+              skipped.push({ file: file.path, reason: file.error ?? 'unreadable' });
+            else if (file.content.includes('\u0000'))
+              skipped.push({ file: file.path, reason: 'not a text file' });
+            else {
+              filesScanned++;
+              findings.push(...checkFile(file.path, file.content));
+            }
+          }
+        }
+        return {
+          findings: sortFindings(findings).slice(0, MAX_FINDINGS_KEPT),
+          skipped,
+          filesScanned,
+          generatedAt: new Date(services.now()).toISOString(),
+        };
       }),
-      initial: 'SCANNING',
-      states: {
-        SCANNING: {
-          invoke: {
-            src: 'scan',
-            input: ({ context }) => ({
-              paths: context.paths,
-              reportPath: context.reportPath,
-              maxFiles: context.maxFiles,
-            }),
-            onDone: { target: 'CHECKING', actions: assign({ scanned: ({ event }) => event.output }) },
-            onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
-          },
-        },
-        CHECKING: {
-          invoke: {
-            src: 'check',
-            input: ({ context }) => ({ files: context.scanned!.files }),
-            onDone: { target: 'REPORTING', actions: assign({ checked: ({ event }) => event.output }) },
-            onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
-          },
-        },
-        REPORTING: {
-          invoke: {
-            src: 'report',
-            input: ({ context }) => ({
-              reportPath: context.reportPath,
-              data: {
-                paths: context.paths,
-                filesScanned: context.checked!.filesScanned,
-                skipped: [...context.scanned!.skipped, ...context.checked!.skipped],
-                findings: context.checked!.findings,
-                generatedAt: context.checked!.generatedAt,
-              },
-            }),
-            onDone: { target: 'DONE' },
-            onError: { target: 'FAILED', actions: assign({ error: ({ event }) => errorOf(event.error) }) },
-          },
-        },
-        DONE: { type: 'final' },
-        FAILED: { type: 'final', tags: ['failed'] },
-      },
-      output: ({ context }): SecurityOutput =>
-        context.error
-          ? { error: context.error }
-          : {
-              reportPath: context.reportPath,
-              filesScanned: context.checked!.filesScanned,
-              counts: countBySeverity(context.checked!.findings),
-              findings: context.checked!.findings.slice(0, 20),
-            },
-    });
-  },
-};
+      report: fromPromise<void, { reportPath: string; data: ReportData }>(async ({ input, signal }) => {
+        const content = renderReport(input.data, reportFormat(input.reportPath));
+        await callTool(
+          services,
+          'reporting/write',
+          'filesystem__write_file',
+          { path: input.reportPath, content },
+          signal,
+        );
+      }),
+    },
+  }),
+});

@@ -18,18 +18,25 @@ export const ToolAgentInputSchema = z.union([
 ]);
 export type ToolAgentInput = z.output<typeof ToolAgentInputSchema>;
 
+/**
+ * A refused input, said as what a run takes: a union reports "no match", so the field named is
+ * the deepest one of the first branch rather than the union's own.
+ */
+export function toolAgentInputError(error: z.ZodError): ValidationError {
+  const issue = error.issues[0]!;
+  const nested = issue.code === 'invalid_union' ? issue.errors.flat()[0] : undefined;
+  const field = (nested?.path ?? issue.path).map(String).join('.') || '(input)';
+  return new ValidationError(
+    `tool-agent input: expected { task: string } or { messages: [{ role, content }] } (${field}: ${nested?.message ?? issue.message})`,
+    { field },
+  );
+}
+
 /** @throws ValidationError naming the bad field. */
 export function parseToolAgentInput(input: unknown): ToolAgentInput {
   const parsed = ToolAgentInputSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  // A union reports "no match": say what a run takes rather than which branch failed deepest.
-  const issue = parsed.error.issues[0]!;
-  const nested = issue.code === 'invalid_union' ? issue.errors.flat()[0] : undefined;
-  const field = (nested?.path ?? issue.path).map(String).join('.') || '(input)';
-  throw new ValidationError(
-    `tool-agent input: expected { task: string } or { messages: [{ role, content }] } (${field}: ${nested?.message ?? issue.message})`,
-    { field },
-  );
+  throw toolAgentInputError(parsed.error);
 }
 
 /** The messages a run starts from, after the system prompt. */

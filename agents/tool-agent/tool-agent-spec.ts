@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { firstInputIssue } from '#runtime/actors';
 import { ValidationError } from '#core';
 
 /**
@@ -68,9 +69,8 @@ export type ToolAgentSpecInput = z.input<typeof ToolAgentSpecSchema>;
 export function parseToolAgentSpec(value: unknown, source: string): ToolAgentSpec {
   const parsed = ToolAgentSpecSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.map(String).join('.') || '(root)';
-  throw new ValidationError(`${source}: tool-agent spec field '${field}': ${issue.message}`, {
+  const { field, message } = firstInputIssue(parsed.error, '(root)');
+  throw new ValidationError(`${source}: tool-agent spec field '${field}': ${message}`, {
     source,
     field,
     issues: parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.'), message: i.message })),

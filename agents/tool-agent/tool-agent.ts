@@ -1,10 +1,21 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import picomatch from 'picomatch';
 import { assign, fromPromise, setup } from 'xstate';
-import type { AgentDefinition, ApprovalOutcome, RunServices } from '#runtime/actors';
+import {
+  type ApprovalOutcome,
+  defineAgent,
+  unprovidedAction,
+  unprovidedActor,
+  unprovidedGuard,
+} from '#runtime/actors';
 import type { ChatMessage, ChatResponse, ToolCallRequest } from '#runtime/llm';
 import { compactTranscript, countCalls, findRepeat, trackProgress, truncate } from './loop-guards.js';
-import { parseToolAgentInput, promptOf, type ToolAgentInput } from './tool-agent-input.js';
+import {
+  promptOf,
+  type ToolAgentInput,
+  toolAgentInputError,
+  ToolAgentInputSchema,
+} from './tool-agent-input.js';
 import type { ToolAgentSpec } from './tool-agent-spec.js';
 
 /**
@@ -36,6 +47,15 @@ const MAX_ASSISTANT_CHARS = 8_192;
 interface PlannedCall extends ToolCallRequest {
   /** Waits for the turn's approval. */
   gated: boolean;
+}
+
+/** A call of the turn as the act actor runs it: journal key, and why not, for a rejected one. */
+interface PlannedRun {
+  key: string;
+  id: string;
+  name: string;
+  arguments: Record<string, unknown>;
+  rejected?: string;
 }
 
 interface Observation {
@@ -75,10 +95,10 @@ export interface ToolAgentOutput {
 }
 
 /** Builds the agent a spec describes (see the statechart above). */
-export function createToolAgent(spec: ToolAgentSpec): AgentDefinition {
+export function createToolAgent(spec: ToolAgentSpec) {
   const needsApproval =
     spec.tools.requireApproval.length > 0 ? picomatch(spec.tools.requireApproval) : () => false;
-  return {
+  return defineAgent({
     name: spec.name,
     description: spec.description,
     capabilities: spec.capabilities,
@@ -97,18 +117,105 @@ export function createToolAgent(spec: ToolAgentSpec): AgentDefinition {
         ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
       },
     },
-    parseInput: parseToolAgentInput,
-    createMachine: (services) => toolAgentMachine(spec, services, needsApproval),
-  };
+    input: ToolAgentInputSchema,
+    inputError: toolAgentInputError,
+    // Built from the spec alone, once per definition file; a run's services are provided below.
+    machine: toolAgentMachine(spec),
+    provide: (services) => {
+      // The transcript is persisted twice (context, and the model call's input): keep both in budget.
+      const transcriptBytes = Math.floor(services.policy.snapshotBudgetBytes / 3);
+      return {
+        guards: { modelMissing: () => !services.hasModel },
+        actions: {
+          gateCalls: assign({
+            planned: ({ context }: { context: ToolAgentContext }) =>
+              context.planned.map((call) => ({
+                ...call,
+                gated: needsApproval(call.name) && !services.requiresApproval(call.name),
+              })),
+          }),
+          compactTranscript: assign({
+            transcript: ({ context }: { context: ToolAgentContext }) =>
+              compactTranscript(context.transcript, transcriptBytes),
+          }),
+        },
+        actors: {
+          think: fromPromise(
+            async ({ input }: { input: { key: string; messages: ChatMessage[] } }): Promise<ChatResponse> =>
+              services.chat(input.key, {
+                messages: input.messages,
+                tools: services.listTools().map((tool) => ({
+                  name: tool.name,
+                  ...(tool.description ? { description: tool.description } : {}),
+                  inputSchema: tool.inputSchema as Record<string, unknown>,
+                })),
+              }),
+          ),
+          approve: fromPromise(
+            async ({
+              input,
+            }: {
+              input: { key: string; calls: Array<{ name: string; arguments: Record<string, unknown> }> };
+            }): Promise<ApprovalOutcome> =>
+              services.requestApproval(input.key, {
+                what: `call ${[...new Set(input.calls.map((c) => c.name))].join(', ')}`,
+                why: `the agent's tools.requireApproval (${spec.tools.requireApproval.join(', ')}) covers these calls`,
+                details: { calls: input.calls },
+              }),
+          ),
+          act: fromPromise(
+            async ({
+              input,
+              signal,
+            }: {
+              input: {
+                calls: Array<{
+                  key: string;
+                  id: string;
+                  name: string;
+                  arguments: Record<string, unknown>;
+                  rejected?: string;
+                }>;
+              };
+              signal: AbortSignal;
+            }): Promise<Observation[]> =>
+              // Every call of the turn at once; each settles to an observation, errors included.
+              Promise.all(
+                input.calls.map(async (call): Promise<Observation> => {
+                  if (call.rejected !== undefined)
+                    return { id: call.id, name: call.name, content: call.rejected, isError: true };
+                  try {
+                    const result = await services.callTool(call.key, call.name, call.arguments, { signal });
+                    return {
+                      id: call.id,
+                      name: call.name,
+                      content: truncate(
+                        textOf(result),
+                        MAX_OBSERVATION_CHARS,
+                        `the effects journal (${call.key})`,
+                      ),
+                      isError: result.isError === true,
+                    };
+                  } catch (error) {
+                    if (stopsTheRun(error)) throw error;
+                    return {
+                      id: call.id,
+                      name: call.name,
+                      content: `The call of ${call.name} failed: ${error instanceof Error ? error.message : String(error)}`,
+                      isError: true,
+                    };
+                  }
+                }),
+              ),
+          ),
+        },
+      };
+    },
+  });
 }
 
-function toolAgentMachine(
-  spec: ToolAgentSpec,
-  services: RunServices,
-  needsApproval: (name: string) => boolean,
-) {
-  // The transcript is persisted twice (context, and the model call's input): keep both in budget.
-  const transcriptBytes = Math.floor(services.policy.snapshotBudgetBytes / 3);
+/** The statechart of one spec; what it needs of a run's services is stood in for until provided. */
+function toolAgentMachine(spec: ToolAgentSpec) {
   const failure = (code: string, message: string) => ({ error: { code, message } });
 
   return setup({
@@ -118,74 +225,17 @@ function toolAgentMachine(
       output: ToolAgentOutput | { error: ToolAgentContext['error'] };
     },
     actors: {
-      think: fromPromise(
-        async ({ input }: { input: { key: string; messages: ChatMessage[] } }): Promise<ChatResponse> =>
-          services.chat(input.key, {
-            messages: input.messages,
-            tools: services.listTools().map((tool) => ({
-              name: tool.name,
-              ...(tool.description ? { description: tool.description } : {}),
-              inputSchema: tool.inputSchema as Record<string, unknown>,
-            })),
-          }),
-      ),
-      approve: fromPromise(
-        async ({
-          input,
-        }: {
-          input: { key: string; calls: Array<{ name: string; arguments: Record<string, unknown> }> };
-        }): Promise<ApprovalOutcome> =>
-          services.requestApproval(input.key, {
-            what: `call ${[...new Set(input.calls.map((c) => c.name))].join(', ')}`,
-            why: `the agent's tools.requireApproval (${spec.tools.requireApproval.join(', ')}) covers these calls`,
-            details: { calls: input.calls },
-          }),
-      ),
-      act: fromPromise(
-        async ({
-          input,
-          signal,
-        }: {
-          input: {
-            calls: Array<{
-              key: string;
-              id: string;
-              name: string;
-              arguments: Record<string, unknown>;
-              rejected?: string;
-            }>;
-          };
-          signal: AbortSignal;
-        }): Promise<Observation[]> =>
-          // Every call of the turn at once; each settles to an observation, errors included.
-          Promise.all(
-            input.calls.map(async (call): Promise<Observation> => {
-              if (call.rejected !== undefined)
-                return { id: call.id, name: call.name, content: call.rejected, isError: true };
-              try {
-                const result = await services.callTool(call.key, call.name, call.arguments, { signal });
-                return {
-                  id: call.id,
-                  name: call.name,
-                  content: truncate(
-                    textOf(result),
-                    MAX_OBSERVATION_CHARS,
-                    `the effects journal (${call.key})`,
-                  ),
-                  isError: result.isError === true,
-                };
-              } catch (error) {
-                if (stopsTheRun(error)) throw error;
-                return {
-                  id: call.id,
-                  name: call.name,
-                  content: `The call of ${call.name} failed: ${error instanceof Error ? error.message : String(error)}`,
-                  isError: true,
-                };
-              }
-            }),
-          ),
-      ),
+      think: unprovidedActor<ChatResponse, { key: string; messages: ChatMessage[] }>(spec.name, 'think'),
+      approve: unprovidedActor<
+        ApprovalOutcome,
+        { key: string; calls: Array<{ name: string; arguments: Record<string, unknown> }> }
+      >(spec.name, 'approve'),
+      act: unprovidedActor<Observation[], { calls: PlannedRun[] }>(spec.name, 'act'),
+    },
+    guards: { modelMissing: unprovidedGuard(spec.name, 'modelMissing') },
+    actions: {
+      gateCalls: unprovidedAction(spec.name, 'gateCalls'),
+      compactTranscript: unprovidedAction(spec.name, 'compactTranscript'),
     },
   }).createMachine({
     id: spec.name,
@@ -206,7 +256,7 @@ function toolAgentMachine(
       starting: {
         always: [
           {
-            guard: () => !services.hasModel,
+            guard: 'modelMissing',
             target: 'failed',
             actions: assign(
               failure(
@@ -231,32 +281,33 @@ function toolAgentMachine(
           }),
           onDone: {
             target: 'deciding',
-            actions: assign(({ context, event }) => {
-              const { message, usage, costUsd } = event.output;
-              const calls = message.toolCalls ?? [];
-              return {
-                turn: context.turn + 1,
-                transcript: [
-                  ...context.transcript,
-                  {
-                    role: 'assistant' as const,
-                    content: truncate(message.content, MAX_ASSISTANT_CHARS),
-                    ...(calls.length > 0 ? { toolCalls: calls } : {}),
+            actions: [
+              assign(({ context, event }) => {
+                const { message, usage, costUsd } = event.output;
+                const calls = message.toolCalls ?? [];
+                return {
+                  turn: context.turn + 1,
+                  transcript: [
+                    ...context.transcript,
+                    {
+                      role: 'assistant' as const,
+                      content: truncate(message.content, MAX_ASSISTANT_CHARS),
+                      ...(calls.length > 0 ? { toolCalls: calls } : {}),
+                    },
+                  ],
+                  // Which calls wait for the approval is decided by gateCalls, next.
+                  planned: calls.map((call) => ({ ...call, gated: false })),
+                  rejections: {},
+                  usage: {
+                    inputTokens: context.usage.inputTokens + usage.inputTokens,
+                    outputTokens: context.usage.outputTokens + usage.outputTokens,
+                    costUsd: context.usage.costUsd + (costUsd ?? 0),
                   },
-                ],
-                planned: calls.map((call) => ({
-                  ...call,
-                  gated: needsApproval(call.name) && !services.requiresApproval(call.name),
-                })),
-                rejections: {},
-                usage: {
-                  inputTokens: context.usage.inputTokens + usage.inputTokens,
-                  outputTokens: context.usage.outputTokens + usage.outputTokens,
-                  costUsd: context.usage.costUsd + (costUsd ?? 0),
-                },
-                ...(calls.length === 0 ? { answer: message.content } : {}),
-              };
-            }),
+                  ...(calls.length === 0 ? { answer: message.content } : {}),
+                };
+              }),
+              'gateCalls',
+            ],
           },
           onError: {
             target: 'failed',
@@ -330,27 +381,31 @@ function toolAgentMachine(
           }),
           onDone: {
             target: 'observing',
-            actions: assign(({ context, event }) => {
-              const observations = event.output;
-              const progress = trackProgress(context.seen, context.stalledSteps, observations);
-              const toolMessages: ChatMessage[] = observations.map((o) => ({
-                role: 'tool',
-                toolCallId: o.id,
-                name: o.name,
-                content: o.content,
-                ...(o.isError ? { isError: true } : {}),
-              }));
-              return {
-                transcript: compactTranscript([...context.transcript, ...toolMessages], transcriptBytes),
-                callCounts: countCalls(context.callCounts, context.planned),
-                toolCalls:
-                  context.toolCalls + context.planned.length - Object.keys(context.rejections).length,
-                seen: progress.seen,
-                stalledSteps: progress.stalledSteps,
-                planned: [],
-                rejections: {},
-              };
-            }),
+            actions: [
+              assign(({ context, event }) => {
+                const observations = event.output;
+                const progress = trackProgress(context.seen, context.stalledSteps, observations);
+                const toolMessages: ChatMessage[] = observations.map((o) => ({
+                  role: 'tool',
+                  toolCallId: o.id,
+                  name: o.name,
+                  content: o.content,
+                  ...(o.isError ? { isError: true } : {}),
+                }));
+                return {
+                  // Kept within the snapshot budget by compactTranscript, next.
+                  transcript: [...context.transcript, ...toolMessages],
+                  callCounts: countCalls(context.callCounts, context.planned),
+                  toolCalls:
+                    context.toolCalls + context.planned.length - Object.keys(context.rejections).length,
+                  seen: progress.seen,
+                  stalledSteps: progress.stalledSteps,
+                  planned: [],
+                  rejections: {},
+                };
+              }),
+              'compactTranscript',
+            ],
           },
           onError: {
             target: 'failed',

@@ -192,9 +192,9 @@ export interface AgentDefinition {
    */
   fanOut?(input: unknown): FanOut;
   /**
-   * The run's statechart, closed over its services. Final states tagged `failed` end the run as
-   * failed; states tagged `awaiting_approval` report that status. The machine's output is the
-   * run's output.
+   * The run's statechart with its services plugged in (see defineAgent: a module-level machine
+   * given them with `machine.provide()`). Final states tagged `failed` end the run as failed;
+   * states tagged `awaiting_approval` report that status. The machine's output is the run's output.
    */
   createMachine(services: RunServices): AnyStateMachine;
 }
