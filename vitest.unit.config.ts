@@ -8,6 +8,7 @@ export default defineConfig({
     include: ['tests/unit/**/*.test.ts'],
     exclude: [...configDefaults.exclude],
     pool: 'forks',
+    maxWorkers: 2,
     testTimeout: 30_000,
     // PGlite's first start compiles its WASM: slow on a loaded machine.
     hookTimeout: 60_000,
