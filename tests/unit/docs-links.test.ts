@@ -145,7 +145,7 @@ describe('the link checker itself', () => {
     );
     expect(targets).toEqual(['docs/x.md#y', 'img.png', '../out.md', 'https://example.com']);
     expect(problemOf(join(root, 'README.md'), 'https://example.com')).toMatch(/outside/);
-    expect(problemOf(join(root, 'README.md'), '../shared/DESIGN.md')).toMatch(/leaves/);
+    expect(problemOf(join(root, 'README.md'), '../sibling-checkout/NOTES.md')).toMatch(/leaves/);
     expect(problemOf(join(root, 'README.md'), 'package.json')).toBeUndefined();
   });
 });
