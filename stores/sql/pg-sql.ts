@@ -1,7 +1,13 @@
 import pg from 'pg';
 import { BackendError, ValidationError, type Logger, silentLogger } from '#core';
 import { quoteIdent, SCHEMA_NAME, type Sql, type SqlExecutor, type SqlResult } from './sql.js';
-import { isTransientConnectError, isTransientStatementError, retryTransient } from './transient-errors.js';
+import {
+  isLostTransactionError,
+  isTransientConnectError,
+  isTransientStatementError,
+  isUnsentCommitError,
+  retryTransient,
+} from './transient-errors.js';
 
 /** Marks an error raised while connecting (nothing was sent). */
 const CONNECTING = Symbol('connecting');
@@ -145,9 +151,11 @@ export class PgSql implements Sql {
   }
 
   /**
-   * Runs `work` in a transaction. When it fails before COMMIT was sent with an error that left
-   * it without effect (the server restarted, a serialization failure), the whole transaction is
-   * run again: `work` must only touch the database through `tx` (or be safe to repeat).
+   * Runs `work` in a transaction. When its connection is lost before COMMIT was sent (the server
+   * restarted or ended the session, the network dropped it), or it failed with an error that left it
+   * without effect (a serialization failure), the server has rolled it back and the whole
+   * transaction is run again: `work` must only touch the database through `tx` (or be safe to
+   * repeat). A COMMIT that was sent and got no answer is the caller's: it may have committed.
    */
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     let committing = false;
@@ -156,7 +164,7 @@ export class PgSql implements Sql {
         committing = false;
         return this.transactionOnce(work, () => (committing = true));
       },
-      () => !committing,
+      (error) => (committing ? isUnsentCommitError(error) : isLostTransactionError(error)),
     );
   }
 
@@ -206,16 +214,21 @@ export class PgSql implements Sql {
     }
   }
 
-  /** `attempt`, retried while its failure left no effect (and `mayRetry` agrees), up to retryForMs. */
-  private async withRetries<T>(attempt: () => Promise<T>, mayRetry: () => boolean = () => true): Promise<T> {
+  /**
+   * `attempt`, retried while its failure left no effect, up to retryForMs. `retryable` decides what
+   * left no effect: by default, the rule for a lone statement (transient-errors.ts).
+   */
+  private async withRetries<T>(
+    attempt: () => Promise<T>,
+    retryable: (error: unknown) => boolean = isTransientStatementError,
+  ): Promise<T> {
     if (this.retryForMs <= 0) return attempt();
     const value = await retryTransient(
       attempt,
       (error) =>
-        mayRetry() &&
-        ((error as { [CONNECTING]?: boolean })[CONNECTING] === true
+        (error as { [CONNECTING]?: boolean })[CONNECTING] === true
           ? isTransientConnectError(error)
-          : isTransientStatementError(error)),
+          : retryable(error),
       {
         forMs: this.retryForMs,
         onRetry: (error, tries) => {

@@ -46,6 +46,33 @@ export function isTransientStatementError(error: unknown): boolean {
   return (code !== undefined && ROLLED_BACK.has(code)) || NOT_QUERYABLE.test(messageOf(error));
 }
 
+/** pg's message for a connection that closed while a statement was under way. */
+const CLOSED_UNDER_WAY = /Connection terminated|Connection ended unexpectedly/i;
+
+/**
+ * Whether `error`, raised inside a transaction before its COMMIT was sent, lost the transaction's
+ * connection. Unlike a lone statement's, that outcome is known: a transaction whose connection ends
+ * before COMMIT is rolled back by the server, so it may be run again whole, whatever the client heard
+ * (an error from the server, a reset, or a socket that just closed).
+ */
+export function isLostTransactionError(error: unknown): boolean {
+  const code = codeOf(error);
+  return (
+    isTransientStatementError(error) ||
+    CLOSED_UNDER_WAY.test(messageOf(error)) ||
+    (code !== undefined && (NOT_CONNECTED.has(code) || code === 'EPIPE' || code.startsWith('08')))
+  );
+}
+
+/**
+ * Whether `error`, raised by COMMIT itself, says COMMIT was never sent: the connection was already
+ * known broken, so the server never saw it and rolled the transaction back when the connection ended.
+ * Any other failure of COMMIT leaves the outcome unknown and is the caller's.
+ */
+export function isUnsentCommitError(error: unknown): boolean {
+  return NOT_QUERYABLE.test(messageOf(error));
+}
+
 export interface RetryOptions {
   /** Give up (rethrow the last error) once this long has passed since the first try. */
   forMs: number;

@@ -79,6 +79,37 @@ describe('PgSql under a terminated connection', { timeout: 60_000 }, () => {
     }
   });
 
+  it('runs a transaction again whose connection ended just before COMMIT: COMMIT was never sent', async () => {
+    const sql = await new PgSql({
+      connectionString: TEST_DATABASE_URL,
+      schema,
+      applicationName: application,
+    }).open();
+    try {
+      await sql.query('CREATE TABLE IF NOT EXISTS before_commit (id int PRIMARY KEY)');
+      let runs = 0;
+      await sql.transaction(async (tx) => {
+        runs += 1;
+        await tx.query('INSERT INTO before_commit (id) VALUES (1)');
+        if (runs > 1) return;
+        // The session ends while the transaction idles between its last statement and COMMIT
+        // (what a restart does to a transaction that is busy in the application), and the
+        // client hears of it before it sends COMMIT.
+        const { rows } = await admin.query<{ terminated: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity
+           WHERE application_name = $1 AND state = 'idle in transaction'`,
+          [application],
+        );
+        expect(rows).toHaveLength(1);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      });
+      expect(runs).toBe(2);
+      expect((await sql.query('SELECT id FROM before_commit')).rows).toEqual([{ id: 1 }]);
+    } finally {
+      await sql.close();
+    }
+  });
+
   it('gives up after retryForMs with the error, and never retries a failure of the statement itself', async () => {
     const sql = await new PgSql({
       connectionString: 'postgres://postgres@127.0.0.1:1/test',
