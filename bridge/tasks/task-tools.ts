@@ -7,6 +7,7 @@ import type { CatalogCallOptions, LocalToolProvider } from '../catalog/catalog-e
 import { toolErrorResult } from '../catalog/tool-call-failure.js';
 import type { ApprovalRecord, RunEvent, RunRecord } from '#runtime/actors';
 import { type ErrorCode, NotFoundError, SwitchyardError } from '#core';
+import { agentOfTool, agentTools } from './agent-tools.js';
 import type { TaskService, TaskStatus } from './task-service.js';
 
 export interface TaskToolsOptions {
@@ -72,6 +73,8 @@ type Stopped = Pick<RunRecord, 'id' | 'status' | 'output' | 'error'>;
 /**
  * Switchyard's own MCP tools, served by the bridge front next to the upstream servers' tools:
  *
+ * - `agents__<name>` (./agent-tools.ts), one per agent, is `agents__run` for that agent: its
+ *   arguments are the agent's input, its input schema the agent's.
  * - `agents__run` submits a task and waits until its run stops. Each run event is sent as an MCP
  *   progress notification (progress = the event's seq, message = a line describing it) when the
  *   client asked for progress; cancelling the call cancels the run (its in-flight tool call is
@@ -201,7 +204,8 @@ export function createTaskTools(tasks: TaskService, options: TaskToolsOptions = 
 
   return {
     name,
-    listTools: () => tools,
+    // Agents are read at each listing: a definition loaded later shows up with the next list.
+    listTools: () => [...tools, ...agentTools(tasks.listAgents())],
     scopeOf: (tool) => SCOPES[tool] ?? 'call',
     async callTool(tool, raw, call) {
       try {
@@ -227,8 +231,12 @@ export function createTaskTools(tasks: TaskService, options: TaskToolsOptions = 
                 : await tasks.reject(args.runId, decision);
             return result(approvalView(record, disclosure(call)), false);
           }
-          default:
-            throw new NotFoundError('tool', tool);
+          default: {
+            // agents__<name>: agents__run for that agent, the arguments being its input.
+            const agent = agentOfTool(tool, tasks.listAgents());
+            if (!agent) throw new NotFoundError('tool', tool);
+            return await run({ agent: agent.name, input: raw }, call);
+          }
         }
       } catch (error) {
         // A model can act on these: a wrong argument, an unknown agent or run, nothing to approve.

@@ -1,5 +1,6 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AnyStateMachine } from 'xstate';
+import type { z } from 'zod';
 import type { ChatRequest, ChatResponse } from '../llm/chat-model.js';
 import type { RunStatus } from './run-records.js';
 import type { ToolProgress } from './tool-catalog.js';
@@ -185,6 +186,11 @@ export interface AgentDefinition {
   model?: string;
   /** Validates and normalizes a run's input; throws ValidationError with the bad field. */
   parseInput?(input: unknown): unknown;
+  /**
+   * The input's schema, for those who offer the agent to others: its MCP tool (`agents__<name>`)
+   * takes it as the tool's input schema. Without it the tool takes any object.
+   */
+  readonly inputSchema?: z.ZodType;
   /**
    * Makes every submit of this agent a fan-out: called on the parsed input at submit, it names the
    * child runs to start first (see {@link FanOut}). Throws ValidationError for an input it cannot

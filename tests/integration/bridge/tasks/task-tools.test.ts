@@ -2,6 +2,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ValidationError } from '../../../../core/errors.js';
 import { STDIO_CALLER } from '../../../../bridge/access/caller.js';
 import { Catalog } from '../../../../bridge/catalog/catalog.js';
 import { Fleet } from '../../../../bridge/fleet/fleet.js';
@@ -24,6 +26,21 @@ import { connectToolServer, gatedAgent } from '../../../support/actor-test-kit.j
 // server for the agent's own tool calls.
 
 type Kit = Awaited<ReturnType<typeof connectToolServer>>;
+
+/** The gated agent with an input schema, as defineAgent gives every real agent one. */
+const GatedInput = z.strictObject({ by: z.int().min(1).max(100).describe('how much to add') });
+function typedGatedAgent(tool?: string) {
+  return {
+    ...gatedAgent(tool ? { tool } : {}),
+    capabilities: ['test', 'counter.write'],
+    inputSchema: GatedInput,
+    parseInput(input: unknown) {
+      const parsed = GatedInput.safeParse(input);
+      if (!parsed.success) throw new ValidationError(`gated agent input: ${parsed.error.issues[0]?.message}`);
+      return parsed.data;
+    },
+  };
+}
 
 function json(result: CallToolResult): Record<string, unknown> {
   return result.structuredContent as Record<string, unknown>;
@@ -51,7 +68,7 @@ describe('the task tools on the bridge front', { timeout: 120_000 }, () => {
     supervisor = new RunSupervisor({
       store: new SqlRunStore(sql),
       tools: kit.catalog,
-      agents: [gatedAgent(tool ? { tool } : {})],
+      agents: [typedGatedAgent(tool)],
       exclusive: true,
     });
     await supervisor.start();
@@ -89,10 +106,11 @@ describe('the task tools on the bridge front', { timeout: 120_000 }, () => {
   describe('with the gated agent', () => {
     beforeEach(() => setUp());
 
-    it('lists the five tools with JSON Schema inputs and honest annotations', async () => {
+    it('lists the five task tools and one tool per agent, with JSON Schema inputs and honest annotations', async () => {
       const { tools } = await client.listTools();
       const byName = new Map(tools.map((tool) => [tool.name, tool]));
       expect([...byName.keys()].sort()).toEqual([
+        'agents__gated',
         'agents__run',
         'runs__approve',
         'runs__reject',
@@ -109,6 +127,39 @@ describe('the task tools on the bridge front', { timeout: 120_000 }, () => {
         required: expect.arrayContaining(['agent']),
         properties: { agent: { type: 'string' }, priority: { type: 'integer' } },
       });
+      // The agent's own tool takes the agent's input, says what the agent does, and that it writes.
+      const gated = byName.get('agents__gated');
+      expect(gated?.inputSchema).toMatchObject({
+        type: 'object',
+        required: ['by'],
+        properties: { by: { type: 'integer', minimum: 1, maximum: 100, description: 'how much to add' } },
+        additionalProperties: false,
+      });
+      expect(gated?.description).toMatch(/^adds, waits for approval, looks up/);
+      expect(gated?.annotations).toMatchObject({
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+      });
+    });
+
+    it('agents__<name> runs that agent with the arguments as its input; a bad input is an isError naming it', async () => {
+      const progress: Progress[] = [];
+      const result = await call('agents__gated', { by: 3 }, { onprogress: (p) => progress.push(p) });
+      expect(result.isError).toBeFalsy();
+      const answer = json(result);
+      expect(answer).toMatchObject({ status: 'awaiting_approval', created: true });
+      expect(progress.map((p) => p.message)).toContain('tool_call_started counter_add');
+      const runs = await supervisor.listRuns({});
+      expect(runs.map((run) => [run.id, run.agent])).toEqual([[answer.runId, 'gated']]);
+      expect((await supervisor.getRun(answer.runId as string))?.input).toEqual({ by: 3 });
+
+      const bad = await call('agents__gated', { by: 'three' });
+      expect(bad.isError).toBe(true);
+      expect(textOf(bad)).toMatch(/gated agent input/);
+      const unknown = await call('agents__nobody', {});
+      expect(unknown.isError).toBe(true);
+      expect(await supervisor.listRuns({})).toHaveLength(1);
     });
 
     it('agents__run sends a progress notification per run event and answers when the run parks for approval', async () => {

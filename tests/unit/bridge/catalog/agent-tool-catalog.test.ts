@@ -20,8 +20,10 @@ afterEach(async () => {
 
 async function agentCatalog(onCall?: (call: AgentToolCall) => void) {
   harness = await createHarness({ crm: tools('get_account') });
-  // Listing the task tools needs no task service; a call that reached it would fail loudly.
-  harness.catalog.addLocalTools(createTaskTools({} as TaskService));
+  // Listing the task tools needs only the agents (each is a tool too); a call that reached the
+  // task service would fail loudly.
+  const helper = { name: 'helper', description: 'helps', capabilities: [], version: '1' };
+  harness.catalog.addLocalTools(createTaskTools({ listAgents: () => [helper] } as unknown as TaskService));
   await harness.settle();
   return toolCatalogOf(harness.catalog, onCall ? { onCall } : {});
 }
@@ -36,7 +38,9 @@ describe('the catalog agents call tools through', () => {
   it('never lists the decision tools, whatever the policy', async () => {
     const catalog = await agentCatalog();
     const names = catalog.listTools().map((tool) => tool.name);
-    expect(names).toEqual(expect.arrayContaining(['crm__get_account', 'tasks__submit', 'agents__run']));
+    expect(names).toEqual(
+      expect.arrayContaining(['crm__get_account', 'tasks__submit', 'agents__run', 'agents__helper']),
+    );
     expect(names).not.toContain('runs__approve');
     expect(names).not.toContain('runs__reject');
     const services = servicesOf(catalog, ['*', 'runs__approve', 'runs__reject']);
@@ -53,13 +57,14 @@ describe('the catalog agents call tools through', () => {
     await expect(wildcard.callTool('k', 'tasks__submit', {})).rejects.toBeInstanceOf(ToolNotAllowedError);
     const globbed = servicesOf(catalog, ['tasks__*', 'agents__*']);
     expect(globbed.listTools()).toEqual([]);
-    const named = servicesOf(catalog, ['*', 'tasks__status']);
+    await expect(wildcard.callTool('k', 'agents__helper', {})).rejects.toBeInstanceOf(ToolNotAllowedError);
+    const named = servicesOf(catalog, ['*', 'tasks__status', 'agents__helper']);
     expect(
       named
         .listTools()
         .map((tool) => tool.name)
         .sort(),
-    ).toEqual(['crm__get_account', 'tasks__status']);
+    ).toEqual(['agents__helper', 'crm__get_account', 'tasks__status']);
   });
 
   it('refuses a decision tool called directly, as the run, and audits the refusal with its run', async () => {
