@@ -8,6 +8,7 @@ import type {
 import type { ApiScope } from '#runtime/config';
 import type { UpstreamRequestOptions } from '../fleet/request-gate.js';
 import type { Caller } from '../access/caller.js';
+import type { Elicit } from './client-elicitation.js';
 import type { UpstreamState } from '../fleet/upstream-events.js';
 import type { Collision, NameFilter } from './tool-names.js';
 
@@ -87,6 +88,11 @@ export interface CatalogCallOptions extends UpstreamRequestOptions {
    * without one (see {@link LocalToolProvider.scopeOf}); upstream tools are gated by the fronts.
    */
   caller?: Caller;
+  /**
+   * Asks the person behind the calling client (an MCP elicitation), when the client can be asked;
+   * absent otherwise. A local tool uses it to put a run's approval to them (bridge/tasks).
+   */
+  elicit?: Elicit;
 }
 
 /**

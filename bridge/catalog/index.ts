@@ -6,3 +6,4 @@ export * from './catalog.js';
 export * from './first-text.js';
 export * from './tool-names.js';
 export * from './tool-call-failure.js';
+export * from './client-elicitation.js';

@@ -10,6 +10,7 @@ import {
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
+  ElicitResultSchema,
   ReadResourceRequestSchema,
   SetLevelRequestSchema,
   SubscribeRequestSchema,
@@ -18,11 +19,15 @@ import {
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Caller } from '../access/caller.js';
 import type { CatalogCallOptions } from '../catalog/catalog-entries.js';
+import type { ElicitationAnswer } from '../catalog/client-elicitation.js';
 import type { CatalogReader } from '../catalog/catalog-reader.js';
 import { type Logger, silentLogger } from '#core';
 import type { FrontHub } from './front-hub.js';
 import { firstText } from '../catalog/first-text.js';
 import { describeToolCallFailure, toolErrorResult } from '../catalog/tool-call-failure.js';
+
+/** A person answers an elicitation; ten minutes, as the relayed ones (front-hub.ts). */
+const DEFAULT_ELICIT_TIMEOUT_MS = 10 * 60_000;
 
 export interface FrontServerOptions {
   /** The catalog served (the whole catalog, or a filtered view of it). */
@@ -37,6 +42,8 @@ export interface FrontServerOptions {
   resetTimeoutOnProgress?: boolean;
   /** Upper bound on a call, progress or not. @defaultValue none */
   maxTotalTimeoutMs?: number;
+  /** How long a question put to the client's person (an elicitation) may wait. @defaultValue 10 minutes */
+  elicitTimeoutMs?: number;
   /** The list requests wait for it (see ComposedBridge.ready). @defaultValue none */
   ready?: Promise<void>;
   /** @defaultValue { name: 'switchyard', version: '0.1.0' } */
@@ -130,6 +137,20 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
       ...base(extra.signal, extra.authInfo),
       ...(Object.keys(meta).length > 0 ? { meta } : {}),
     };
+    // A client that declared elicitation (form mode) can be asked by a local tool, on this call's
+    // own request: the question reaches exactly this client (a run's approval, bridge/tasks).
+    const elicitation = server.getClientCapabilities()?.elicitation;
+    if (elicitation && (elicitation.form !== undefined || Object.keys(elicitation).length === 0)) {
+      callOptions.elicit = async (params, signal) =>
+        (await extra.sendRequest(
+          { method: 'elicitation/create', params: params as never },
+          ElicitResultSchema,
+          {
+            signal,
+            timeout: options.elicitTimeoutMs ?? DEFAULT_ELICIT_TIMEOUT_MS,
+          },
+        )) as ElicitationAnswer;
+    }
     if (progressToken !== undefined) {
       // The upstream gets the bridge's own token (the SDK client makes one per request); each of
       // its notifications goes back to this client under the token this client chose.

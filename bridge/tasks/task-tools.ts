@@ -2,12 +2,14 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { type ApiScope, DEFAULT_REDACTED_FIELDS } from '#runtime/config';
 import { type Disclosure, discloseApproval, discloseEventData, disclosureFor } from '../access/disclosure.js';
+import { hasScope } from '../access/caller.js';
 import { fieldMatcher } from '../access/redact-arguments.js';
 import type { CatalogCallOptions, LocalToolProvider } from '../catalog/catalog-entries.js';
 import { toolErrorResult } from '../catalog/tool-call-failure.js';
 import type { ApprovalRecord, RunEvent, RunRecord } from '#runtime/actors';
 import { type ErrorCode, NotFoundError, SwitchyardError } from '#core';
 import { agentOfTool, agentTools } from './agent-tools.js';
+import { approvalElicitation, decisionOf, type ElicitedDecision } from './approval-elicitation.js';
 import type { TaskService, TaskStatus } from './task-service.js';
 
 export interface TaskToolsOptions {
@@ -176,30 +178,72 @@ export function createTaskTools(tasks: TaskService, options: TaskToolsOptions = 
   async function run(args: z.infer<typeof RunArgsSchema>, call: CatalogCallOptions): Promise<CallToolResult> {
     const { runId, created } = await submit(args, call);
     const follower = followEvents(tasks, runId, call, pollMs);
+    const deadline = Date.now() + Math.min(args.waitMs ?? waitTimeoutMs, waitTimeoutMs);
     try {
-      let stopped: Stopped;
-      try {
-        stopped = await tasks.waitForStop(
-          runId,
-          Math.min(args.waitMs ?? waitTimeoutMs, waitTimeoutMs),
-          call.signal,
-        );
-      } catch (error) {
-        if (call.signal?.aborted) {
-          // The client gave up on the call: the run it started must not go on without it.
-          await tasks.cancel(runId, actorOf(call), 'the MCP client cancelled agents__run');
+      for (;;) {
+        let stopped: Stopped;
+        try {
+          stopped = await tasks.waitForStop(runId, Math.max(1, deadline - Date.now()), call.signal);
+        } catch (error) {
+          if (call.signal?.aborted) {
+            // The client gave up on the call: the run it started must not go on without it.
+            await tasks.cancel(runId, actorOf(call), 'the MCP client cancelled agents__run');
+            throw error;
+          }
+          if (error instanceof SwitchyardError && error.code === 'timeout') {
+            return result({ runId, created, status: 'running', note: waitNote(runId) }, false);
+          }
           throw error;
         }
-        if (error instanceof SwitchyardError && error.code === 'timeout') {
-          return result({ runId, created, status: 'running', note: waitNote(runId) }, false);
-        }
-        throw error;
+        // A run parked for approval is put to the person behind the client, when the client can
+        // ask them and their key may decide; once decided, the run goes on and is waited for again.
+        if (stopped.status === 'awaiting_approval' && (await askClientToDecide(runId, args.agent, call)))
+          continue;
+        await follower.flush();
+        return await stopResult(tasks, stopped, created, disclosure(call));
       }
-      await follower.flush();
-      return await stopResult(tasks, stopped, created, disclosure(call));
     } finally {
       follower.stop();
     }
+  }
+
+  /**
+   * Puts the run's pending approval to the calling client as an elicitation and decides it with the
+   * answer, as runs__approve would (admin scope, decided by the caller's name). True when the run
+   * was decided — by this answer or by another front meanwhile, which withdraws the question —
+   * and is worth waiting for again; false when it still waits for a person.
+   */
+  async function askClientToDecide(runId: string, agent: string, call: CatalogCallOptions): Promise<boolean> {
+    if (!call.elicit || !hasScope(call.caller, 'admin')) return false;
+    const [approval] = await tasks.listApprovals({ runId, state: 'pending' });
+    if (!approval) return true; // decided between the stop and this read: wait again
+    const decidedElsewhere = new AbortController();
+    const stopWatching = watchUntilDecided(tasks, approval.id, runId, pollMs, decidedElsewhere);
+    const withdraw = call.signal
+      ? AbortSignal.any([call.signal, decidedElsewhere.signal])
+      : decidedElsewhere.signal;
+    let decision: ElicitedDecision | undefined;
+    try {
+      decision = decisionOf(await call.elicit(approvalElicitation(approval, agent), withdraw));
+    } catch (error) {
+      if (decidedElsewhere.signal.aborted) return true;
+      call.signal?.throwIfAborted();
+      // A client that fails to ask (or to answer) leaves the approval to the other fronts.
+      void error;
+      return false;
+    } finally {
+      stopWatching();
+    }
+    if (!decision) return false;
+    const recorded = { decidedBy: actorOf(call), ...(decision.reason ? { reason: decision.reason } : {}) };
+    try {
+      if (decision.approved) await tasks.approve(runId, recorded);
+      else await tasks.reject(runId, recorded);
+    } catch (error) {
+      // Another front decided first: the run goes on all the same.
+      if (!(error instanceof SwitchyardError && error.code === 'run_state_invalid')) throw error;
+    }
+    return true;
   }
 
   return {
@@ -467,4 +511,28 @@ function isErrorPayload(value: unknown): value is { message: string } {
     value !== null &&
     typeof (value as { message?: unknown }).message === 'string'
   );
+}
+
+/**
+ * Polls until approval `approvalId` of `runId` is no longer pending (decided elsewhere, or expired)
+ * and then aborts `decided`. Returns the function that stops polling.
+ */
+function watchUntilDecided(
+  tasks: TaskService,
+  approvalId: string,
+  runId: string,
+  pollMs: number,
+  decided: AbortController,
+): () => void {
+  const timer = setInterval(() => {
+    tasks
+      .listApprovals({ runId, state: 'pending' })
+      .then((pending) => {
+        if (!pending.some((approval) => approval.id === approvalId)) decided.abort();
+      })
+      // A failed read is tried again at the next poll.
+      .catch(() => undefined);
+  }, pollMs);
+  timer.unref?.();
+  return () => clearInterval(timer);
 }

@@ -1,10 +1,16 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolResult,
+  type ElicitRequest,
+  ElicitRequestSchema,
+  type ElicitResult,
+  type Progress,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ValidationError } from '../../../../core/errors.js';
-import { STDIO_CALLER } from '../../../../bridge/access/caller.js';
+import { type Caller, keyCaller, STDIO_CALLER } from '../../../../bridge/access/caller.js';
 import { Catalog } from '../../../../bridge/catalog/catalog.js';
 import { Fleet } from '../../../../bridge/fleet/fleet.js';
 import { FrontHub } from '../../../../bridge/front/front-hub.js';
@@ -61,7 +67,11 @@ describe('the task tools on the bridge front', { timeout: 120_000 }, () => {
   let front: FrontInstance;
   let client: Client;
 
-  async function setUp(tool?: string): Promise<void> {
+  async function setUp(
+    tool?: string,
+    asked?: (request: ElicitRequest) => ElicitResult | Promise<ElicitResult>,
+    callerOf: () => Caller = () => STDIO_CALLER,
+  ): Promise<void> {
     sql = await PgliteSql.open({});
     await migrate(sql, MIGRATIONS);
     kit = await connectToolServer();
@@ -79,8 +89,12 @@ describe('the task tools on the bridge front', { timeout: 120_000 }, () => {
     catalog = new Catalog(fleet, { debounceMs: 5 });
     catalog.addLocalTools(createTaskTools(tasks, { pollMs: 50 }));
     // As `switchyard mcp` serves Claude Desktop: the local user, every scope.
-    front = createFrontServer({ catalog, hub: new FrontHub(), callerOf: () => STDIO_CALLER });
-    client = new Client({ name: 'desktop-test', version: '1.0.0' });
+    front = createFrontServer({ catalog, hub: new FrontHub(), callerOf });
+    client = new Client(
+      { name: 'desktop-test', version: '1.0.0' },
+      asked ? { capabilities: { elicitation: { form: {} } } } : {},
+    );
+    if (asked) client.setRequestHandler(ElicitRequestSchema, (request) => asked(request));
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     await front.server.connect(serverSide);
     await client.connect(clientSide);
@@ -267,6 +281,79 @@ describe('the task tools on the bridge front', { timeout: 120_000 }, () => {
       expect(noRun.isError).toBe(true);
       expect(textOf(noRun)).toMatch(/run-missing/);
       expect(await supervisor.listRuns({})).toEqual([]);
+    });
+  });
+
+  describe('with a client that can ask its person (elicitation)', () => {
+    it('puts the approval to the client during the call; approving completes the run, decided by the caller', async () => {
+      const asked: ElicitRequest[] = [];
+      await setUp(undefined, (request) => {
+        asked.push(request);
+        return { action: 'accept', content: { decision: 'approve', reason: 'checked by hand' } };
+      });
+      const result = await call('agents__gated', { by: 2 });
+      expect(json(result)).toMatchObject({ status: 'completed', created: true });
+      expect(asked).toHaveLength(1);
+      const { message, requestedSchema } = asked[0]!.params as { message: string; requestedSchema: unknown };
+      expect(message).toMatch(/waits for your approval/);
+      expect(message).toMatch(/What: /);
+      expect(message).toMatch(/Why: /);
+      expect(requestedSchema).toMatchObject({
+        properties: { decision: { enum: ['approve', 'reject'] } },
+        required: ['decision'],
+      });
+      const runId = json(result).runId as string;
+      const [decided] = await tasks.listApprovals({ runId });
+      expect(decided).toMatchObject({ state: 'approved', decidedBy: 'stdio', reason: 'checked by hand' });
+    });
+
+    it('rejecting takes the rejected path; declining the form decides nothing and leaves the approval pending', async () => {
+      const answers: ElicitResult[] = [
+        { action: 'decline' },
+        { action: 'accept', content: { decision: 'reject', reason: 'not now' } },
+      ];
+      await setUp(undefined, () => answers.shift()!);
+      const declined = json(await call('agents__gated', { by: 1 }));
+      expect(declined).toMatchObject({ status: 'awaiting_approval' });
+      const [pending] = await tasks.listApprovals({ runId: declined.runId as string });
+      expect(pending?.state).toBe('pending');
+
+      const rejected = json(await call('agents__gated', { by: 4 }));
+      expect(rejected.status).not.toBe('awaiting_approval');
+      const [decision] = await tasks.listApprovals({ runId: rejected.runId as string });
+      expect(decision).toMatchObject({ state: 'rejected', reason: 'not now' });
+    });
+
+    it('a decision made on another front meanwhile withdraws the question, and the call sees the run go on', async () => {
+      await setUp(
+        undefined,
+        (_request) =>
+          // The person never answers here; someone approves on another front instead.
+          new Promise<ElicitResult>(() => undefined),
+      );
+      const pending = call('agents__gated', { by: 5 });
+      await expect
+        .poll(async () => (await tasks.listApprovals({ state: 'pending' })).length, { timeout: 20_000 })
+        .toBe(1);
+      const [approval] = await tasks.listApprovals({ state: 'pending' });
+      await tasks.approve(approval!.runId, { decidedBy: 'ops' });
+      const answer = json(await pending);
+      expect(answer).toMatchObject({ status: 'completed' });
+    });
+
+    it('a caller without the admin scope is not asked: the approval waits for someone who may decide', async () => {
+      const asked: ElicitRequest[] = [];
+      await setUp(
+        undefined,
+        (request) => {
+          asked.push(request);
+          return { action: 'accept', content: { decision: 'approve' } };
+        },
+        () => keyCaller({ name: 'bot', scopes: new Set(['read', 'call']) }, 'mcp'),
+      );
+      const answer = json(await call('agents__gated', { by: 1 }));
+      expect(answer).toMatchObject({ status: 'awaiting_approval' });
+      expect(asked).toHaveLength(0);
     });
   });
 
