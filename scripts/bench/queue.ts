@@ -68,6 +68,8 @@ const { values } = parseArgs({
       default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     },
     out: { type: 'string', default: 'bench/results/queue.json' },
+    /** Profiles every worker process (node --cpu-prof), one .cpuprofile each in this folder. */
+    'cpu-prof-dir': { type: 'string' },
   },
 });
 const taskCount = positiveArg('tasks', values.tasks, fail);
@@ -229,6 +231,7 @@ async function measure(scenario: Scenario, workers: number, round: number): Prom
     const pool = new QueueWorkerPool(
       { scenario, redisUrl, prefix, concurrency, ...(database ? { database } : {}) },
       workers,
+      values['cpu-prof-dir'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof-dir']] : [],
     );
     cleanups.push(() => pool.stop());
     await pool.ready();
