@@ -27,6 +27,7 @@ import {
 } from './run-store.js';
 import {
   RUN_COLUMNS,
+  RUN_WRITES_IN_FLIGHT,
   type RunWrite,
   type RunWriteResult,
   runIdOf,
@@ -111,6 +112,7 @@ export class SqlRunStore implements RunStore {
   private readonly writes = new WriteBatcher<RunWrite, RunWriteResult>({
     keyOf: runIdOf,
     sizeOf: runWriteSize,
+    maxInFlight: RUN_WRITES_IN_FLIGHT,
     write: (writes) => writeRuns(this.sql, writes),
   });
 
