@@ -27,10 +27,10 @@ import {
 } from './run-store.js';
 import {
   RUN_COLUMNS,
-  RUN_WRITES_IN_FLIGHT,
   type RunWrite,
   type RunWriteResult,
   runIdOf,
+  runWritesInFlight,
   runWriteSize,
   writeRuns,
 } from './sql-run-writes.js';
@@ -109,14 +109,16 @@ function toApproval(row: Row): ApprovalRecord {
  * share statements, round trips and commits, while each caller still gets its own row's outcome.
  */
 export class SqlRunStore implements RunStore {
-  private readonly writes = new WriteBatcher<RunWrite, RunWriteResult>({
-    keyOf: runIdOf,
-    sizeOf: runWriteSize,
-    maxInFlight: RUN_WRITES_IN_FLIGHT,
-    write: (writes) => writeRuns(this.sql, writes),
-  });
+  private readonly writes: WriteBatcher<RunWrite, RunWriteResult>;
 
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly sql: Sql) {
+    this.writes = new WriteBatcher({
+      keyOf: runIdOf,
+      sizeOf: runWriteSize,
+      maxInFlight: runWritesInFlight(sql.driver),
+      write: (writes) => writeRuns(this.sql, writes),
+    });
+  }
 
   async createRun(run: NewRun): Promise<RunRecord | undefined> {
     const row = (await this.writes.write({ kind: 'create', run })) as Row | undefined;

@@ -1,4 +1,4 @@
-import type { Sql } from '#stores/sql';
+import type { Sql, SqlDriverName } from '#stores/sql';
 import type { RunEvent } from './run-records.js';
 import type { NewRun, RunCheckpoint } from './run-store.js';
 
@@ -26,13 +26,15 @@ export const RUN_COLUMNS = `id, agent, agent_version, status, state_value, input
   updated_at, finished_at`;
 
 /**
- * Statements of run writes in flight at once. Two, not one: while one commits (waits for its WAL
- * flush) the next is already on its way, and PostgreSQL flushes both with one write when they
- * meet; with one, every run in the process waited for each commit in turn. Measured with
- * bench:queue (agent runs, concurrency 8, one worker process, 3 rounds): 1.35× the tasks/s of one
- * (per-round 1.35, 1.48, 1.03); three gained nothing over two.
+ * Statements of run writes in flight at once, by driver. On a PostgreSQL server two, not one: while
+ * one commits (waits for its WAL flush) the next is already on its way, and the server flushes both
+ * with one write when they meet; with one, every run in the process waited for each commit in turn.
+ * Measured with bench:queue (agent runs, concurrency 8, one worker process, 3 rounds in
+ * alternation): 1.35× the tasks/s of one (per round 1.35, 1.48, 1.03); three gained nothing over
+ * two. PGlite runs one statement at a time, so a second in flight would only wait there, holding
+ * writes that could have joined the next batch: one.
  */
-export const RUN_WRITES_IN_FLIGHT = 2;
+export const runWritesInFlight = (driver: SqlDriverName): number => (driver === 'pg' ? 2 : 1);
 
 /** The run's id: a run has at most one write in a statement (its rows must not be written twice). */
 export const runIdOf = (write: RunWrite): string => (write.kind === 'create' ? write.run.id : write.id);

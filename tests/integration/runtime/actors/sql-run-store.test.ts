@@ -3,7 +3,7 @@ import { runJournaledEffect } from '../../../../runtime/actors/effects-journal.j
 import { LeaseLostError, OutcomeUnknownError } from '../../../../runtime/actors/run-errors.js';
 import { EMPTY_USAGE } from '../../../../runtime/actors/run-records.js';
 import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
-import { RUN_WRITES_IN_FLIGHT } from '../../../../runtime/actors/sql-run-writes.js';
+import { runWritesInFlight } from '../../../../runtime/actors/sql-run-writes.js';
 import { PARKED_OWNER } from '../../../../runtime/actors/run-store.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
 import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
@@ -207,7 +207,7 @@ describe.each(SQL_TARGETS)('SqlRunStore on $name', { timeout: 60_000 }, (target)
         ),
       ]);
     // Held behind the writes in flight, the six go out together as one statement, and fail there.
-    const blockers = Array.from({ length: RUN_WRITES_IN_FLIGHT }, () =>
+    const blockers = Array.from({ length: runWritesInFlight(sql.driver) }, () =>
       counted.createRun({
         id: `run-${++n}`,
         agent: 'a',
@@ -229,7 +229,7 @@ describe.each(SQL_TARGETS)('SqlRunStore on $name', { timeout: 60_000 }, (target)
     ]);
     expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/check constraint/i);
     // The blockers, the failed batch of six (both kinds in one statement), then each of the six alone.
-    expect(counting.statements).toHaveLength(RUN_WRITES_IN_FLIGHT + 1 + 6);
+    expect(counting.statements).toHaveLength(runWritesInFlight(sql.driver) + 1 + 6);
     expect(new Set(counting.statements).size).toBe(1);
     const statuses = await Promise.all(
       [...existing.map((r) => r.id), ...fresh].map(async (id) => (await store.getRun(id))?.status),
