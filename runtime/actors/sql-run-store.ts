@@ -25,11 +25,17 @@ import {
   type RunStore,
   type StoredSnapshot,
 } from './run-store.js';
+import {
+  RUN_COLUMNS,
+  type RunWrite,
+  type RunWriteResult,
+  runIdOf,
+  runWritesInFlight,
+  runWriteSize,
+  writeRuns,
+} from './sql-run-writes.js';
 
 const LIVE = `status IN ('running', 'awaiting_approval')`;
-const RUN_COLUMNS = `id, agent, agent_version, status, state_value, input, output, error, parent_id,
-  requested_by, owner, steps, restarts, usage, snapshot_bytes, wake_at, deadline_at, created_at,
-  updated_at, finished_at`;
 
 type Row = Record<string, unknown>;
 
@@ -95,123 +101,28 @@ function toApproval(row: Row): ApprovalRecord {
   };
 }
 
-/** Events as the columns of `unnest(...) AS e (run_id, seq, type, data, at)`, from `$first` on. */
-function eventColumns(events: readonly RunEvent[]): unknown[] {
-  return [
-    events.map((e) => e.runId),
-    events.map((e) => e.seq),
-    events.map((e) => e.type),
-    events.map((e) => json(e.data)),
-    events.map((e) => e.at),
-  ];
-}
-
-/**
- * Inserts the events (columns from `$first`) of the runs the statement's `written` CTE returned.
- * Only the run's owner gets this far, and it numbers its events itself: an event already in the
- * log is this same write sent again (its first commit's answer was lost with the connection), so
- * it is skipped rather than failing — and retried — forever.
- */
-const appendEventsOf = (written: string, first: number) => `appended AS (
-  INSERT INTO run_events (run_id, seq, type, data, at)
-  SELECT e.run_id, e.seq, e.type, e.data::jsonb, e.at
-  FROM unnest($${first}::text[], $${first + 1}::integer[], $${first + 2}::text[], $${first + 3}::text[],
-    $${first + 4}::timestamptz[]) AS e (run_id, seq, type, data, at)
-  JOIN ${written} ON ${written}.id = e.run_id
-  ON CONFLICT (run_id, seq) DO NOTHING
-  RETURNING 1)`;
-
-/**
- * Starts runs, many per statement (columns as arrays: the text is the same for any count, so it is
- * prepared once), with their first events: a run accepted earlier (`queued`) is claimed and gets
- * its parsed input, owner, lease and deadline (the deadline counts from the start, not from the
- * wait in the queue); a run with no row is inserted; a run past `queued` is left alone, and so are
- * its events.
- */
-const CREATE_RUNS = `WITH created AS (
-    INSERT INTO runs (id, agent, agent_version, status, input, parent_id, requested_by, owner, lease_until,
-      deadline_at)
-    SELECT r.id, r.agent, r.agent_version, 'running', r.input::jsonb, r.parent_id, r.requested_by, r.owner,
-      now() + r.lease_ms * interval '1 millisecond', r.deadline_at
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-      $8::double precision[], $9::timestamptz[])
-      AS r (id, agent, agent_version, input, parent_id, requested_by, owner, lease_ms, deadline_at)
-    ON CONFLICT (id) DO UPDATE SET status = 'running', agent_version = EXCLUDED.agent_version,
-      input = EXCLUDED.input, owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until,
-      deadline_at = EXCLUDED.deadline_at, updated_at = now()
-      WHERE runs.status = 'queued'
-    RETURNING ${RUN_COLUMNS}),
-  ${appendEventsOf('created', 10)}
-  SELECT * FROM created`;
-
-/**
- * Checkpoints of many runs in one statement, each applied only while its owner holds the run and
- * it is not final; the events of the runs it updated are appended in the same statement.
- */
-const CHECKPOINT_RUNS = `WITH updated AS (
-    UPDATE runs SET status = c.status, state_value = c.state_value::jsonb, snapshot = c.snapshot::jsonb,
-      snapshot_bytes = c.snapshot_bytes, steps = c.steps, usage = c.usage::jsonb, wake_at = c.wake_at,
-      output = c.output::jsonb, error = c.error::jsonb, updated_at = now(),
-      finished_at = CASE WHEN c.status IN ('completed', 'failed', 'cancelled') THEN now() ELSE NULL END,
-      owner = CASE WHEN c.status IN ('completed', 'failed', 'cancelled', 'needs_attention') THEN NULL
-        ELSE runs.owner END
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::integer[],
-      $8::text[], $9::timestamptz[], $10::text[], $11::text[])
-      AS c (id, owner, status, state_value, snapshot, snapshot_bytes, steps, usage, wake_at, output, error)
-    WHERE runs.id = c.id AND runs.owner = c.owner
-      AND runs.status NOT IN ('completed', 'failed', 'cancelled')
-    RETURNING runs.id),
-  ${appendEventsOf('updated', 12)}
-  SELECT id FROM updated`;
-
-interface CheckpointWrite {
-  id: string;
-  owner: string;
-  checkpoint: RunCheckpoint;
-  events: readonly RunEvent[];
-}
-
 /**
  * The run store on the SQL store (PGlite or PostgreSQL), tables of migration 5.
  *
- * The two writes every run makes — its creation and its checkpoints — are batched across runs
- * ({@link WriteBatcher}): concurrent runs share statements, round trips and commits, while each
- * caller still gets its own row's outcome.
+ * The two writes every run makes — its creation and its checkpoints — share one group commit
+ * across runs ({@link WriteBatcher} over {@link writeRuns}): concurrent runs, starting or moving on,
+ * share statements, round trips and commits, while each caller still gets its own row's outcome.
  */
 export class SqlRunStore implements RunStore {
-  private readonly creates = new WriteBatcher<NewRun, Row | undefined>({
-    keyOf: (run) => run.id,
-    write: (runs) => this.createRuns(runs),
-  });
-  private readonly checkpoints = new WriteBatcher<CheckpointWrite, boolean>({
-    keyOf: (write) => write.id,
-    // Snapshots dominate a checkpoint's size (up to an agent's snapshot budget each).
-    sizeOf: (write) => write.checkpoint.snapshotBytes,
-    write: (writes) => this.checkpointRuns(writes),
-  });
+  private readonly writes: WriteBatcher<RunWrite, RunWriteResult>;
 
-  constructor(private readonly sql: Sql) {}
-
-  async createRun(run: NewRun): Promise<RunRecord | undefined> {
-    const row = await this.creates.write(run);
-    return row ? toRun(row) : undefined;
+  constructor(private readonly sql: Sql) {
+    this.writes = new WriteBatcher({
+      keyOf: runIdOf,
+      sizeOf: runWriteSize,
+      maxInFlight: runWritesInFlight(sql.driver),
+      write: (writes) => writeRuns(this.sql, writes),
+    });
   }
 
-  private async createRuns(runs: readonly NewRun[]): Promise<Array<Row | undefined>> {
-    const { rows } = await this.sql.query(CREATE_RUNS, [
-      runs.map((r) => r.id),
-      runs.map((r) => r.agent),
-      runs.map((r) => r.agentVersion),
-      runs.map((r) => json(r.input ?? null)),
-      runs.map((r) => r.parentId ?? null),
-      runs.map((r) => r.requestedBy ?? null),
-      runs.map((r) => r.owner),
-      runs.map((r) => r.leaseMs),
-      runs.map((r) => r.deadlineAt ?? null),
-      ...eventColumns(runs.flatMap((r) => r.events ?? [])),
-    ]);
-    const byId = new Map(rows.map((row) => [row.id as string, row]));
-    return runs.map((r) => byId.get(r.id));
+  async createRun(run: NewRun): Promise<RunRecord | undefined> {
+    const row = (await this.writes.write({ kind: 'create', run })) as Row | undefined;
+    return row ? toRun(row) : undefined;
   }
 
   async acceptRuns(runs: readonly NewQueuedRun[]): Promise<AcceptedRun[]> {
@@ -335,30 +246,10 @@ export class SqlRunStore implements RunStore {
   }
 
   async checkpoint(id: string, owner: string, c: RunCheckpoint, events: RunEvent[] = []): Promise<void> {
-    if (!(await this.checkpoints.write({ id, owner, checkpoint: c, events }))) {
+    // false: its owner no longer holds the run, or it is final.
+    if (!(await this.writes.write({ kind: 'checkpoint', id, owner, checkpoint: c, events }))) {
       throw new LeaseLostError(id, owner);
     }
-  }
-
-  /** Whether each write landed (false: its owner no longer holds the run, or it is final). */
-  private async checkpointRuns(writes: readonly CheckpointWrite[]): Promise<boolean[]> {
-    const column = <T>(of: (c: RunCheckpoint) => T) => writes.map((w) => of(w.checkpoint));
-    const { rows } = await this.sql.query<{ id: string }>(CHECKPOINT_RUNS, [
-      writes.map((w) => w.id),
-      writes.map((w) => w.owner),
-      column((c) => c.status),
-      column((c) => json(c.stateValue ?? null)),
-      column((c) => json(c.snapshot)),
-      column((c) => c.snapshotBytes),
-      column((c) => c.steps),
-      column((c) => json(c.usage)),
-      column((c) => c.wakeAt ?? null),
-      column((c) => json(c.output)),
-      column((c) => json(c.error)),
-      ...eventColumns(writes.flatMap((w) => w.events)),
-    ]);
-    const landed = new Set(rows.map((row) => row.id));
-    return writes.map((w) => landed.has(w.id));
   }
 
   async setStatus(id: string, status: RunStatus, error?: RunRecord['error']): Promise<RunRecord> {

@@ -32,9 +32,10 @@ interface WorkerProcess {
 export class QueueWorkerPool {
   readonly #workers: WorkerProcess[] = [];
 
-  constructor(spec: WorkerSpec, count: number) {
+  /** `nodeArgs`: more arguments for each worker's node (`--cpu-prof`, …). */
+  constructor(spec: WorkerSpec, count: number, nodeArgs: readonly string[] = []) {
     for (let i = 0; i < count; i++) {
-      const child = spawn(process.execPath, ['--import', TSX, ENTRY, JSON.stringify(spec)], {
+      const child = spawn(process.execPath, [...nodeArgs, '--import', TSX, ENTRY, JSON.stringify(spec)], {
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       });
       const worker: WorkerProcess = { child, ready: false, tookATask: false, stderrTail: [] };

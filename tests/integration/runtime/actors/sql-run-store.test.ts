@@ -3,6 +3,7 @@ import { runJournaledEffect } from '../../../../runtime/actors/effects-journal.j
 import { LeaseLostError, OutcomeUnknownError } from '../../../../runtime/actors/run-errors.js';
 import { EMPTY_USAGE } from '../../../../runtime/actors/run-records.js';
 import { SqlRunStore } from '../../../../runtime/actors/sql-run-store.js';
+import { runWritesInFlight } from '../../../../runtime/actors/sql-run-writes.js';
 import { PARKED_OWNER } from '../../../../runtime/actors/run-store.js';
 import { migrate } from '../../../../stores/sql/migrate.js';
 import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
@@ -176,6 +177,65 @@ describe.each(SQL_TARGETS)('SqlRunStore on $name', { timeout: 60_000 }, (target)
     expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/check constraint/i);
     const statuses = await Promise.all(runs.map(async (run) => (await store.getRun(run.id))?.status));
     expect(statuses).toEqual(['completed', 'completed', 'running', 'completed']);
+  });
+
+  it('creations and checkpoints share a statement; a member the database refuses fails alone', async () => {
+    const counting = countingSql(sql);
+    const counted = new SqlRunStore(counting.sql);
+    const existing = await Promise.all([newRun('A'), newRun('A'), newRun('A')]);
+    const fresh = Array.from({ length: 3 }, () => `run-${++n}`);
+    const started = (id: string) => [{ runId: id, seq: 1, type: 'run_started', data: {}, at: new Date() }];
+    const writeAll = (bad?: number) =>
+      Promise.allSettled([
+        ...existing.map((run, i) =>
+          counted.checkpoint(run.id, 'A', {
+            ...checkpointOf('completed'),
+            // 'bogus' breaks the status CHECK constraint: the whole statement fails.
+            ...(i === bad ? { status: 'bogus' as 'completed' } : {}),
+          }),
+        ),
+        ...fresh.map((id) =>
+          counted.createRun({
+            id,
+            agent: 'a',
+            agentVersion: '1',
+            input: null,
+            owner: 'A',
+            leaseMs: 60_000,
+            events: started(id),
+          }),
+        ),
+      ]);
+    // Held behind the writes in flight, the six go out together as one statement, and fail there.
+    const blockers = Array.from({ length: runWritesInFlight(sql.driver) }, () =>
+      counted.createRun({
+        id: `run-${++n}`,
+        agent: 'a',
+        agentVersion: '1',
+        input: null,
+        owner: 'A',
+        leaseMs: 1,
+      }),
+    );
+    const outcomes = await writeAll(1);
+    await Promise.all(blockers);
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/check constraint/i);
+    // The blockers, the failed batch of six (both kinds in one statement), then each of the six alone.
+    expect(counting.statements).toHaveLength(runWritesInFlight(sql.driver) + 1 + 6);
+    expect(new Set(counting.statements).size).toBe(1);
+    const statuses = await Promise.all(
+      [...existing.map((r) => r.id), ...fresh].map(async (id) => (await store.getRun(id))?.status),
+    );
+    expect(statuses).toEqual(['completed', 'running', 'completed', 'running', 'running', 'running']);
+    expect((await store.listEvents(fresh[2]!)).map((e) => e.type)).toEqual(['run_started']);
   });
 
   it('parks a run: no orphan claim takes it before its wake time and grace; a claim of it does', async () => {
