@@ -82,6 +82,10 @@ export class PgliteSql implements Sql {
     await this.db.exec(script);
   }
 
+  async copyBinary(table: string, columns: readonly string[], data: Uint8Array): Promise<void> {
+    await this.db.query(copyText(table, columns), [], { blob: new Blob([data]) });
+  }
+
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx: Transaction) =>
       work({
@@ -89,6 +93,9 @@ export class PgliteSql implements Sql {
           toResult(await tx.query<Row>(text, params as unknown[])),
         exec: async (script: string) => {
           await tx.exec(script);
+        },
+        copyBinary: async (table: string, columns: readonly string[], data: Uint8Array) => {
+          await tx.query(copyText(table, columns), [], { blob: new Blob([data]) });
         },
       }),
     );
@@ -98,6 +105,11 @@ export class PgliteSql implements Sql {
     if (!this.db.closed) await this.db.close();
     this.lock?.release();
   }
+}
+
+/** PGlite reads a COPY's input from its `/dev/blob` device, filled from the query's `blob`. */
+function copyText(table: string, columns: readonly string[]): string {
+  return `COPY ${table} (${columns.join(', ')}) FROM '/dev/blob' WITH (FORMAT binary)`;
 }
 
 function toResult<Row>(result: { rows: Row[]; affectedRows?: number }): SqlResult<Row> {

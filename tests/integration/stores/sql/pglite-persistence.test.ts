@@ -86,7 +86,7 @@ describe('the embedded PGlite store', { timeout: 120_000 }, () => {
 
   it('refuses a data directory held by another live process, naming it', async () => {
     const dataDir = join(home, 'pgdata');
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 600000)'], { stdio: 'ignore' });
     try {
       await openSql({ home, migrations: MIGRATIONS }).then((s) => s.close()); // creates the directory
       writeFileSync(join(dataDir, 'switchyard.lock'), String(child.pid));
