@@ -4,7 +4,7 @@
  * stdout: its VmRSS and how long the open took. `node --expose-gc pglite-floor.js <dataDir>
  * <sharedBuffers|default>`; `default` leaves PostgreSQL's 128MB.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
@@ -17,6 +17,7 @@ if (!dataDir || !sharedBuffers) {
   process.exit(2);
 }
 
+mkdirSync(dataDir, { recursive: true });
 const started = performance.now();
 if (initdbInChild === 'initdb-in-child') await initializePgliteDataDir(dataDir);
 const db = await PGlite.create(dataDir, {
