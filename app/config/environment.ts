@@ -70,6 +70,11 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     parse: integer,
     description: 'how long statements that failed without effect are retried (0: never)',
   },
+  {
+    name: 'SWITCHYARD_PGLITE_SHARED_BUFFERS',
+    path: ['database', 'pgliteSharedBuffers'],
+    description: "embedded PGlite's shared_buffers (page cache, resident), e.g. 16MB",
+  },
   { name: 'REDIS_URL', path: ['redis', 'url'], description: 'Redis URL for the task queue' },
   {
     name: 'SWITCHYARD_REDIS_PREFIX',

@@ -12,6 +12,7 @@ export function openSqlFromConfig(config: Config, logger: Logger): Promise<Sql> 
     schema: config.database.schema,
     preparedStatements: config.database.preparedStatements,
     retryForMs: config.database.retryForMs,
+    pgliteSharedBuffers: config.database.pgliteSharedBuffers,
     logger,
   });
 }

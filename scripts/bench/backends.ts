@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { migrate } from '../../stores/sql/migrate.js';
 import { MIGRATIONS } from '../../app/database/schema-migrations.js';
+import { PgSql } from '../../stores/sql/pg-sql.js';
 import { PgliteSql } from '../../stores/sql/pglite-sql.js';
 import { ChromaVectorStore } from '../../stores/vector/backends/chroma/chroma-vector-store.js';
 import { FAISS_DEFAULTS } from '../../stores/vector/backends/faiss/faiss-options.js';
@@ -25,8 +27,18 @@ export interface BenchBackend {
   ann: boolean;
   /** Why it cannot run here, or null. */
   unavailable(): Promise<string | null>;
-  open(): Promise<{ store: VectorStore; raw: RawClient | null; notes?: string[]; close(): Promise<void> }>;
+  open(
+    options: BenchOpenOptions,
+  ): Promise<{ store: VectorStore; raw: RawClient | null; notes?: string[]; close(): Promise<void> }>;
 }
+
+export interface BenchOpenOptions {
+  /** The load is one upsert call (the layer's bulk path); false: calls of 1000, index present. */
+  bulk: boolean;
+}
+
+/** The PostgreSQL server of bench:vector's `pgvector (postgres)` row. */
+const POSTGRES_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** FAISS in memory (no directory): the layer's own persistence is not what a query measures. */
 function faissBackend(index: 'flat' | 'hnsw'): BenchBackend {
@@ -64,18 +76,59 @@ export const BENCH_BACKENDS: BenchBackend[] = [
     name: 'pgvector (pglite)',
     ann: true,
     unavailable: async () => null,
-    open: async () => {
+    open: async ({ bulk }) => {
       const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-pglite-'));
       const sql = await PgliteSql.open({ dataDir: dir });
       await migrate(sql, MIGRATIONS);
       const store = new PgvectorStore(sql);
       return {
         store,
-        raw: new RawPgvectorClient(sql.pglite),
+        raw: new RawPgvectorClient(sql.pglite, { indexAfterLoad: bulk }),
         close: async () => {
           await store.close();
           await sql.close();
           rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    // The same layer on a PostgreSQL server (DATABASE_URL, else the local test database), in a
+    // schema of its own that is dropped at the end; only where the server has pgvector.
+    name: 'pgvector (postgres)',
+    ann: true,
+    unavailable: async () => {
+      const sql = new PgSql({ connectionString: POSTGRES_URL, retryForMs: 0 });
+      try {
+        await sql.open();
+        const { rows } = await sql.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'vector'`);
+        return rows.length > 0
+          ? null
+          : `the PostgreSQL server at ${redact(POSTGRES_URL)} has no pgvector extension`;
+      } catch (error) {
+        return `no PostgreSQL server at ${redact(POSTGRES_URL)} (${error instanceof Error ? error.message : String(error)})`;
+      } finally {
+        await sql.close();
+      }
+    },
+    open: async ({ bulk }) => {
+      const schema = `bench_vector_${process.pid}`;
+      const sql = await new PgSql({ connectionString: POSTGRES_URL, schema }).open();
+      await migrate(sql, MIGRATIONS);
+      const store = new PgvectorStore(sql);
+      const rawConnection = new pg.Client({ connectionString: POSTGRES_URL });
+      await rawConnection.connect();
+      return {
+        store,
+        raw: new RawPgvectorClient(rawConnection, {
+          schema,
+          indexAfterLoad: bulk,
+          release: () => rawConnection.end(),
+        }),
+        close: async () => {
+          await store.close();
+          await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          await sql.close();
         },
       };
     },
@@ -115,3 +168,8 @@ export const BENCH_BACKENDS: BenchBackend[] = [
     },
   },
 ];
+
+/** A URL without its password, for messages. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

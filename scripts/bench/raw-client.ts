@@ -13,6 +13,8 @@ export interface RawClient {
   upsert(
     records: readonly { id: string; vector: number[]; metadata: Record<string, unknown> }[],
   ): Promise<void>;
+  /** Ends a load (upsert calls before it): e.g. builds the index that was left out during it. */
+  finishLoad?(): Promise<void>;
   /**
    * Ids of the top-k, best first. The request fetches what the layer's contract returns with each
    * match (score, metadata, document), as a caller of the bare client who needs them would.

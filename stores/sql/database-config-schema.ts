@@ -21,5 +21,14 @@ export const DatabaseConfigSchema = z.strictObject({
    * 0 turns retries off. Env: SWITCHYARD_DB_RETRY_MS.
    */
   retryForMs: z.int().min(0).default(120_000),
+  /**
+   * Embedded PGlite only: PostgreSQL's shared_buffers (its page cache, resident from the start).
+   * Larger keeps more of a big vector collection in the cache, at that much more RSS.
+   * Env: SWITCHYARD_PGLITE_SHARED_BUFFERS.
+   */
+  pgliteSharedBuffers: z
+    .string()
+    .regex(/^[1-9][0-9]{0,6}(kB|MB|GB)$/, 'expected a size such as 16MB, 512kB or 1GB')
+    .default('16MB'),
 });
 export type DatabaseConfig = z.output<typeof DatabaseConfigSchema>;

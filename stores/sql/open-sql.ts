@@ -22,6 +22,8 @@ export interface OpenSqlOptions {
   preparedStatements?: boolean;
   /** PostgreSQL only: see PgSqlOptions.retryForMs. @defaultValue 120000 */
   retryForMs?: number;
+  /** PGlite only: see PgliteSqlOptions.sharedBuffers. @defaultValue '16MB' */
+  pgliteSharedBuffers?: string;
   logger?: Logger;
 }
 
@@ -34,6 +36,7 @@ export async function openSql(options: OpenSqlOptions): Promise<Sql> {
     schema,
     preparedStatements,
     retryForMs,
+    pgliteSharedBuffers,
     logger = silentLogger,
   } = options;
   const sql: Sql = databaseUrl
@@ -44,7 +47,11 @@ export async function openSql(options: OpenSqlOptions): Promise<Sql> {
         ...(preparedStatements !== undefined ? { preparedStatements } : {}),
         ...(retryForMs !== undefined ? { retryForMs } : {}),
       }).open()
-    : await PgliteSql.open({ dataDir: home ? join(home, 'pgdata') : undefined, schema });
+    : await PgliteSql.open({
+        dataDir: home ? join(home, 'pgdata') : undefined,
+        schema,
+        sharedBuffers: pgliteSharedBuffers,
+      });
   try {
     await migrate(sql, migrations, logger);
   } catch (error) {

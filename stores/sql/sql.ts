@@ -14,6 +14,12 @@ export interface SqlExecutor {
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>>;
   /** Runs a script of several statements without parameters (migrations, DDL). */
   exec(script: string): Promise<void>;
+  /**
+   * `COPY <table> (<columns>) FROM` the given bytes in PostgreSQL's binary COPY format, where the
+   * driver can (PGlite: yes; `pg`: absent, it would need a COPY stream library). Binary rows skip
+   * the server's text parsing, which dominates loading vectors (a float parsed from text each).
+   */
+  copyBinary?(table: string, columns: readonly string[], data: Uint8Array): Promise<void>;
 }
 
 export type SqlDriverName = 'pg' | 'pglite';

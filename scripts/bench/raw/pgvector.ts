@@ -17,6 +17,15 @@ export interface RawPgvectorOptions {
   efSearch?: number;
   /** Records per INSERT (as the layer's batchSize). @defaultValue 500 */
   batchSize?: number;
+  /**
+   * Load as pgvector's documentation says to: rows into a table without the index, then the
+   * index built once in finishLoad() under `maintenance_work_mem` (the same as the layer's bulk
+   * path). When false the index exists from create() and every insert updates it.
+   * @defaultValue true
+   */
+  indexAfterLoad?: boolean;
+  /** `maintenance_work_mem` of the index build in finishLoad(). @defaultValue '512MB' */
+  maintenanceWorkMem?: string;
   /** Called by close() after the table is dropped, e.g. `() => client.end()`. */
   release?: () => Promise<void>;
 }
@@ -28,8 +37,8 @@ const METRIC_SQL: Record<Metric, { operator: string; opclass: string }> = {
 };
 
 /**
- * pgvector driven with plain SQL: the same table shape, HNSW index (m 16, ef_construction 64),
- * unnest batch insert in one transaction, SET LOCAL ef_search / iterative scan and
+ * pgvector driven with plain SQL: the same table shape, HNSW index (m 16, ef_construction 64)
+ * built after the load, unnest batch insert in one transaction, SET LOCAL ef_search / iterative scan and
  * `ORDER BY embedding <op> $1 LIMIT k` that PgvectorStore uses, without its catalog, validation,
  * filter compiler or result mapping.
  */
@@ -40,6 +49,8 @@ export class RawPgvectorClient implements RawClient {
   private readonly batchSize: number;
   private table: string | null = null;
   private operator = '<=>';
+  private opclass = 'vector_cosine_ops';
+  private readonly indexAfterLoad: boolean;
   private iterativeScan = false;
 
   constructor(
@@ -49,6 +60,7 @@ export class RawPgvectorClient implements RawClient {
     this.schema = options.schema ?? 'public';
     this.efSearch = options.efSearch ?? 100;
     this.batchSize = options.batchSize ?? 500;
+    this.indexAfterLoad = options.indexAfterLoad ?? true;
   }
 
   async create(name: string, dimension: number, metric: Metric): Promise<void> {
@@ -62,6 +74,7 @@ export class RawPgvectorClient implements RawClient {
     this.iterativeScan = major > 0 || minor >= 8;
     const { operator, opclass } = METRIC_SQL[metric];
     this.operator = operator;
+    this.opclass = opclass;
     this.table = `${quoteIdent(this.schema)}.${quoteIdent(`raw_${name}`.slice(0, 63))}`;
     await this.connection.query(`CREATE TABLE ${this.table} (
       id text PRIMARY KEY,
@@ -69,8 +82,22 @@ export class RawPgvectorClient implements RawClient {
       metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
       document text
     )`);
+    if (!this.indexAfterLoad) await this.createIndex();
+  }
+
+  async finishLoad(): Promise<void> {
+    if (!this.indexAfterLoad) return;
+    await this.inTransaction(async () => {
+      await this.connection.query(`SELECT set_config('maintenance_work_mem', $1, true)`, [
+        this.options.maintenanceWorkMem ?? '512MB',
+      ]);
+      await this.createIndex();
+    });
+  }
+
+  private async createIndex(): Promise<void> {
     await this.connection.query(
-      `CREATE INDEX ON ${this.table} USING hnsw (embedding ${opclass}) WITH (m = 16, ef_construction = 64)`,
+      `CREATE INDEX ON ${this.requireTable()} USING hnsw (embedding ${this.opclass}) WITH (m = 16, ef_construction = 64)`,
     );
   }
 

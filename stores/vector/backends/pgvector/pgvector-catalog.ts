@@ -13,6 +13,8 @@ export interface CatalogEntry {
   spec: CollectionSpec;
   /** The qualified table name, ready for SQL text. */
   table: string;
+  /** The table's own name, unqualified (a bulk load names the table that replaces it after it). */
+  tableName: string;
 }
 
 /** A run-time setting for the current transaction: `set_config(name, value, is_local => true)`. */
@@ -46,6 +48,7 @@ export class PgvectorCatalog {
     return {
       spec: { name, dimension: Number(row.dimension), metric: row.metric },
       table: qualify(this.schema, row.table_name),
+      tableName: row.table_name,
     };
   }
 
@@ -61,6 +64,12 @@ export class PgvectorCatalog {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
       `switchyard:pgvector:${this.schema}:${name}`,
     ]);
+  }
+
+  /** "relation does not exist" on a collection's table (not the catalog's). */
+  isTableReplaced(error: unknown): boolean {
+    if ((error as { code?: unknown } | null)?.code !== '42P01') return false;
+    return !(error instanceof Error && error.message.includes(CATALOG_TABLE));
   }
 
   /**

@@ -42,6 +42,19 @@ export interface PgvectorStoreOptions {
   hnswM?: number;
   /** HNSW `ef_construction` of new collections' indexes (4–1000, at least 2·m). @defaultValue 64 */
   hnswEfConstruction?: number;
+  /**
+   * An upsert of at least this many records into a collection holding no more rows than it
+   * brings takes the bulk path (pgvector-bulk-load.ts): rows first, the HNSW index built once.
+   * @defaultValue 5000
+   */
+  bulkLoadMin?: number;
+  /**
+   * `maintenance_work_mem` while a bulk load builds its index: an HNSW graph that fits is built
+   * in memory, one that does not is finished on disk, several times slower. About 2 kB per
+   * 384-dimension record at m 16. On PGlite the WASM memory that grows for it stays with the process.
+   * @defaultValue '512MB'
+   */
+  bulkMaintenanceWorkMem?: string;
   /** When true, close() also closes the Sql; otherwise its opener does. @defaultValue false */
   ownsSql?: boolean;
   /** @defaultValue silentLogger */
@@ -60,6 +73,8 @@ const DEFAULTS: ResolvedPgvectorOptions = {
   concurrency: 4,
   hnswM: 16,
   hnswEfConstruction: 64,
+  bulkLoadMin: 5000,
+  bulkMaintenanceWorkMem: '512MB',
   ownsSql: false,
   logger: silentLogger,
 };
@@ -73,6 +88,13 @@ export function resolvePgvectorOptions(options: PgvectorStoreOptions = {}): Reso
   assertInteger('batchSize', resolved.batchSize, 1, 100_000);
   assertInteger('concurrency', resolved.concurrency, 1, 1000);
   assertInteger('hnswM', resolved.hnswM, 2, 100);
+  assertInteger('bulkLoadMin', resolved.bulkLoadMin, 1, 2 ** 31 - 1);
+  if (!/^[1-9][0-9]{0,6}(kB|MB|GB)$/.test(resolved.bulkMaintenanceWorkMem)) {
+    throw new ValidationError(
+      `pgvector option bulkMaintenanceWorkMem must be a size such as 512MB or 1GB, got ${JSON.stringify(resolved.bulkMaintenanceWorkMem)}`,
+      { field: 'bulkMaintenanceWorkMem' },
+    );
+  }
   assertInteger('hnswEfConstruction', resolved.hnswEfConstruction, 2 * resolved.hnswM, 1000);
   if (!ITERATIVE_SCAN_MODES.includes(resolved.iterativeScan)) {
     throw new ValidationError(

@@ -1,4 +1,4 @@
-import type { Sql } from '../../../sql/sql.js';
+import type { Sql, SqlExecutor } from '../../../sql/sql.js';
 import { inBatches } from '../../batches.js';
 import type { FilterInput } from '../../filter/filter-ast.js';
 import { parseFilter } from '../../filter/parse-filter.js';
@@ -21,6 +21,7 @@ import {
   validateRecords,
 } from '../../validate.js';
 import { compileSqlFilter } from './compile-sql-filter.js';
+import { lockForWrites, rebuildWithRecords } from './pgvector-bulk-load.js';
 import { countRows, PgvectorCatalog, type Setting } from './pgvector-catalog.js';
 import { detectPgvectorVersion, ensurePgvector, supportsIterativeScan } from './pgvector-extension.js';
 import {
@@ -136,21 +137,67 @@ export class PgvectorStore implements VectorStore {
       // The whole call is validated before the first statement, so bad input writes nothing.
       const valid = validateRecords(name, records, collection.spec.dimension);
       assertNoNulCharacters(name, valid);
-      const text = upsertText(collection.table);
-      const { batchSize, atomicUpserts, concurrency } = this.options;
-      if (atomicUpserts) {
+      const { batchSize, atomicUpserts, concurrency, bulkLoadMin } = this.options;
+      if (valid.length >= bulkLoadMin && collection.spec.dimension <= MAX_HNSW_DIMENSION) {
+        await this.sql.transaction((tx) => this.bulkUpsert(tx, name, valid));
+      } else if (atomicUpserts) {
+        const text = upsertText(collection.table);
         await this.sql.transaction(async (tx) => {
           for (let offset = 0; offset < valid.length; offset += batchSize) {
             await tx.query(text, upsertParams(valid.slice(offset, offset + batchSize)));
           }
         });
       } else {
+        const text = upsertText(collection.table);
         await inBatches(valid, batchSize, concurrency, async (batch) => {
           await this.sql.query(text, upsertParams(batch));
         });
       }
       return { upserted: valid.length };
     });
+  }
+
+  /**
+   * A large upsert: into an empty or small collection, the bulk path (rows, then the index once);
+   * into a larger one, batched inserts. Either way in one transaction holding the collection's
+   * write lock, so concurrent writers wait and a failure writes nothing.
+   */
+  private async bulkUpsert(tx: SqlExecutor, name: string, records: VectorRecord[]): Promise<void> {
+    await this.catalog.lock(tx, name);
+    // Read again under the lock: the collection may have been dropped, re-created or reloaded.
+    const collection = await this.catalog.get(tx, name);
+    validateRecords(name, records, collection.spec.dimension);
+    const rows = await lockForWrites(tx, collection.table);
+    const { batchSize, hnswM, hnswEfConstruction, bulkMaintenanceWorkMem } = this.options;
+    if (rows <= records.length) {
+      await rebuildWithRecords(
+        tx,
+        {
+          schema: this.sql.schema,
+          table: collection.table,
+          tableName: collection.tableName,
+          catalogTable: this.catalog.table,
+          collection: name,
+          dimension: collection.spec.dimension,
+          metric: collection.spec.metric,
+        },
+        records,
+        {
+          batchSize,
+          hnsw: { m: hnswM, efConstruction: hnswEfConstruction },
+          maintenanceWorkMem: bulkMaintenanceWorkMem,
+        },
+      );
+      this.options.logger.debug(
+        { collection: name, rows, records: records.length },
+        'pgvector bulk load: index rebuilt',
+      );
+      return;
+    }
+    const text = upsertText(collection.table);
+    for (let offset = 0; offset < records.length; offset += batchSize) {
+      await tx.query(text, upsertParams(records.slice(offset, offset + batchSize)));
+    }
   }
 
   async delete(name: string, selector: DeleteSelector): Promise<{ deleted: number }> {
@@ -252,11 +299,23 @@ export class PgvectorStore implements VectorStore {
     return version;
   }
 
+  /**
+   * Runs one operation and maps its errors. A statement that met "relation does not exist" on a
+   * collection's table ran after a bulk load replaced that table (pgvector-bulk-load.ts); it had
+   * no effect, so the operation runs again from the catalog lookup, which now names the new table
+   * (or says the collection is gone).
+   */
   private async run<T>(collection: string | null, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw this.catalog.toError(error, collection);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (collection !== null && attempt < MAX_ATTEMPTS && this.catalog.isTableReplaced(error)) continue;
+        throw this.catalog.toError(error, collection);
+      }
     }
   }
 }
+
+/** Attempts of one operation that keeps meeting tables replaced by bulk loads. */
+const MAX_ATTEMPTS = 3;

@@ -1,14 +1,16 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError } from '../../../../core/errors.js';
+import { ConflictError, ValidationError } from '../../../../core/errors.js';
 import { MIGRATIONS } from '../../../../app/database/schema-migrations.js';
 import { openSql } from '../../../../stores/sql/open-sql.js';
 import { PgliteSql } from '../../../../stores/sql/pglite-sql.js';
 
-describe('the embedded PGlite store', () => {
+// Opening a fresh data directory runs initdb (seconds of WASM work), twice as slow on a loaded
+// two-core machine: the 30 s default is too tight for the cases that create one.
+describe('the embedded PGlite store', { timeout: 120_000 }, () => {
   let home: string;
   beforeEach(() => {
     home = mkdtempSync(join(tmpdir(), 'switchyard-pglite-'));
@@ -29,6 +31,35 @@ describe('the embedded PGlite store', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it('creates a fresh data directory (initdb in a child process) and opens it with small shared buffers', async () => {
+    const dataDir = join(home, 'pgdata');
+    expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(false);
+    const sql = await PgliteSql.open({ dataDir });
+    try {
+      expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(true);
+      const { rows } = await sql.query<{ shared_buffers: string }>('SHOW shared_buffers');
+      expect(rows[0]!.shared_buffers).toBe('16MB');
+      // The start parameters PGlite needs are kept next to ours.
+      expect((await sql.query<{ s: string }>("SELECT current_setting('io_method') AS s")).rows[0]!.s).toBe(
+        'sync',
+      );
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it('takes shared_buffers from the configuration and refuses a size without a unit', async () => {
+    const sql = await openSql({ home, migrations: MIGRATIONS, pgliteSharedBuffers: '8MB' });
+    try {
+      const { rows } = await sql.query<{ shared_buffers: string }>('SHOW shared_buffers');
+      expect(rows[0]!.shared_buffers).toBe('8MB');
+    } finally {
+      await sql.close();
+    }
+    await expect(PgliteSql.open({ sharedBuffers: '16' })).rejects.toThrow(ValidationError);
+    await expect(PgliteSql.open({ sharedBuffers: '16' })).rejects.toThrow(/expected a size such as 16MB/);
   });
 
   it('has the pgvector extension available', async () => {
@@ -55,7 +86,7 @@ describe('the embedded PGlite store', () => {
 
   it('refuses a data directory held by another live process, naming it', async () => {
     const dataDir = join(home, 'pgdata');
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 600000)'], { stdio: 'ignore' });
     try {
       await openSql({ home, migrations: MIGRATIONS }).then((s) => s.close()); // creates the directory
       writeFileSync(join(dataDir, 'switchyard.lock'), String(child.pid));
