@@ -31,7 +31,7 @@ export async function serveWebTransport(
 ): Promise<void> {
   // An authenticating guard in front may have put the caller on `req.auth` (the SDK's convention).
   const authInfo = (req as IncomingMessage & { auth?: AuthInfo }).auth;
-  const response = await transport.handleRequest(webRequest(req), {
+  const response = await transport.handleRequest(webRequest(req, parsedBody), {
     parsedBody,
     ...(authInfo ? { authInfo } : {}),
   });
@@ -63,8 +63,13 @@ function requestIds(body: unknown): RequestId[] {
   return ids;
 }
 
-/** The web Request the transport reads: method, URL and headers (a POST's body is passed parsed). */
-function webRequest(req: IncomingMessage): Request {
+/**
+ * The web Request the transport reads: method, URL and headers (a POST's body is passed parsed).
+ * With the body parsed, the transport reads nothing else of it, so it gets just those three: a
+ * `new Request` (its AbortSignal, body stream and transferable setup) cost more CPU per call than
+ * the rest of this adapter (bench:bridge profile, `--cpu-prof`).
+ */
+function webRequest(req: IncomingMessage, parsedBody: unknown): Request {
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
@@ -75,7 +80,9 @@ function webRequest(req: IncomingMessage): Request {
   } catch {
     url = new URL(req.url ?? '/', 'http://localhost');
   }
-  return new Request(url, { method: req.method ?? 'GET', headers });
+  const method = req.method ?? 'GET';
+  if (method === 'POST' && parsedBody === undefined) return new Request(url, { method, headers });
+  return { method, url: url.href, headers } as Request;
 }
 
 /** A single JSON-RPC request (not a batch, not a notification or response). */

@@ -116,12 +116,29 @@ export class BenchProcesses {
     return { pid: child.pid, url, spawnedAt };
   }
 
+  /**
+   * Spawns a server that announces nothing (a peer relay), in its own process group; the caller
+   * polls its port. Its stderr is read and dropped (a full pipe would block it).
+   */
+  spawnServer(command: string, args: string[]): number {
+    const child = spawn(command, args, {
+      cwd: this.dir,
+      env: { ...getDefaultEnvironment(), HOME: this.dir },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
+    if (child.pid === undefined) throw new Error(`could not spawn ${command}`);
+    this.track(child.pid);
+    child.stderr!.resume();
+    return child.pid;
+  }
+
   /** Resolves with performance.now() at the first 200 from `<url>/ready`. */
-  async waitReady(url: string, timeoutMs = 120_000): Promise<number> {
+  async waitReady(url: string, timeoutMs = 120_000, headers: Record<string, string> = {}): Promise<number> {
     const deadline = performance.now() + timeoutMs;
     let last = '';
     while (performance.now() < deadline) {
-      const response = await fetch(`${url}/ready`).catch((error: unknown) => error as Error);
+      const response = await fetch(`${url}/ready`, { headers }).catch((error: unknown) => error as Error);
       if (!(response instanceof Error)) {
         if (response.status === 200) return performance.now();
         last = `${response.status} ${await response.text()}`;

@@ -1,55 +1,77 @@
 /**
- * npm run bench:bridge [-- --calls 2000 --warmup 200 --concurrency 16 --upstreams 5 --cold-runs 3]
+ * npm run bench:bridge [-- --rounds 3 --duration 5 --warmup-seconds 1 --connections 16
+ *   --sessions 16 --calls 2000 --warmup 200 --upstreams 5 --cold-runs 3 --http-only]
  *
- * An echo tool called five ways in the same run: directly (SDK client → echo upstream over
- * stdio, the baseline), through `switchyard mcp` (stdio front), through `switchyard start`'s /mcp
- * (Streamable HTTP front), and — the second baseline, for the HTTP rows — served by the bare SDK
- * over Streamable HTTP (scripts/bench/echo-http-server.ts), once with SSE answers (the SDK's
- * default) and once with `enableJsonResponse`. For each: p50/p99 latency of one call (one client,
- * sequential; the paths alternate call by call so drift hits them alike) and calls/s with 1 and
- * with `--concurrency` clients, and what one call costs in CPU during the concurrent run, in the
- * benchmark process (the SDK clients: the load generator) and in the processes serving it (bridge
- * and upstream). The load generator runs in this process, the servers in their own; on a 2-core
- * machine they share the cores, so the CPU columns say how much of the ceiling is the client's.
- * Then the bridge's memory per upstream (VmRSS of `switchyard mcp` with 1 and with `--upstreams`
- * echo upstreams) and the cold start of the default fleet (spawn → /ready 200). Bridges run from
- * dist/ when built (`npm run build`), else through tsx. Prints a table; writes
- * bench/results/bridge.json. Every process it started is ended before it exits.
+ * HTTP (http-fronts.ts): the same stdio echo upstream behind Switchyard's `/mcp` (an API key
+ * configured, audit on: production shape), behind `mcp-proxy` and `supergateway` (the relays a
+ * user would pick instead), and the bare SDK Streamable HTTP server with the tool in-process
+ * (JSON answers, no relay: the bound). autocannon, in a process of its own, loads each front
+ * with 1 connection on one session, `--connections` on one session and `--connections` on
+ * `--sessions` sessions, and every answer is checked; the fronts run in alternation, the order
+ * rotated each round. Reported: calls/s, p50/p99 and the CPU per call of the front's whole
+ * process tree, as medians over the rounds, and the median of the per-round ratios to the best
+ * peer and to the bare SDK server, each against its goal.
+ * stdio: the echo tool called directly (SDK client → upstream) and through `switchyard mcp`,
+ * alternating call by call. Then the bridge's memory per upstream and the cold start of the
+ * default fleet (both skipped with --http-only). Fronts run from dist/ when built (`npm run
+ * build`), else through tsx. Prints a table; writes bench/results/bridge.json and bridge.txt;
+ * exits 1 when a goal is missed. Every process it started is ended before it exits.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { BenchProcesses, childPids, nodeEntry, rssKiB } from './bridge-processes.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { BenchProcesses, nodeEntry, rssKiB } from './bridge-processes.js';
 import { percentile } from './ground-truth.js';
-import { rawHttpCalls } from './raw-http-calls.js';
+import {
+  type FrontName,
+  type Measurement,
+  measureFronts,
+  PEERS,
+  type Scenario,
+  startFronts,
+  treeCpuUs,
+} from './http-fronts.js';
 import { failWith, log, positiveArg, progressBar } from './bench-cli.js';
 
 const fail = failWith('bench:bridge');
 
-const TARGET_P50_RATIO = 2.0;
-const TARGET_HTTP_CALLS_PER_SECOND = 2_000;
+const TARGET_STDIO_P50_RATIO = 2.0;
+/** Switchyard's calls/s over the best peer's, and its CPU per call over the best peer's. */
+const TARGET_VS_PEER = 1.0;
+/** Then the physical bound: one extra hop behind the bare SDK server. */
+const TARGET_VS_SDK = 0.7;
 const TEXT = 'ping';
 
 const { values } = parseArgs({
   options: {
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '5' },
+    'warmup-seconds': { type: 'string', default: '1' },
+    connections: { type: 'string', default: '16' },
+    sessions: { type: 'string', default: '16' },
     calls: { type: 'string', default: '2000' },
     warmup: { type: 'string', default: '200' },
-    concurrency: { type: 'string', default: '16' },
     upstreams: { type: 'string', default: '5' },
     'cold-runs': { type: 'string', default: '3' },
+    'http-only': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results/bridge.json' },
   },
 });
+const rounds = positiveArg('rounds', values.rounds, fail);
+const durationSeconds = positiveArg('duration', values.duration, fail);
+const warmupSeconds = positiveArg('warmup-seconds', values['warmup-seconds'], fail);
+const connections = positiveArg('connections', values.connections, fail);
+const sessions = positiveArg('sessions', values.sessions, fail);
 const calls = positiveArg('calls', values.calls, fail);
 const warmup = positiveArg('warmup', values.warmup, fail);
-const concurrency = positiveArg('concurrency', values.concurrency, fail);
 const upstreams = positiveArg('upstreams', values.upstreams, fail);
 const coldRuns = positiveArg('cold-runs', values['cold-runs'], fail);
+const httpOnly = values['http-only']!;
+if (rounds < 3) log('bench:bridge: fewer than 3 rounds: the medians are weak');
 if (upstreams < 2) fail('--upstreams must be at least 2 (memory per upstream compares 1 with it)');
 
 const cli = nodeEntry('app/cli.ts');
@@ -57,105 +79,80 @@ const echo = nodeEntry('scripts/bench/echo-upstream.ts');
 const echoHttp = nodeEntry('scripts/bench/echo-http-server.ts');
 const processes = new BenchProcesses();
 
-type PathName = 'direct' | 'stdio bridge' | 'http bridge' | 'sdk http (sse)' | 'sdk http (json)';
-const HTTP_PATHS: readonly PathName[] = ['http bridge', 'sdk http (sse)', 'sdk http (json)'];
+const SCENARIOS: Scenario[] = [
+  { name: '1 conn, 1 session', connections: 1, sessions: 1 },
+  { name: `${connections} conn, 1 session`, connections, sessions: 1 },
+  { name: `${connections} conn, ${sessions} sessions`, connections, sessions },
+];
 
-/** One way of reaching the echo tool. */
+type StdioPathName = 'direct' | 'stdio bridge';
+
+/** One way of reaching the echo tool over stdio. */
 interface Path {
-  name: PathName;
+  name: StdioPathName;
   tool: string;
-  /** One client for stdio (a stdio server has exactly one); `concurrency` sessions for HTTP. */
-  clients: Client[];
-  /** The `switchyard start` process, for its memory. */
-  pid?: number;
+  client: Client;
   /** The processes serving this path (server and its upstreams), for their CPU time. */
   serverPids: number[];
-  /** HTTP paths: the endpoint the clients are connected to. */
-  mcpUrl?: string;
-}
-
-interface PathResult {
-  path: PathName;
-  p50Ms: number;
-  p99Ms: number;
-  meanMs: number;
-  p50VsDirect: number;
-  callsPerSecond1: number;
-  callsPerSecondN: number;
-  /** How the concurrent calls were issued. */
-  concurrencyMode: string;
-  callsPerSecondNVsDirect: number;
-  /** CPU time per call in the concurrent run: this process (the SDK clients) and the servers. */
-  clientCpuUsPerCall: number;
-  serverCpuUsPerCall: number;
-  /** HTTP paths: the same concurrent run with the minimal client of raw-http-calls.ts. */
-  rawClient?: { callsPerSecondN: number; clientCpuUsPerCall: number; serverCpuUsPerCall: number };
 }
 
 async function main(): Promise<void> {
   log(
-    `bridge: ${cli.compiled ? 'dist/app/cli.js' : 'app/cli.ts through tsx'}; echo upstream: ${echo.compiled ? 'compiled' : 'tsx'}`,
+    `fronts: ${cli.compiled ? 'dist/app/cli.js' : 'app/cli.ts through tsx'}; echo upstream: ${echo.compiled ? 'compiled' : 'tsx'}`,
   );
   const loadBefore = loadavg();
-  const paths = await openPaths();
-  const latency = await measureLatency(paths);
-  const results: PathResult[] = [];
-  for (const path of paths) {
-    const {
-      callsPerSecond: callsPerSecondN,
-      clientCpuUsPerCall,
-      serverCpuUsPerCall,
-    } = await measureThroughput(path);
-    const times = latency.get(path.name)!;
-    const sorted = [...times].sort((a, b) => a - b);
-    results.push({
-      path: path.name,
-      p50Ms: percentile(sorted, 50),
-      p99Ms: percentile(sorted, 99),
-      meanMs: mean(times),
-      p50VsDirect: 0,
-      // Sequential calls with one client: one over the mean latency.
-      callsPerSecond1: 1000 / mean(times),
-      callsPerSecondN,
-      concurrencyMode: HTTP_PATHS.includes(path.name)
-        ? `${path.clients.length} client sessions`
-        : `1 stdio connection, ${concurrency} calls in flight`,
-      callsPerSecondNVsDirect: 0,
-      clientCpuUsPerCall,
-      serverCpuUsPerCall,
-      ...(HTTP_PATHS.includes(path.name) ? { rawClient: await measureRawThroughput(path) } : {}),
-    });
-  }
-  const startRssKiB = rssKiB(paths.find((p) => p.pid !== undefined)!.pid!);
-  await closePaths(paths);
-  const direct = results[0]!;
-  for (const r of results) {
-    r.p50VsDirect = r.p50Ms / direct.p50Ms;
-    r.callsPerSecondNVsDirect = r.callsPerSecondN / direct.callsPerSecondN;
-  }
-  const memory = await measureMemory(startRssKiB);
-  const coldStart = await measureColdStart();
+  const fronts = await startFronts(processes, { cli, echo, echoHttp }, Math.max(sessions, 1));
+  const measurements = await measureFronts(fronts, SCENARIOS, { rounds, durationSeconds, warmupSeconds });
+  const startRssKiB = rssKiB(fronts.find((f) => f.name === 'switchyard')!.pid);
+  for (const front of fronts) await processes.stop(front.pid);
+  const http = summarize(measurements);
 
-  const http = results.find((r) => r.path === 'http bridge')!;
-  const sdkHttp = results.filter((r) => r.path.startsWith('sdk http'));
+  const stdio = await measureStdio();
+  const memory = httpOnly ? undefined : await measureMemory(startRssKiB);
+  const coldStart = httpOnly ? undefined : await measureColdStart();
+
   const goals = [
-    ...results
-      .filter((r) => r.path === 'stdio bridge' || r.path === 'http bridge')
+    ...stdio
+      .filter((r) => r.path === 'stdio bridge')
       .map((r) => ({
-        goal: `${r.path} p50 <= ${TARGET_P50_RATIO}x direct`,
+        goal: `stdio bridge p50 <= ${TARGET_STDIO_P50_RATIO}x direct`,
         value: round(r.p50VsDirect, 2),
-        met: r.p50VsDirect <= TARGET_P50_RATIO,
+        met: r.p50VsDirect <= TARGET_STDIO_P50_RATIO,
       })),
-    {
-      goal: `http bridge >= ${TARGET_HTTP_CALLS_PER_SECOND} calls/s with ${concurrency} clients`,
-      value: Math.round(http.callsPerSecondN),
-      met: http.callsPerSecondN >= TARGET_HTTP_CALLS_PER_SECOND,
-    },
+    ...http.ratios.flatMap((r) => [
+      {
+        goal: `switchyard calls/s >= ${TARGET_VS_PEER}x the best peer's, ${r.scenario} (median of per-round ratios)`,
+        value: r.callsVsBestPeer,
+        met: r.callsVsBestPeer >= TARGET_VS_PEER,
+      },
+      {
+        goal: `switchyard server CPU per call <= ${TARGET_VS_PEER}x the best peer's, ${r.scenario}`,
+        value: r.cpuVsBestPeer,
+        met: r.cpuVsBestPeer <= TARGET_VS_PEER,
+      },
+      {
+        goal: `switchyard calls/s >= ${TARGET_VS_SDK}x the bare SDK server's, ${r.scenario}`,
+        value: r.callsVsSdk,
+        met: r.callsVsSdk >= TARGET_VS_SDK,
+      },
+    ]),
   ];
   const report = {
     benchmark: 'bridge',
-    params: { calls, warmup, concurrency, upstreams, coldRuns },
-    runner: { bridge: cli.compiled ? 'dist' : 'tsx', echoUpstream: echo.compiled ? 'dist' : 'tsx' },
+    params: {
+      rounds,
+      durationSeconds,
+      warmupSeconds,
+      connections,
+      sessions,
+      calls,
+      warmup,
+      upstreams,
+      coldRuns,
+    },
+    runner: { fronts: cli.compiled ? 'dist' : 'tsx', echoUpstream: echo.compiled ? 'dist' : 'tsx' },
+    loadGenerator: 'autocannon, in its own process; one request in flight per connection',
+    protocol: 'MCP 2025-11-25 requests (JSON-RPC tools/call with a session)',
     machine: {
       cpus: cpus().length,
       cpu: cpus()[0]?.model,
@@ -163,45 +160,108 @@ async function main(): Promise<void> {
       loadavgBefore: loadBefore.map((x) => round(x, 2)),
       loadavgAfter: loadavg().map((x) => round(x, 2)),
     },
-    targets: { p50Ratio: TARGET_P50_RATIO, httpCallsPerSecond: TARGET_HTTP_CALLS_PER_SECOND },
-    results: results.map((r) => ({
-      ...r,
-      p50Ms: round(r.p50Ms, 3),
-      p99Ms: round(r.p99Ms, 3),
-      meanMs: round(r.meanMs, 3),
-      p50VsDirect: round(r.p50VsDirect, 3),
-      callsPerSecond1: Math.round(r.callsPerSecond1),
-      callsPerSecondN: Math.round(r.callsPerSecondN),
-      callsPerSecondNVsDirect: round(r.callsPerSecondNVsDirect, 3),
-      clientCpuUsPerCall: Math.round(r.clientCpuUsPerCall),
-      serverCpuUsPerCall: Math.round(r.serverCpuUsPerCall),
-      ...(r.rawClient
-        ? {
-            rawClient: {
-              callsPerSecondN: Math.round(r.rawClient.callsPerSecondN),
-              clientCpuUsPerCall: Math.round(r.rawClient.clientCpuUsPerCall),
-              serverCpuUsPerCall: Math.round(r.rawClient.serverCpuUsPerCall),
-            },
-          }
-        : {}),
-    })),
+    http,
+    stdio,
     memory,
     coldStart,
     goals,
-    /** The HTTP bridge against the bare SDK serving the same tool over HTTP (the second baseline). */
-    httpBridgeVsSdkHttp: sdkHttp.map((r) => ({
-      baseline: r.path,
-      p50Ratio: round(http.p50Ms / r.p50Ms, 3),
-      callsPerSecondNRatio: round(http.callsPerSecondN / r.callsPerSecondN, 3),
-    })),
     pass: goals.every((g) => g.met),
     finishedAt: new Date().toISOString(),
   };
-  printTable(report.results, memory, coldStart, goals, report.machine, report.httpBridgeVsSdkHttp);
+  const table = formatTable(report);
+  process.stdout.write(table);
   mkdirSync(dirname(values.out!), { recursive: true });
   writeFileSync(values.out!, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(values.out!.replace(/\.json$/, '.txt'), table);
   log(`wrote ${values.out}`);
   if (!report.pass) process.exitCode = 1;
+}
+
+/** Medians per front and scenario, and the medians of the per-round ratios. */
+function summarize(measurements: Measurement[]) {
+  const of = (front: FrontName, scenario: string) =>
+    measurements.filter((m) => m.front === front && m.scenario === scenario);
+  const fronts = [...new Set(measurements.map((m) => m.front))];
+  const rows = SCENARIOS.flatMap((s) =>
+    fronts.map((front) => {
+      const runs = of(front, s.name);
+      return {
+        scenario: s.name,
+        front,
+        callsPerSecond: Math.round(median(runs.map((m) => m.callsPerSecond))),
+        p50Ms: median(runs.map((m) => m.p50Ms)),
+        p99Ms: median(runs.map((m) => m.p99Ms)),
+        serverCpuUsPerCall: Math.round(median(runs.map((m) => m.serverCpuUsPerCall))),
+        rounds: runs.map((m) => Math.round(m.callsPerSecond)),
+      };
+    }),
+  );
+  const ratios = SCENARIOS.map((s) => {
+    const perRound = Array.from({ length: rounds }, (_, i) => {
+      const at = (front: FrontName) => of(front, s.name).find((m) => m.round === i + 1)!;
+      const sy = at('switchyard');
+      const peers = PEERS.map(at);
+      return {
+        callsVsBestPeer: sy.callsPerSecond / Math.max(...peers.map((p) => p.callsPerSecond)),
+        cpuVsBestPeer: sy.serverCpuUsPerCall / Math.min(...peers.map((p) => p.serverCpuUsPerCall)),
+        callsVsSdk: sy.callsPerSecond / at('sdk (no relay)').callsPerSecond,
+      };
+    });
+    return {
+      scenario: s.name,
+      callsVsBestPeer: round(median(perRound.map((r) => r.callsVsBestPeer)), 2),
+      cpuVsBestPeer: round(median(perRound.map((r) => r.cpuVsBestPeer)), 2),
+      callsVsSdk: round(median(perRound.map((r) => r.callsVsSdk)), 2),
+      rounds: perRound.map((r) => ({
+        callsVsBestPeer: round(r.callsVsBestPeer, 2),
+        cpuVsBestPeer: round(r.cpuVsBestPeer, 2),
+        callsVsSdk: round(r.callsVsSdk, 2),
+      })),
+    };
+  });
+  return { rows, ratios, measurements };
+}
+
+/** The stdio rows: direct vs `switchyard mcp`, latency alternating call by call, then throughput. */
+async function measureStdio() {
+  log('stdio: starting the echo upstream and switchyard mcp');
+  const config = processes.writeConfig('echo-1', { mcpServers: echoServers(1) });
+  const direct = await processes.stdioClient(echo);
+  const stdio = await processes.stdioClient(
+    { ...cli, args: [...cli.args, '--config', config, 'mcp'] },
+    { SWITCHYARD_HOME: processes.newHome() },
+  );
+  await waitForTool(stdio.client, 'echo__echo');
+  const paths: Path[] = [
+    { name: 'direct', tool: 'echo', client: direct.client, serverPids: [direct.pid] },
+    {
+      name: 'stdio bridge',
+      tool: 'echo__echo',
+      client: stdio.client,
+      serverPids: [stdio.pid, ...processes.noteUpstreams(stdio.pid)],
+    },
+  ];
+  const latency = await measureLatency(paths);
+  const rows = [];
+  for (const path of paths) {
+    const throughput = await measureThroughput(path);
+    const times = latency.get(path.name)!;
+    const sorted = [...times].sort((a, b) => a - b);
+    rows.push({
+      path: path.name,
+      p50Ms: round(percentile(sorted, 50), 3),
+      p99Ms: round(percentile(sorted, 99), 3),
+      p50VsDirect: 0,
+      // Sequential calls with one client: one over the mean latency.
+      callsPerSecond1: Math.round(1000 / mean(times)),
+      callsPerSecondN: Math.round(throughput.callsPerSecond),
+      serverCpuUsPerCall: Math.round(throughput.serverCpuUsPerCall),
+    });
+  }
+  for (const r of rows) r.p50VsDirect = round(r.p50Ms / rows[0]!.p50Ms, 3);
+  for (const client of [direct.client, stdio.client]) await client.close();
+  await processes.stop(stdio.pid);
+  return rows;
 }
 
 function echoServers(n: number): Record<string, { command: string; args: string[] }> {
@@ -209,76 +269,6 @@ function echoServers(n: number): Record<string, { command: string; args: string[
   for (let i = 1; i <= n; i++)
     servers[n === 1 ? 'echo' : `echo${i}`] = { command: echo.command, args: echo.args };
   return servers;
-}
-
-async function openPaths(): Promise<Path[]> {
-  log('starting the echo upstream, switchyard mcp and switchyard start');
-  const config = processes.writeConfig('echo-1', { mcpServers: echoServers(1), api: { port: 0 } });
-  const direct = await processes.stdioClient(echo);
-  const sdkSse = await processes.startHttpServer(echoHttp, processes.newHome());
-  const sdkJson = await processes.startHttpServer(
-    { ...echoHttp, args: [...echoHttp.args, '--json'] },
-    processes.newHome(),
-  );
-  const stdio = await processes.stdioClient(
-    { ...cli, args: [...cli.args, '--config', config, 'mcp'] },
-    { SWITCHYARD_HOME: processes.newHome() },
-  );
-  await waitForTool(stdio.client, 'echo__echo');
-  const stdioUpstreams = processes.noteUpstreams(stdio.pid);
-  const bridge = await processes.startBridge(cli, config, processes.newHome());
-  await processes.waitReady(bridge.url);
-  const bridgeUpstreams = processes.noteUpstreams(bridge.pid);
-  const httpClients = (url: string) =>
-    Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        const client = new Client({ name: 'bench-bridge', version: '0.0.1' });
-        await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
-        return client;
-      }),
-    );
-  return [
-    { name: 'direct', tool: 'echo', clients: [direct.client], serverPids: [direct.pid] },
-    {
-      name: 'stdio bridge',
-      tool: 'echo__echo',
-      clients: [stdio.client],
-      serverPids: [stdio.pid, ...stdioUpstreams],
-    },
-    {
-      name: 'http bridge',
-      tool: 'echo__echo',
-      clients: await httpClients(bridge.url),
-      mcpUrl: `${bridge.url}/mcp`,
-      pid: bridge.pid,
-      serverPids: [bridge.pid, ...bridgeUpstreams],
-    },
-    {
-      name: 'sdk http (sse)',
-      tool: 'echo',
-      clients: await httpClients(sdkSse.url),
-      mcpUrl: `${sdkSse.url}/mcp`,
-      serverPids: [sdkSse.pid, ...childPids(sdkSse.pid)],
-    },
-    {
-      name: 'sdk http (json)',
-      tool: 'echo',
-      clients: await httpClients(sdkJson.url),
-      mcpUrl: `${sdkJson.url}/mcp`,
-      serverPids: [sdkJson.pid, ...childPids(sdkJson.pid)],
-    },
-  ];
-}
-
-async function closePaths(paths: Path[]): Promise<void> {
-  for (const client of paths.flatMap((p) => p.clients)) {
-    const transport = client.transport;
-    if (transport instanceof StreamableHTTPClientTransport)
-      await transport
-        .terminateSession()
-        .catch((error: unknown) => log(`ending an HTTP session: ${String(error)}`));
-    await client.close();
-  }
 }
 
 /** `switchyard mcp` answers before its upstream is up: the tool is listed once it is. */
@@ -300,15 +290,15 @@ async function callEcho(client: Client, tool: string): Promise<void> {
 }
 
 /** Sequential calls, one client per path; the paths take turns, in a rotating order. */
-async function measureLatency(paths: Path[]): Promise<Map<PathName, number[]>> {
-  const times = new Map<PathName, number[]>(paths.map((p) => [p.name, []]));
+async function measureLatency(paths: Path[]): Promise<Map<StdioPathName, number[]>> {
+  const times = new Map<StdioPathName, number[]>(paths.map((p) => [p.name, []]));
   const progress = progressBar('latency (sequential)');
   progress.start(warmup + calls, 0);
   for (let i = 0; i < warmup + calls; i++) {
     for (let k = 0; k < paths.length; k++) {
       const path = paths[(i + k) % paths.length]!;
       const start = performance.now();
-      await callEcho(path.clients[0]!, path.tool);
+      await callEcho(path.client, path.tool);
       if (i >= warmup) times.get(path.name)!.push(performance.now() - start);
     }
     progress.update(i + 1);
@@ -318,7 +308,7 @@ async function measureLatency(paths: Path[]): Promise<Map<PathName, number[]>> {
 }
 
 /**
- * `calls` calls with `concurrency` in flight at all times: calls per second, and the CPU time per
+ * `calls` calls with `connections` in flight at all times: calls per second, and the CPU time per
  * call of this process (the clients) and of the path's server processes.
  */
 async function measureThroughput(
@@ -327,21 +317,21 @@ async function measureThroughput(
   const run = async (total: number, onDone: (done: number) => void) => {
     let started = 0;
     let done = 0;
-    // Worker k always uses the same client: HTTP gets one session per worker, stdio shares one.
-    const worker = async (k: number) => {
-      const client = path.clients[k % path.clients.length]!;
+    // A stdio server has one client: the calls in flight share its connection.
+    const worker = async () => {
+      const client = path.client;
       while (started < total) {
         started++;
         await callEcho(client, path.tool);
         onDone(++done);
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, (_, k) => worker(k)));
+    await Promise.all(Array.from({ length: connections }, () => worker()));
   };
-  await run(Math.min(warmup, calls) + concurrency, () => {});
-  const progress = progressBar(`${path.name} x${concurrency}`);
+  await run(Math.min(warmup, calls) + connections, () => {});
+  const progress = progressBar(`${path.name} x${connections}`);
   progress.start(calls, 0);
-  const serverCpuBefore = path.serverPids.map(cpuUs);
+  const serverCpuBefore = treeCpuUs(path.serverPids);
   const clientCpuBefore = process.cpuUsage();
   const start = performance.now();
   await run(calls, (done) => {
@@ -349,7 +339,7 @@ async function measureThroughput(
   });
   const seconds = (performance.now() - start) / 1000;
   const client = process.cpuUsage(clientCpuBefore);
-  const serverUs = path.serverPids.reduce((sum, pid, i) => sum + cpuUs(pid) - serverCpuBefore[i]!, 0);
+  const serverUs = treeCpuUs(path.serverPids) - serverCpuBefore;
   progress.update(calls);
   progress.stop();
   return {
@@ -357,41 +347,6 @@ async function measureThroughput(
     clientCpuUsPerCall: (client.user + client.system) / calls,
     serverCpuUsPerCall: serverUs / calls,
   };
-}
-
-/**
- * The concurrent run again over the same sessions, with the minimal node:http client instead of
- * the SDK's (see raw-http-calls.ts): how fast the server answers when the client costs little.
- */
-async function measureRawThroughput(
-  path: Path,
-): Promise<{ callsPerSecondN: number; clientCpuUsPerCall: number; serverCpuUsPerCall: number }> {
-  const sessions = path.clients.map((client) => {
-    const transport = client.transport as StreamableHTTPClientTransport;
-    return {
-      url: path.mcpUrl!,
-      sessionId: transport.sessionId!,
-      protocolVersion: transport.protocolVersion!,
-    };
-  });
-  await rawHttpCalls(sessions, path.tool, TEXT, Math.min(warmup, calls) + concurrency);
-  const serverCpuBefore = path.serverPids.map(cpuUs);
-  const run = await rawHttpCalls(sessions, path.tool, TEXT, calls);
-  const serverUs = path.serverPids.reduce((sum, pid, i) => sum + cpuUs(pid) - serverCpuBefore[i]!, 0);
-  log(`${path.name}: minimal client x${concurrency}: ${Math.round(run.callsPerSecond)} calls/s`);
-  return {
-    callsPerSecondN: run.callsPerSecond,
-    clientCpuUsPerCall: run.clientCpuUsPerCall,
-    serverCpuUsPerCall: serverUs / calls,
-  };
-}
-
-/** User + system CPU time of a process so far, in µs (/proc/<pid>/stat, clock ticks of 10 ms). */
-function cpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which may hold spaces: utime and stime are the 12th and 13th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 /**
@@ -458,71 +413,90 @@ async function measureColdStart() {
 type Memory = Awaited<ReturnType<typeof measureMemory>>;
 type ColdStart = Awaited<ReturnType<typeof measureColdStart>>;
 
-function printTable(
-  rows: PathResult[],
-  memory: Memory,
-  coldStart: ColdStart,
-  goals: { goal: string; value: number; met: boolean }[],
-  machine: { cpus: number; loadavgBefore: number[]; loadavgAfter: number[] },
-  vsSdkHttp: { baseline: string; p50Ratio: number; callsPerSecondNRatio: number }[],
-): void {
-  const header = [
-    'path',
-    'p50 ms',
-    'p99 ms',
-    'p50 vs direct',
-    'calls/s x1',
-    `calls/s x${concurrency}`,
-    'vs direct',
-    'client µs/call',
-    'server µs/call',
-    `x${concurrency} as`,
-  ];
-  const body = rows.map((r) => [
-    r.path,
-    r.p50Ms.toFixed(3),
-    r.p99Ms.toFixed(3),
-    `${r.p50VsDirect.toFixed(2)}x`,
-    r.callsPerSecond1.toFixed(0),
-    r.callsPerSecondN.toFixed(0),
-    `${r.callsPerSecondNVsDirect.toFixed(2)}x`,
-    r.clientCpuUsPerCall.toFixed(0),
-    r.serverCpuUsPerCall.toFixed(0),
-    r.concurrencyMode,
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
-      .join('  ');
+function formatTable(report: {
+  http: ReturnType<typeof summarize>;
+  stdio: Awaited<ReturnType<typeof measureStdio>>;
+  memory: Memory | undefined;
+  coldStart: ColdStart | undefined;
+  goals: { goal: string; value: number; met: boolean }[];
+  machine: { cpus: number; loadavgBefore: number[]; loadavgAfter: number[] };
+}): string {
+  const { http, stdio, memory, coldStart, goals, machine } = report;
+  const httpTable = columns(
+    ['scenario', 'front', 'calls/s', 'p50 ms', 'p99 ms', 'server µs/call', 'calls/s by round'],
+    http.rows.map((r) => [
+      r.scenario,
+      r.front,
+      String(r.callsPerSecond),
+      r.p50Ms.toFixed(2),
+      r.p99Ms.toFixed(2),
+      String(r.serverCpuUsPerCall),
+      r.rounds.join(' / '),
+    ]),
+  );
+  const ratioTable = columns(
+    ['scenario', 'calls/s vs best peer', 'CPU/call vs best peer', 'calls/s vs bare SDK'],
+    http.ratios.map((r) => [
+      r.scenario,
+      `${r.callsVsBestPeer.toFixed(2)}x (${r.rounds.map((x) => x.callsVsBestPeer.toFixed(2)).join(', ')})`,
+      `${r.cpuVsBestPeer.toFixed(2)}x (${r.rounds.map((x) => x.cpuVsBestPeer.toFixed(2)).join(', ')})`,
+      `${r.callsVsSdk.toFixed(2)}x (${r.rounds.map((x) => x.callsVsSdk.toFixed(2)).join(', ')})`,
+    ]),
+  );
+  const stdioTable = columns(
+    [
+      'stdio path',
+      'p50 ms',
+      'p99 ms',
+      'p50 vs direct',
+      'calls/s x1',
+      `calls/s x${connections}`,
+      'server µs/call',
+    ],
+    stdio.map((r) => [
+      r.path,
+      r.p50Ms.toFixed(3),
+      r.p99Ms.toFixed(3),
+      `${r.p50VsDirect.toFixed(2)}x`,
+      String(r.callsPerSecond1),
+      String(r.callsPerSecondN),
+      String(r.serverCpuUsPerCall),
+    ]),
+  );
   const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
   const out = [
     '',
-    `bridge benchmark: echo tool, ${calls} calls per measurement after ${warmup} warm-up, ${machine.cpus} CPUs, load average ${machine.loadavgBefore.join('/')} before, ${machine.loadavgAfter.join('/')} after`,
-    line(header),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...body.map(line),
-    'calls/s x1: sequential calls of the latency run (1000 / mean ms); a stdio server has one client, so its concurrency is calls in flight on that one connection.',
-    `client/server µs/call: CPU time per call in the x${concurrency} run, of this process (the SDK clients, i.e. the load generator) and of the serving processes (bridge + upstream); they share ${machine.cpus} cores, so calls/s is bounded by ${machine.cpus} s / (client + server).`,
+    `bridge benchmark, ${machine.cpus} CPUs, load average ${machine.loadavgBefore.join('/')} before, ${machine.loadavgAfter.join('/')} after`,
+    `HTTP: echo tool over stdio behind each front; autocannon in its own process, ${rounds} rounds of ${durationSeconds} s per front and scenario (after ${warmupSeconds} s warm-up), fronts alternating, medians; switchyard with an API key and audit on`,
+    ...httpTable,
     '',
-    `HTTP with a minimal client (node:http keep-alive, hand-written JSON-RPC; scripts/bench/raw-http-calls.ts), x${concurrency} sessions:`,
-    ...rows
-      .filter((r) => r.rawClient)
-      .map(
-        (r) =>
-          `  ${r.path.padEnd(16)} ${r.rawClient!.callsPerSecondN.toFixed(0).padStart(6)} calls/s, client ${r.rawClient!.clientCpuUsPerCall.toFixed(0)} µs/call, server ${r.rawClient!.serverCpuUsPerCall.toFixed(0)} µs/call`,
-      ),
-    ...vsSdkHttp.map(
-      (v) =>
-        `http bridge vs ${v.baseline} (bare SDK, same tool): p50 ${v.p50Ratio.toFixed(2)}x, calls/s x${concurrency} ${v.callsPerSecondNRatio.toFixed(2)}x`,
-    ),
+    'switchyard against the others: median of the per-round ratios (the rounds in brackets)',
+    ...ratioTable,
     '',
-    `memory (${memory.bridge}, VmRSS): 1 upstream ${mib(memory.bridgeRssKiB[1]!)}, ${upstreams} upstreams ${mib(memory.bridgeRssKiB[upstreams]!)} → ${mib(memory.perUpstreamKiB)} per upstream in the bridge${Math.abs(memory.perUpstreamKiB) < 1024 ? ' (below the RSS noise of a few MiB; try --upstreams 20)' : ''} (+ ${mib(memory.upstreamProcessRssKiB)} for each echo process itself); switchyard start with 1 upstream: ${mib(memory.startRssKiB)}`,
-    `cold start of the default fleet (${coldStart.runner}, ${coldStart.home}): median ${coldStart.medianReadyMs} ms to /ready 200 (runs: ${coldStart.runs.map((r) => `${r.readyMs} ms`).join(', ')})`,
+    `stdio: ${calls} sequential calls after ${warmup} warm-up, alternating call by call; x${connections}: calls in flight on the one connection`,
+    ...stdioTable,
+    '',
+    ...(memory
+      ? [
+          `memory (${memory.bridge}, VmRSS): 1 upstream ${mib(memory.bridgeRssKiB[1]!)}, ${upstreams} upstreams ${mib(memory.bridgeRssKiB[upstreams]!)} → ${mib(memory.perUpstreamKiB)} per upstream (+ ${mib(memory.upstreamProcessRssKiB)} for each echo process itself); switchyard start with 1 upstream after the HTTP runs: ${mib(memory.startRssKiB)}`,
+        ]
+      : []),
+    ...(coldStart
+      ? [
+          `cold start of the default fleet (${coldStart.runner}, ${coldStart.home}): median ${coldStart.medianReadyMs} ms to /ready 200 (runs: ${coldStart.runs.map((r) => `${r.readyMs} ms`).join(', ')})`,
+        ]
+      : []),
     ...goals.map((g) => `goal: ${g.goal}: ${g.value} — ${g.met ? 'met' : 'NOT met'}`),
     '',
   ];
-  process.stdout.write(`${out.join('\n')}\n`);
+  return `${out.join('\n')}\n`;
+}
+
+function columns(header: string[], body: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
 }
 
 function mean(xs: number[]): number {

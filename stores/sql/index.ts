@@ -5,4 +5,5 @@ export * from './migrate.js';
 export * from './open-sql.js';
 export * from './sql.js';
 export * from './storable-text.js';
+export { isTransientConnectError, isTransientStatementError } from './transient-errors.js';
 export * from './write-batcher.js';

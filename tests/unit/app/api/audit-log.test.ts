@@ -4,7 +4,8 @@ import type { Logger } from '../../../../core/logger.js';
 import type { SqlExecutor, SqlResult } from '../../../../stores/sql/sql.js';
 
 // The audit writer's batching: rows recorded close together share one INSERT, flush writes at
-// once, and a failed batch costs only its bad rows (each one logged).
+// once, a failed batch costs only its bad rows (each one logged), and rows the database could not
+// take because it was unavailable wait and are written once it answers (none lost).
 
 function entry(tool: string): AuditEntry {
   return {
@@ -92,6 +93,71 @@ describe('AuditLog', () => {
       [
         expect.objectContaining({ tool: 'bad', server: 'main', outcome: 'ok' }),
         'could not write the audit row of a tool call',
+      ],
+    ]);
+  });
+
+  it('keeps a batch the database could not take while unavailable and writes it once it answers', async () => {
+    const sql = insertsTwin();
+    const { logger, errors } = errorLogger();
+    let refusals = 2;
+    const flaky: SqlExecutor = {
+      ...sql,
+      query: (text, params) => {
+        if (refusals-- > 0)
+          return Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+        return sql.query(text, params);
+      },
+    };
+    const audit = new AuditLog(flaky, { redact: [], logger, batchWindowMs: 1 });
+    for (const tool of ['a', 'b', 'c']) audit.record(entry(tool));
+    // Real timers: the backoff (100 ms, then 200 ms) is what is under test.
+    await expect
+      .poll(() => sql.inserts.flat().filter((p) => ['a', 'b', 'c'].includes(p as string)), {
+        timeout: 5_000,
+      })
+      .toEqual(['a', 'b', 'c']);
+    expect(refusals).toBe(-1);
+    expect(audit.pending).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('writes a full batch of 500 rows without waiting for the window', async () => {
+    const sql = insertsTwin();
+    const audit = new AuditLog(sql, { redact: [], batchWindowMs: 60_000 });
+    for (let i = 0; i < 500; i++) audit.record(entry(`t${i}`));
+    expect(sql.inserts).toHaveLength(0);
+    await expect.poll(() => sql.inserts.length, { timeout: 2_000 }).toBe(1);
+    expect(sql.inserts[0]).toHaveLength(500 * 11);
+  });
+
+  it('past maxQueuedRows drops the oldest rows and logs how many', async () => {
+    const sql = insertsTwin();
+    const { logger, errors } = errorLogger();
+    const audit = new AuditLog(sql, { redact: [], logger, batchWindowMs: 60_000, maxQueuedRows: 2 });
+    for (const tool of ['a', 'b', 'c']) audit.record(entry(tool));
+    expect(audit.pending).toBe(2);
+    await audit.flush();
+    expect(sql.inserts.map((params) => [params[2], params[13]])).toEqual([['b', 'c']]);
+    expect(errors).toEqual([
+      [{ dropped: 1, maxQueuedRows: 2 }, 'audit rows dropped: too many waiting for the database'],
+    ]);
+  });
+
+  it('flush does not hang while the database is unavailable: the rows stay queued and it says so', async () => {
+    const { logger, errors } = errorLogger();
+    const down: SqlExecutor = {
+      query: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
+      exec: async () => {},
+    };
+    const audit = new AuditLog(down, { redact: [], logger, batchWindowMs: 60_000 });
+    audit.record(entry('a'));
+    await audit.flush();
+    expect(audit.pending).toBe(1);
+    expect(errors).toEqual([
+      [
+        { rows: 1 },
+        'audit rows not written yet: the database is unavailable; they are retried in the background',
       ],
     ]);
   });
