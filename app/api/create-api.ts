@@ -230,7 +230,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
     log,
   });
   registerFleetRoutes(app, deps.fleet, log);
-  registerSessionRoute(app);
+  registerSessionRoute(app, keys, failures);
   registerAuditRoutes(app, deps.sql);
   await registerConsoleRoutes(
     app,

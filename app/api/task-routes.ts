@@ -124,6 +124,8 @@ export function taskView(status: TaskStatus, disclosure: Disclosure) {
     state: task?.state ?? null,
     /** The run status (running, awaiting_approval, completed, …), null until a worker started it. */
     status: run?.status ?? null,
+    /** The statechart's state value as last persisted (`{ review: 'compliance' }`), null before a worker started it. */
+    stateValue: run?.stateValue ?? null,
     result: run?.output ?? null,
     error: run?.error ?? (task?.failedReason ? { code: 'task_failed', message: task.failedReason } : null),
     cost: run?.usage ?? null,

@@ -4,8 +4,9 @@
 const KEY_ITEM = 'switchyard.key';
 
 export type Scope = 'read' | 'call' | 'admin';
+/** GET /v1/session: `name` is null (and `scopes` empty) when a key is needed and none was sent. */
 export interface Session {
-  name: string;
+  name: string | null;
   scopes: Scope[];
   open: boolean;
 }

@@ -26,11 +26,14 @@ function App() {
   const [error, setError] = useState<string | undefined>(undefined);
   useEffect(() => {
     // An open API (loopback, no keys) answers without a key: the console opens directly.
-    fetchSession(storedKey()).then(setSession, (failure: unknown) => {
-      if (storedKey()) setError(message(failure));
-      storeKey(null);
-      setSession(null);
-    });
+    fetchSession(storedKey()).then(
+      (answer) => setSession(answer.name === null ? null : answer),
+      (failure: unknown) => {
+        if (storedKey()) setError(message(failure));
+        storeKey(null);
+        setSession(null);
+      },
+    );
   }, []);
   if (session === undefined) return <p class="loading">Loading…</p>;
   if (session === null)

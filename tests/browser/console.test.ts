@@ -218,7 +218,12 @@ describe.skipIf(missing !== undefined)('the console in a browser', { timeout: 90
     const pid = servers.find((server) => server.name === 'echo')?.pid;
     expect(pid).toBeGreaterThan(0);
     process.kill(pid!, 'SIGKILL');
-    await page.waitForFunction("window.seenStates.includes('restarting')", null, { timeout: 20_000 });
+    // Functions, not strings: the console's CSP refuses a string evaluated in the page.
+    await page.waitForFunction(
+      () => (globalThis as unknown as { seenStates: string[] }).seenStates.includes('restarting'),
+      null,
+      { timeout: 20_000 },
+    );
     await page.waitForSelector('tr[data-server=echo] [data-testid=state]:text("ready")', { timeout: 30_000 });
     expect(await state.textContent()).toBe('ready');
     expect(loads).toEqual([]);
@@ -254,10 +259,17 @@ describe.skipIf(missing !== undefined)('the console in a browser', { timeout: 90
     for (let i = 0; i < 5; i++)
       await api('caller', '/v1/tools/echo__echo/call', { arguments: { text: `n${i}` } });
     await admin.waitForFunction(
-      `Number(document.querySelector('.chart[data-server=echo] figcaption')?.textContent.split(' ')[0]) > 0`,
+      () => {
+        const { document } = globalThis as unknown as {
+          document: { querySelector(selector: string): { textContent: string } | null };
+        };
+        const caption = document.querySelector('.chart[data-server=echo] figcaption');
+        return Number(caption?.textContent.split(' ')[0]) > 0;
+      },
       null,
       { timeout: 10_000 },
     );
+
     expect(await screenshotAtEachViewport(admin, 'activity')).toEqual([]);
   });
 

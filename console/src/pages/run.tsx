@@ -17,6 +17,7 @@ interface Task {
   agent: string | null;
   state: string | null;
   status: string | null;
+  stateValue: unknown;
   result: unknown;
   error: { code: string; message: string } | null;
   cost: Record<string, number> | null;
@@ -49,7 +50,9 @@ export function RunPage({ runId }: { runId: string }) {
 
   const rootStates = run.events.filter((e) => e.type === 'state_entered' && e.data.actor === 'root');
   const root = machine.data?.machine;
-  const active = root ? activeIds(root.id, rootStates.at(-1)?.data.state) : new Set<string>();
+  // The persisted state value is the run's current state (a final state emits no event of its own).
+  const current = run.stateValue ?? rootStates.at(-1)?.data.state;
+  const active = root ? activeIds(root.id, current) : new Set<string>();
   const visited = new Set<string>();
   if (root)
     for (const event of rootStates) for (const id of activeIds(root.id, event.data.state)) visited.add(id);
