@@ -141,7 +141,13 @@ export function RunPage({ runId }: { runId: string }) {
         {run.events.map((event) => (
           <li key={event.seq} data-type={event.type}>
             <span class="seq">{event.seq}</span> <strong>{event.type}</strong> <small>{time(event.at)}</small>
-            {Object.keys(event.data).length > 0 && <pre>{json(event.data)}</pre>}
+            {Object.keys(event.data).length > 0 && (
+              // Folded: a run has dozens of events, and their data is for the one a person opens.
+              <details>
+                <summary>data</summary>
+                <pre>{json(event.data)}</pre>
+              </details>
+            )}
           </li>
         ))}
       </ol>
