@@ -53,6 +53,8 @@ ENV NODE_ENV=production \
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The web console's built files (npm run build makes them; the API serves them at /console/).
+COPY --from=build /app/console/dist ./console/dist
 # Example declarative agents (point agents.dirs at /app/examples/agents to load them).
 COPY examples ./examples
 

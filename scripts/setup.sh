@@ -29,6 +29,6 @@ else
   echo "setup: install it with 'sudo apt-get install -y libfaiss-dev' and run 'npm run setup' again." >&2
 fi
 
-echo "setup: compiling TypeScript to dist/" >&2
+echo "setup: compiling TypeScript to dist/ and building the web console (console/dist)" >&2
 npm run build
 echo "setup: done" >&2

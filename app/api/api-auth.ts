@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiScope } from '#runtime/config';
 import { anonymousCaller, type Caller, keyCaller } from '#bridge/access';
-import { type ApiKey, bearerToken, findApiKey } from './api-keys.js';
+import { type ApiKey, bearerToken, findApiKey, subprotocolToken } from './api-keys.js';
 import type { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { refuse } from './request-guards.js';
 
@@ -44,7 +44,10 @@ export type Authentication =
 export function authenticate(
   keys: readonly ApiKey[],
   failures: AuthFailureLimiter,
-  request: { headers: { authorization?: string | undefined }; address: string },
+  request: {
+    headers: { authorization?: string | undefined; 'sec-websocket-protocol'?: string | undefined };
+    address: string;
+  },
   scope: ApiScope,
 ): Authentication {
   const wait = failures.retryAfterMs(request.address);
@@ -57,7 +60,8 @@ export function authenticate(
         retryAfterMs: wait,
       },
     };
-  const token = bearerToken(request.headers.authorization);
+  const token =
+    bearerToken(request.headers.authorization) ?? subprotocolToken(request.headers['sec-websocket-protocol']);
   const key = token === undefined ? undefined : findApiKey(keys, token);
   if (!key) {
     failures.fail(request.address);

@@ -57,6 +57,27 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/** The WebSocket subprotocol the console names first: the server selects it (ws picks the first offered). */
+export const EVENTS_SUBPROTOCOL = 'switchyard';
+/** The prefix of the subprotocol that carries a key: `bearer.<key as base64url>`. */
+const BEARER_PROTOCOL = 'bearer.';
+
+/**
+ * The key a browser sends on a WebSocket upgrade, which cannot carry an Authorization header: as
+ * the subprotocol `bearer.<base64url of the key>` in `Sec-WebSocket-Protocol`. Undefined when
+ * there is none. Security: the key never goes into a URL, where logs and histories would keep it.
+ */
+export function subprotocolToken(header: string | undefined): string | undefined {
+  for (const protocol of (header ?? '').split(',')) {
+    const value = protocol.trim();
+    if (!value.startsWith(BEARER_PROTOCOL)) continue;
+    const encoded = value.slice(BEARER_PROTOCOL.length);
+    if (!/^[A-Za-z0-9_-]+$/.test(encoded)) return undefined;
+    return Buffer.from(encoded, 'base64url').toString('utf8');
+  }
+  return undefined;
+}
+
 /**
  * Security: an API without keys lets anyone who can reach it call every tool, so it may only
  * listen on loopback. A host name (even `localhost`) is refused: what it resolves to is not ours.

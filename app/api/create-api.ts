@@ -15,14 +15,18 @@ import { ApiMetrics } from './api-metrics.js';
 import { type ApiOptions, resolveApiOptions } from './api-options.js';
 import type { TaskService } from '#bridge/tasks';
 import { AuditLog } from './audit-log.js';
+import { registerAuditRoutes } from './audit-routes.js';
+import { findConsoleAssets, registerConsoleRoutes } from './console-routes.js';
 import { errorBody, sendError } from './error-replies.js';
 import { EventHub } from './event-hub.js';
 import { clientErrorHandler, codeOfFrameworkError, frameworkErrors } from './framework-errors.js';
 import { internalMessage } from './internal-message.js';
 import { EVENTS_PATH_DOC, registerEventsRoute } from './events-route.js';
+import { registerFleetRoutes } from './fleet-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { type McpHttpHandler, registerMcpMount } from './mcp-mount.js';
 import { MCP_PATH, pathOf, refuse, registerRequestGuards } from './request-guards.js';
+import { registerSessionRoute } from './session-route.js';
 import { registerTaskRoutes } from './task-routes.js';
 import { ToolCallEvents } from './tool-call-events.js';
 import { registerToolRoutes } from './tool-routes.js';
@@ -52,6 +56,11 @@ export interface ApiDeps {
    * event topics are served. @defaultValue none (those routes answer 404, those topics an error frame)
    */
   tasks?: TaskService;
+  /**
+   * The web console's built files, served at `/console/` (and `/` redirects there); null to serve
+   * none. @defaultValue console/dist of this checkout, when it was built (see console-routes.ts)
+   */
+  consoleAssets?: string | null;
 }
 
 /** What createApi adds to the Fastify instance, for the composition root and tests. */
@@ -220,6 +229,13 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
     callTimeoutMs: options.callTimeoutMs,
     log,
   });
+  registerFleetRoutes(app, deps.fleet, log);
+  registerSessionRoute(app, keys, failures);
+  registerAuditRoutes(app, deps.sql);
+  await registerConsoleRoutes(
+    app,
+    deps.consoleAssets === undefined ? findConsoleAssets() : (deps.consoleAssets ?? undefined),
+  );
   if (deps.tasks) registerTaskRoutes(app, deps.tasks, { log, redact: options.redact });
   registerEventsRoute(app, hub, {
     log,

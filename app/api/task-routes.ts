@@ -1,6 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type AgentDefinition, RUN_STATUSES, type RunEvent, type RunRecord } from '#runtime/actors';
+import {
+  type AgentDefinition,
+  type DefinedAgent,
+  describeMachine,
+  RUN_STATUSES,
+  type RunEvent,
+  type RunRecord,
+} from '#runtime/actors';
 import { httpStatusOf, SwitchyardError, type Logger } from '#core';
 import { TaskSpecSchema } from '#runtime/queue';
 import type { DeadLetter, TaskService, TaskStatus } from '#bridge/tasks';
@@ -117,6 +124,8 @@ export function taskView(status: TaskStatus, disclosure: Disclosure) {
     state: task?.state ?? null,
     /** The run status (running, awaiting_approval, completed, …), null until a worker started it. */
     status: run?.status ?? null,
+    /** The statechart's state value as last persisted (`{ review: 'compliance' }`), null before a worker started it. */
+    stateValue: run?.stateValue ?? null,
     result: run?.output ?? null,
     error: run?.error ?? (task?.failedReason ? { code: 'task_failed', message: task.failedReason } : null),
     cost: run?.usage ?? null,
@@ -140,6 +149,10 @@ const deadLetterView = ({ task, run }: DeadLetter) => ({
   status: run?.status ?? null,
   error: run?.error ?? null,
 });
+
+/** An agent written with defineAgent: its machine can be read without services. */
+const isDefinedAgent = (agent: AgentDefinition): agent is DefinedAgent =>
+  'machine' in agent && typeof (agent as { machine?: unknown }).machine === 'object';
 
 const agentView = (agent: AgentDefinition) => ({
   name: agent.name,
@@ -402,6 +415,34 @@ export function registerTaskRoutes(
       schema: { summary: 'The agents tasks can run', tags: ['runs'], response: errors(401, 403) },
     },
     async () => ({ agents: tasks.listAgents().map(agentView) }),
+  );
+
+  app.get<{ Params: { name: string } }>(
+    '/v1/agents/:name/machine',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: 'An agent’s statechart: its states, their tags and transitions, from the machine definition',
+        description:
+          'Answers {agent, version, machine}: machine is the root state node, each node {id, key, type, tags, ' +
+          'initial?, transitions: [{event, targets, guard?}], states}. A run’s `state_entered` events and its ' +
+          'state value name these nodes. 404 for no such agent, or one defined without a readable machine.',
+        tags: ['runs'],
+        params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        response: errors(401, 403, 404),
+      },
+    },
+    async (request, reply) => {
+      const agent = tasks.listAgents().find((candidate) => candidate.name === request.params.name);
+      if (!agent) return sendError(reply, 'not_found', `no agent '${request.params.name}'`);
+      if (!isDefinedAgent(agent))
+        return sendError(
+          reply,
+          'not_found',
+          `agent '${agent.name}' has no machine to show (not written with defineAgent)`,
+        );
+      return { agent: agent.name, version: agent.version, machine: describeMachine(agent.machine) };
+    },
   );
 
   app.get(

@@ -4,6 +4,7 @@ export * from './agent-definition.js';
 export * from './agent-input.js';
 export * from './agent-policy-schema.js';
 export * from './define-agent.js';
+export * from './machine-graph.js';
 export * from './run-event-bus.js';
 export * from './run-migrations.js';
 export * from './run-records.js';

@@ -209,6 +209,9 @@ export class JournaledRunServices implements RunServices {
         expiresAt: approval.expiresAt?.toISOString() ?? null,
       });
     }
+    // Decided while the run was parked (or before a restart): the timeline still says who decided.
+    // A crash between this event and the next checkpoint would repeat it, never lose it.
+    if (approval.state !== 'pending' && !created) this.emitDecided(approval);
     const decided =
       approval.state !== 'pending'
         ? approval
@@ -321,13 +324,17 @@ export class JournaledRunServices implements RunServices {
       decidedBy: 'policy',
       reason: `auto-approved by the policy of agent '${this.agent}' (autoApprove)`,
     });
+    this.emitDecided(record);
+    return record;
+  }
+
+  private emitDecided(record: ApprovalRecord): void {
     this.deps.live.emit('approval_decided', {
       approvalId: record.id,
       state: record.state,
       decidedBy: record.decidedBy ?? null,
       reason: record.reason ?? null,
     });
-    return record;
   }
 
   private waitForDecision(approval: ApprovalRecord): Promise<ApprovalRecord> {
@@ -342,12 +349,7 @@ export class JournaledRunServices implements RunServices {
         stop();
         if (timer !== undefined) clock.clearTimeout(timer);
         live.endWait(approval.id);
-        live.emit('approval_decided', {
-          approvalId: record.id,
-          state: record.state,
-          decidedBy: record.decidedBy ?? null,
-          reason: record.reason ?? null,
-        });
+        this.emitDecided(record);
         resolve(record);
       };
       const stop = waiters.wait(approval.id, done);

@@ -136,6 +136,23 @@ describe('RunSupervisor on PGlite', { timeout: 90_000 }, () => {
     });
   });
 
+  // Regression (issue 18): a decision made while no process held the run left no approval_decided
+  // event, so the run's timeline never said who decided.
+  it('a run whose approval was decided while it was parked records the decision in its events', async () => {
+    const first = supervisor([gatedAgent()]);
+    const run = await first.startRun('gated', { by: 2 }, { requestedBy: 'alice' });
+    await first.waitFor(run.id, (s) => s === 'awaiting_approval');
+    await first.close();
+
+    const second = supervisor([gatedAgent()]);
+    await second.decideRun(run.id, { approved: true, decidedBy: 'bob', reason: 'while parked' });
+    await second.start();
+    await second.waitFor(run.id, (s) => s === 'completed');
+    const decided = (await second.listEvents(run.id)).filter((e) => e.type === 'approval_decided');
+    expect(decided).toHaveLength(1);
+    expect(decided[0]!.data).toMatchObject({ state: 'approved', decidedBy: 'bob', reason: 'while parked' });
+  });
+
   it('an agent whose policy auto-approves passes its gate at once, and the decision is recorded as the policy’s', async () => {
     const s = supervisor([gatedAgent()], { policies: { gated: { autoApprove: true } } });
     const run = await s.startRun('gated', { by: 1 });
