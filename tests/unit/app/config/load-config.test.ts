@@ -18,7 +18,12 @@ describe('loadConfig', () => {
     const { config, file } = loadConfig({ cwd: dir, env: {} });
     expect(file).toBeNull();
     expect(config.vector.backend).toBe('pgvector');
-    expect(config.database).toEqual({ schema: 'public', preparedStatements: true, retryForMs: 120_000 });
+    expect(config.database).toEqual({
+      schema: 'public',
+      preparedStatements: true,
+      retryForMs: 120_000,
+      pgliteSharedBuffers: '16MB',
+    });
     expect(config.embeddings.provider).toBe('local');
     expect(config.home).toMatch(/\.switchyard$/);
   });
@@ -56,6 +61,7 @@ describe('loadConfig', () => {
         SWITCHYARD_HOME: '/srv/switchyard',
         SWITCHYARD_DB_PREPARED_STATEMENTS: 'false',
         SWITCHYARD_DB_RETRY_MS: '5000',
+        SWITCHYARD_PGLITE_SHARED_BUFFERS: '32MB',
       },
     });
     expect(config.vector.backend).toBe('memory');
@@ -64,6 +70,7 @@ describe('loadConfig', () => {
       schema: 'app',
       preparedStatements: false,
       retryForMs: 5_000,
+      pgliteSharedBuffers: '32MB',
     });
     expect(config.vector.pgvector.efSearch).toBe(200);
     expect(config.home).toBe('/srv/switchyard');
