@@ -2,7 +2,7 @@
  * Helpers every statechart agent shares: reading tool results, calling a tool for its data,
  * turning errors into the {code, message} a failed state keeps, reading JSON out of a model's text.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { RunServices } from '#runtime/actors';
 import { type ErrorCode, SwitchyardError } from '#core';
 

@@ -1,5 +1,4 @@
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { SwitchyardError } from '#core';
 import type { UpstreamState } from './upstream-events.js';
 
@@ -67,10 +66,10 @@ export class UpstreamRequestError extends SwitchyardError {
 export type FailureKind = 'answered' | 'timeout' | 'session-lost' | 'failed';
 
 export function classifyFailure(error: unknown): FailureKind {
-  if (error instanceof StreamableHTTPError && error.code === 404) return 'session-lost';
-  if (error instanceof McpError) {
-    if (error.code === ErrorCode.RequestTimeout) return 'timeout';
-    if (error.code === ErrorCode.ConnectionClosed) return 'failed';
+  if (error instanceof SdkHttpError && error.status === 404) return 'session-lost';
+  if (error instanceof ProtocolError) {
+    if (error.code === SdkErrorCode.RequestTimeout) return 'timeout';
+    if (error.code === SdkErrorCode.ConnectionClosed) return 'failed';
     return 'answered';
   }
   return 'failed';

@@ -1,17 +1,5 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import {
-  type ClientCapabilities,
-  CreateMessageRequestSchema,
-  CreateMessageResultSchema,
-  ElicitRequestSchema,
-  ElicitResultSchema,
-  ErrorCode,
-  type LoggingLevel,
-  LoggingMessageNotificationSchema,
-  McpError,
-  ResourceUpdatedNotificationSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
+import type { Client, RequestOptions, ClientCapabilities, LoggingLevel } from '@modelcontextprotocol/client';
 import type { CatalogReader } from '../catalog/catalog-reader.js';
 import type { SupervisedUpstream } from '../fleet/supervised-upstream.js';
 import { acceptsCalls } from '../fleet/upstream-events.js';
@@ -72,17 +60,17 @@ export class FrontHub {
     const name = upstream.name;
     this.upstreams.set(name, upstream);
     if (this.clientCapabilities.sampling)
-      client.setRequestHandler(CreateMessageRequestSchema, (request, extra) =>
-        this.relayRequest(name, 'sampling', request, extra.signal),
+      client.setRequestHandler('sampling/createMessage', (request, ctx) =>
+        this.relayRequest(name, 'sampling', request, ctx.mcpReq.signal),
       );
     if (this.clientCapabilities.elicitation)
-      client.setRequestHandler(ElicitRequestSchema, (request, extra) =>
-        this.relayRequest(name, 'elicitation', request, extra.signal),
+      client.setRequestHandler('elicitation/create', (request, ctx) =>
+        this.relayRequest(name, 'elicitation', request, ctx.mcpReq.signal),
       );
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) =>
+    client.setNotificationHandler('notifications/message', (notification) =>
       this.relayLog(name, notification.params),
     );
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) =>
+    client.setNotificationHandler('notifications/resources/updated', (notification) =>
       this.relayUpdated(notification.params.uri),
     );
     if (!this.hooked.has(upstream)) {
@@ -237,20 +225,20 @@ export class FrontHub {
   ) {
     const call = this.callFor(server);
     if (!call)
-      throw new McpError(
-        ErrorCode.InvalidRequest,
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
         `switchyard: ${server} sent ${request.method} with no client call in flight to relay it to`,
       );
     if (call === 'ambiguous')
-      throw new McpError(
-        ErrorCode.InvalidRequest,
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
         `switchyard: ${server} sent ${request.method} while clients of several API keys have calls in ` +
           'flight to it; it is not relayed, since it could reach the wrong one',
       );
     const capabilities = call.session.server.getClientCapabilities();
     if (!capabilities?.[kind])
-      throw new McpError(
-        ErrorCode.InvalidRequest,
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
         `switchyard: the client that called ${server} does not support ${kind} (${request.method})`,
       );
     const options: RequestOptions = {
@@ -263,12 +251,10 @@ export class FrontHub {
     return kind === 'sampling'
       ? call.session.server.request(
           { method: 'sampling/createMessage', params: request.params as never },
-          CreateMessageResultSchema,
           options,
         )
       : call.session.server.request(
           { method: 'elicitation/create', params: request.params as never },
-          ElicitResultSchema,
           options,
         );
   }

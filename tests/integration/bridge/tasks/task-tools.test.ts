@@ -1,6 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import type { CallToolResult, Progress } from '@modelcontextprotocol/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { STDIO_CALLER } from '../../../../bridge/access/caller.js';
 import { Catalog } from '../../../../bridge/catalog/catalog.js';
@@ -84,7 +83,7 @@ describe('the task tools on the bridge front', { timeout: 120_000 }, () => {
     name: string,
     args: Record<string, unknown>,
     options: Parameters<Client['callTool']>[2] = {},
-  ) => (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult;
+  ) => (await client.callTool({ name, arguments: args }, options)) as CallToolResult;
 
   describe('with the gated agent', () => {
     beforeEach(() => setUp());
