@@ -22,7 +22,7 @@ export function textOf(result: CallToolResult): string {
 export function toolData(result: CallToolResult, tool: string): Record<string, unknown> {
   if (result.isError === true) throw new ToolCallFailedError(tool, textOf(result));
   if (result.structuredContent && typeof result.structuredContent === 'object')
-    return result.structuredContent;
+    return result.structuredContent as Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(textOf(result));
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))

@@ -1,4 +1,4 @@
-import { ProtocolError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
+import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { SwitchyardError } from '#core';
 import type { UpstreamState } from './upstream-events.js';
 
@@ -67,11 +67,10 @@ export type FailureKind = 'answered' | 'timeout' | 'session-lost' | 'failed';
 
 export function classifyFailure(error: unknown): FailureKind {
   if (error instanceof SdkHttpError && error.status === 404) return 'session-lost';
-  if (error instanceof ProtocolError) {
-    if (error.code === SdkErrorCode.RequestTimeout) return 'timeout';
-    if (error.code === SdkErrorCode.ConnectionClosed) return 'failed';
-    return 'answered';
-  }
+  // v2 splits the two families: a JSON-RPC error the server sent is a ProtocolError, while a
+  // timeout, a closed connection or an HTTP failure is an SdkError raised on our side.
+  if (error instanceof SdkError) return error.code === SdkErrorCode.RequestTimeout ? 'timeout' : 'failed';
+  if (error instanceof ProtocolError) return 'answered';
   return 'failed';
 }
 

@@ -29,7 +29,6 @@ export function registerFileResources(server: McpServer, deps: GitHubToolDeps): 
         path: value('path').replace(/^\/+|\/+$/g, ''),
       };
       try {
-        /* @mcp-codemod-error The context object is forwarded to deps.call(…) — its property shape changed in v2 (e.g. extra.signal is now ctx.mcpReq.signal, extra.sendRequest is ctx.mcpReq.send). Update the helper's parameter type and property accesses. */
         const contents = await readContents(deps.octokit, where, deps.call(ctx));
         if (contents.type === 'dir') {
           const text = JSON.stringify({ path: contents.path, entries: contents.entries });

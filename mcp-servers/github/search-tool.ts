@@ -76,7 +76,6 @@ export function searchTool<Item>(server: McpServer, deps: GitHubToolDeps, spec: 
           ...(order === undefined ? {} : { order }),
           page: pageNumber,
           per_page: size,
-          /* @mcp-codemod-error The context object is forwarded to deps.call(…) — its property shape changed in v2 (e.g. extra.signal is now ctx.mcpReq.signal, extra.sendRequest is ctx.mcpReq.send). Update the helper's parameter type and property accesses. */
           ...deps.call(ctx),
         });
         return dataResult({

@@ -85,16 +85,16 @@ function registerInteractiveTools(server: McpServer): void {
       'Tool execution completed',
     ].entries()) {
       if (i > 0) await pause(50);
-      await extra.sendNotification({ method: 'notifications/message', params: { level: 'info', data } });
+      await extra.mcpReq.notify({ method: 'notifications/message', params: { level: 'info', data } });
     }
     return { content: [{ type: 'text', text: 'Logging test completed' }] };
   });
   server.registerTool('test_tool_with_progress', { description: 'Reports progress.' }, async (extra) => {
-    const progressToken = extra._meta?.progressToken;
+    const progressToken = extra.mcpReq._meta?.progressToken;
     for (const [i, progress] of [0, 50, 100].entries()) {
       if (i > 0) await pause(50);
       if (progressToken !== undefined)
-        await extra.sendNotification({
+        await extra.mcpReq.notify({
           method: 'notifications/progress',
           params: { progressToken, progress, total: 100 },
         });
@@ -167,7 +167,7 @@ function registerInteractiveTools(server: McpServer): void {
             required: [],
           },
         },
-        extra.requestId,
+        extra.mcpReq.id,
       ),
   );
   server.registerTool('test_elicitation_sep1330_enums', { description: 'Elicits enums.' }, (extra) =>
@@ -209,7 +209,7 @@ function registerInteractiveTools(server: McpServer): void {
           required: [],
         },
       },
-      extra.requestId,
+      extra.mcpReq.id,
     ),
   );
 }

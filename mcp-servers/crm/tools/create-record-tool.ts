@@ -40,7 +40,6 @@ export function registerCreateRecordTool(
   const required = Object.entries(spec.fields)
     .filter(([, f]) => f.required)
     .map(([n]) => n);
-  /* @mcp-codemod-error Could not verify `inputSchema` is a schema object. Raw shapes are deprecated in v2 — pass a Standard Schema object (e.g. z.object({ … })); no change is needed if it already is one. */
   server.registerTool(
     name,
     {

@@ -30,7 +30,6 @@ export function registerUpdateRecordTool(server: McpServer, deps: CrmToolDeps, s
   const nullable = Object.entries(spec.fields)
     .filter(([, f]) => f.nullable && !f.immutable)
     .map(([n]) => n);
-  /* @mcp-codemod-error Could not verify `inputSchema` is a schema object. Raw shapes are deprecated in v2 — pass a Standard Schema object (e.g. z.object({ … })); no change is needed if it already is one. */
   server.registerTool(
     name,
     {

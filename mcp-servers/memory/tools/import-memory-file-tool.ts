@@ -61,7 +61,6 @@ export function registerImportMemoryFileTool(server: McpServer, deps: ImportMemo
       try {
         const content = await loadInput(deps.files, path, text);
         const parsed = parseMemoryFile(content);
-        /* @mcp-codemod-error The context object is forwarded to progressReporter(…) — its property shape changed in v2 (e.g. extra.signal is now ctx.mcpReq.signal, extra.sendRequest is ctx.mcpReq.send). Update the helper's parameter type and property accesses. */
         const reportProgress = progressReporter(ctx, deps.logger);
         const signal = AbortSignal.any([ctx.mcpReq.signal, deps.shutdown]);
         const report = await importGraph(deps.sql, parsed.lines, {

@@ -42,8 +42,8 @@ const mainTools =
       { description: 'Waits until cancelled.' },
       (extra) =>
         new Promise<CallToolResult>((resolve) => {
-          extra.signal.addEventListener('abort', () => {
-            cancelled.push(String(extra.signal.reason));
+          extra.mcpReq.signal.addEventListener('abort', () => {
+            cancelled.push(String(extra.mcpReq.signal.reason));
             resolve({ content: [{ type: 'text', text: 'cancelled' }] });
           });
         }),

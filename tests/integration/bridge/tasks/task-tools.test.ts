@@ -82,7 +82,7 @@ describe('the task tools on the bridge front', { timeout: 120_000 }, () => {
   const call = async (
     name: string,
     args: Record<string, unknown>,
-    options: Parameters<Client['callTool']>[2] = {},
+    options: Parameters<Client['callTool']>[1] = {},
   ) => (await client.callTool({ name, arguments: args }, options)) as CallToolResult;
 
   describe('with the gated agent', () => {

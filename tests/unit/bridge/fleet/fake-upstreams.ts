@@ -77,7 +77,7 @@ function createFakeServer(process: FakeProcess): McpServer {
   }));
   server.registerTool('hang', {}, async (extra) => {
     await new Promise<void>((resolve) =>
-      extra.signal.addEventListener('abort', () => {
+      extra.mcpReq.signal.addEventListener('abort', () => {
         process.cancelled += 1;
         resolve();
       }),
