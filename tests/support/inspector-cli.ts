@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /**
  * The MCP Inspector 2.x (`@modelcontextprotocol/inspector`), run in its `--cli` mode. It needs
@@ -48,6 +50,12 @@ export interface InspectorTarget {
   command: string;
   args: string[];
   env: Record<string, string>;
+  /**
+   * Directories the Inspector offers as MCP roots. Inspector 2.x always declares the roots
+   * capability and offers an empty list unless told otherwise, which a server that narrows its
+   * directories to the client's roots (filesystem) reads as "none".
+   */
+  roots?: string[];
 }
 
 export interface InspectorRun {
@@ -60,10 +68,11 @@ export interface InspectorRun {
 }
 
 /**
- * Runs `mcp-inspector --cli <command> <args…> <methodArgs…>` (e.g. `--method tools/list`) to its
- * end and returns its exit status and output; the Inspector prints the method's JSON result on
- * stdout. The Inspector, and so the server, get `target.env`. Past `timeoutMs` the Inspector and
- * everything it started are killed and the promise rejects with what they printed.
+ * Runs `mcp-inspector --cli --config <file> --server target <methodArgs…>` (e.g. `--method
+ * tools/list`), the file naming the target's command, arguments, environment and roots, to its end
+ * and returns its exit status and output; the Inspector prints the method's JSON result on stdout.
+ * Past `timeoutMs` the Inspector and everything it started are killed and the promise rejects with
+ * what they printed.
  */
 export async function runInspectorCli(
   target: InspectorTarget,
@@ -72,11 +81,25 @@ export async function runInspectorCli(
 ): Promise<InspectorRun> {
   const { node, bin } = findInspectorCli();
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const child = spawn(node, [bin, '--cli', target.command, ...target.args, ...methodArgs], {
-    cwd: INSPECTOR_DIR,
-    // Only the target's environment: the Inspector runs in-process under Node 22 and starts the
-    // server by its own command (an absolute path to the project's Node in every test).
+  // The server goes in a session config file (`--config`, read-only for the Inspector): Inspector
+  // 2.x starts a stdio server with the SDK's small default environment (HOME, PATH, …), not its
+  // own, so the target's variables go in the entry's `env`; its connect timeout (15 s by default)
+  // is the run's, since a server compiled on the fly by tsx on a loaded machine is slow to answer.
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-inspector-run-'));
+  const configFile = join(dir, 'mcp.json');
+  const entry = {
+    command: target.command,
+    args: target.args,
     env: target.env,
+    connectionTimeout: timeoutMs,
+    ...(target.roots ? { roots: target.roots.map((root) => ({ uri: pathToFileURL(root).href })) } : {}),
+  };
+  writeFileSync(configFile, JSON.stringify({ mcpServers: { target: entry } }));
+  const child = spawn(node, [bin, '--cli', '--config', configFile, '--server', 'target', ...methodArgs], {
+    cwd: INSPECTOR_DIR,
+    // The Inspector's own files (~/.mcp-inspector) go under the target's HOME, a test directory;
+    // there is no OS keychain here, and no secret to keep.
+    env: { ...target.env, MCP_INSPECTOR_SECRET_STORE: 'memory' },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so a timeout can end the Inspector's child and the server too.
     detached: true,
@@ -103,6 +126,7 @@ export async function runInspectorCli(
     return { server: [target.command, ...target.args].join(' '), code, signal, stdout, stderr };
   } finally {
     clearTimeout(timer);
+    rmSync(dir, { recursive: true, force: true });
     // Whatever of the group is still there (a server the Inspector failed to stop) goes too.
     killGroup(child.pid);
   }
@@ -118,9 +142,14 @@ function killGroup(pid: number | undefined): void {
 }
 
 /** The JSON result the Inspector printed; fails with its output when it failed or printed no JSON. */
+/** The Inspector's exit code for a tool call whose result has `isError: true`. */
+const TOOL_ERROR_EXIT = 5;
+
 export function inspectorResult<T>(run: InspectorRun): T {
   const output = `exit ${run.code ?? run.signal}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
-  if (run.code !== 0) throw new Error(`the Inspector CLI failed (${run.server}): ${output}`);
+  // Exit 5 is the Inspector's "the tool returned isError: true": it still printed the result.
+  if (run.code !== 0 && run.code !== TOOL_ERROR_EXIT)
+    throw new Error(`the Inspector CLI failed (${run.server}): ${output}`);
   try {
     return JSON.parse(run.stdout) as T;
   } catch (error) {

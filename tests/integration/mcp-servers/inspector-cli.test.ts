@@ -211,6 +211,8 @@ describe.each(Object.keys(SERVERS))('the MCP Inspector CLI against `switchyard s
     command: process.execPath,
     args: ['--import', TSX, SWITCHYARD_CLI, 'server', name],
     env: serverEnv(name, dir),
+    // The Inspector offers MCP roots (none unless given), and filesystem narrows to them.
+    ...(name === 'filesystem' ? { roots: [fsRoot(dir)] } : {}),
   });
 
   beforeAll(async () => {
