@@ -186,7 +186,8 @@ describe('vector server protocol', () => {
       /exactly one of `text`.*or `vector`/,
     );
     expectToolError(await server.call('delete', { collection: 'notes', filter: {} }), /drop_collection/);
-    expectToolError(await server.call('no_such_tool', {}), /no_such_tool not found/);
+    // SDK v2 answers an unknown tool with a JSON-RPC error (invalid params), as MCP specifies, not a result.
+    await expect(server.call('no_such_tool', {})).rejects.toThrow(/no_such_tool not found/);
     expectToolError(
       await server.call('upsert_documents', {}),
       /Input validation error/,
