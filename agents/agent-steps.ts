@@ -2,7 +2,7 @@
  * Helpers every statechart agent shares: reading tool results, calling a tool for its data,
  * turning errors into the {code, message} a failed state keeps, reading JSON out of a model's text.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { RunServices } from '#runtime/actors';
 import { type ErrorCode, SwitchyardError } from '#core';
 
@@ -22,7 +22,7 @@ export function textOf(result: CallToolResult): string {
 export function toolData(result: CallToolResult, tool: string): Record<string, unknown> {
   if (result.isError === true) throw new ToolCallFailedError(tool, textOf(result));
   if (result.structuredContent && typeof result.structuredContent === 'object')
-    return result.structuredContent;
+    return result.structuredContent as Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(textOf(result));
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))

@@ -13,13 +13,16 @@ fi
 echo "setup: installing npm dependencies (npm ci)" >&2
 npm ci --no-audit --no-fund
 
-# The MCP conformance suite needs Node >= 22: its own package carries a Node 22 binary, kept out of
-# the root package so that binary never comes first on PATH in npm scripts.
+# The MCP conformance suite and the MCP Inspector 2.x need Node >= 22: each has its own package
+# carrying a Node 22 binary, kept out of the root package so that binary never comes first on PATH
+# in npm scripts.
 if [ "$(uname -sm)" = "Linux x86_64" ]; then
   echo "setup: installing the MCP conformance suite and its Node 22 (npm ci --prefix tools/conformance)" >&2
   npm ci --prefix tools/conformance --no-audit --no-fund
+  echo "setup: installing the MCP Inspector and its Node 22 (npm ci --prefix tools/inspector)" >&2
+  npm ci --prefix tools/inspector --no-audit --no-fund
 else
-  echo "setup: tools/conformance carries a Linux x64 Node 22 only, so the conformance tests will be skipped here." >&2
+  echo "setup: tools/conformance and tools/inspector carry a Linux x64 Node 22 only, so the conformance tests will be skipped and the Inspector tests will fail here." >&2
 fi
 
 if [ -f /usr/include/faiss/IndexFlat.h ]; then

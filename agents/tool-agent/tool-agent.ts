@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import picomatch from 'picomatch';
 import { assign, fromPromise, setup } from 'xstate';
 import {

@@ -2,9 +2,9 @@ import type {
   CallToolResult,
   Prompt,
   Resource,
-  ResourceTemplate,
+  ResourceTemplateType,
   Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/server';
 import type { ApiScope } from '#runtime/config';
 import type { UpstreamRequestOptions } from '../fleet/request-gate.js';
 import type { Caller } from '../access/caller.js';
@@ -64,7 +64,7 @@ export interface CatalogResource extends CatalogSource {
 
 export interface CatalogResourceTemplate extends CatalogSource {
   uriTemplate: string;
-  definition: ResourceTemplate;
+  definition: ResourceTemplateType;
 }
 
 export interface CatalogPrompt extends CatalogSource {

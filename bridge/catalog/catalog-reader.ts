@@ -4,7 +4,7 @@ import type {
   CompleteResult,
   GetPromptResult,
   ReadResourceResult,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/server';
 import type {
   CatalogCallOptions,
   CatalogChange,

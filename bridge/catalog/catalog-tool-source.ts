@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
 import type { ToolCallOptions, ToolCallRun, ToolCatalog } from '#runtime/actors';
 import { agentCaller } from '../access/caller.js';
 import { ToolForbiddenError } from './catalog-errors.js';

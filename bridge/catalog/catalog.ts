@@ -5,7 +5,7 @@ import type {
   CompleteResult,
   GetPromptResult,
   ReadResourceResult,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/server';
 import { type Logger, silentLogger, type Clock, systemClock, type TimerHandle } from '#core';
 import type { Fleet, MembershipChange } from '../fleet/fleet.js';
 import type { SupervisedUpstream } from '../fleet/supervised-upstream.js';

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 
 /** The first text of a result, cut to 1000 characters: how a tool's own failure is recorded. */
 export function firstText(result: CallToolResult): string | undefined {

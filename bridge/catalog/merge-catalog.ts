@@ -1,5 +1,5 @@
-import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import { UriTemplate } from '@modelcontextprotocol/server';
+import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/server';
 import type {
   Availability,
   CatalogCollision,
@@ -27,7 +27,7 @@ export interface SourceSnapshot {
   availability: Availability;
   tools: readonly Tool[];
   resources: readonly Resource[];
-  templates: readonly ResourceTemplate[];
+  templates: readonly ResourceTemplateType[];
   prompts: readonly Prompt[];
 }
 

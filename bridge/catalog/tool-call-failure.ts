@@ -1,4 +1,5 @@
-import { type CallToolResult, ErrorCode as McpErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { type ErrorCode, jsonRpcCodeOf, SwitchyardError } from '#core';
 import { isDataException } from '#stores/sql';
 
@@ -24,9 +25,9 @@ export interface ToolCallFailure {
 export function describeToolCallFailure(error: unknown): ToolCallFailure {
   if (error instanceof SwitchyardError)
     return { code: error.code, message: error.message, details: { ...error.details }, known: true };
-  if (error instanceof McpError)
+  if (error instanceof ProtocolError)
     return {
-      code: error.code === McpErrorCode.InvalidParams ? 'validation_failed' : 'upstream_error',
+      code: error.code === ProtocolErrorCode.InvalidParams ? 'validation_failed' : 'upstream_error',
       message: error.message,
       details: { jsonrpcCode: error.code },
       known: true,

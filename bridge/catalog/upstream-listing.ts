@@ -1,4 +1,4 @@
-import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/server';
 import type { SupervisedUpstream } from '../fleet/supervised-upstream.js';
 import type { CatalogKind } from './catalog-entries.js';
 
@@ -6,7 +6,7 @@ import type { CatalogKind } from './catalog-entries.js';
 export interface UpstreamListing {
   tools?: Tool[];
   resources?: Resource[];
-  templates?: ResourceTemplate[];
+  templates?: ResourceTemplateType[];
   prompts?: Prompt[];
 }
 

@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import type { Logger, Clock, TimerHandle } from '#core';
 import { classifyFailure, errorMessage } from './upstream-errors.js';
 

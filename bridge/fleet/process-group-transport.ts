@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { serializeMessage } from '@modelcontextprotocol/client';
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
+import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import { LineSplitter } from './line-splitter.js';
+import { MessageLineBuffer } from './message-line-buffer.js';
 import { signalGroup, terminateGroup } from './process-group.js';
 
 /** How a child process ended. */
@@ -48,7 +48,7 @@ export class ProcessGroupTransport implements Transport {
   onmessage?: <T extends JSONRPCMessage>(message: T) => void;
 
   private child: ChildProcess | undefined;
-  private readonly readBuffer: ReadBuffer;
+  private readonly readBuffer: MessageLineBuffer;
   private readonly graceMs: number;
   private _exitStatus: ExitStatus | undefined;
   private closing: Promise<void> | undefined;
@@ -60,7 +60,7 @@ export class ProcessGroupTransport implements Transport {
   private readonly finished = new Promise<void>((resolve) => (this.markFinished = resolve));
 
   constructor(private readonly options: ProcessGroupTransportOptions) {
-    this.readBuffer = new ReadBuffer({ maxBufferSize: options.maxBufferSize });
+    this.readBuffer = new MessageLineBuffer(options.maxBufferSize);
     this.graceMs = options.killGraceMs ?? 2_000;
     if (!(this.graceMs >= 0)) throw new RangeError(`killGraceMs must be >= 0, got ${this.graceMs}`);
   }

@@ -1,6 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { Progress } from '@modelcontextprotocol/sdk/types.js';
+import type { Client, RequestOptions, Progress } from '@modelcontextprotocol/client';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Clock } from '#core';
 import type { UpstreamConnection } from './upstream-connection.js';

@@ -1,21 +1,20 @@
 import { EventEmitter } from 'node:events';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  type CallToolResult,
-  CallToolResultSchema,
-  type ClientCapabilities,
-  type CompleteRequest,
-  type GetPromptRequest,
-  type Implementation,
-  type ListPromptsRequest,
-  type ListResourcesRequest,
-  type ListResourceTemplatesRequest,
-  type ListToolsRequest,
-  type LoggingLevel,
-  type ReadResourceRequest,
-  type SubscribeRequest,
-  type UnsubscribeRequest,
-} from '@modelcontextprotocol/sdk/types.js';
+import type {
+  Client,
+  CallToolResult,
+  ClientCapabilities,
+  CompleteRequest,
+  GetPromptRequest,
+  Implementation,
+  ListPromptsRequest,
+  ListResourcesRequest,
+  ListResourceTemplatesRequest,
+  ListToolsRequest,
+  LoggingLevel,
+  ReadResourceRequest,
+  SubscribeRequest,
+  UnsubscribeRequest,
+} from '@modelcontextprotocol/client';
 import { type Logger, silentLogger, type Clock, systemClock, type TimerHandle } from '#core';
 import { backoffDelay } from './backoff.js';
 import { CircuitBreaker } from './circuit-breaker.js';
@@ -291,7 +290,7 @@ export class SupervisedUpstream extends EventEmitter<UpstreamEvents> {
   ): Promise<CallToolResult> {
     const params = { name, arguments: args, ...(options.meta ? { _meta: options.meta } : {}) };
     return this.gate.send('tools/call', options, (client, sdk) =>
-      client.request({ method: 'tools/call', params }, CallToolResultSchema, sdk),
+      client.request({ method: 'tools/call', params }, sdk),
     );
   }
 

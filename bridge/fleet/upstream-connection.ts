@@ -1,12 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import {
-  type ClientCapabilities,
-  type Implementation,
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ToolListChangedNotificationSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/client';
 import type { Logger, Clock, TimerHandle } from '#core';
 import type { ExitStatus } from './process-group-transport.js';
 import type { UpstreamSpec } from './upstream-spec.js';
@@ -51,9 +44,9 @@ export class UpstreamConnection {
     options.configureClient?.(this.client);
     // Set after configureClient, so list changes always reach the owner.
     const changed = (kind: ListKind) => () => options.onListChanged(kind);
-    this.client.setNotificationHandler(ToolListChangedNotificationSchema, changed('tools'));
-    this.client.setNotificationHandler(ResourceListChangedNotificationSchema, changed('resources'));
-    this.client.setNotificationHandler(PromptListChangedNotificationSchema, changed('prompts'));
+    this.client.setNotificationHandler('notifications/tools/list_changed', changed('tools'));
+    this.client.setNotificationHandler('notifications/resources/list_changed', changed('resources'));
+    this.client.setNotificationHandler('notifications/prompts/list_changed', changed('prompts'));
     this.transport = options.createTransport(options.spec, {
       onStderrLine: (line) => options.logger.info({ stream: 'stderr' }, line),
     });

@@ -1,5 +1,4 @@
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { SwitchyardError } from '#core';
 import type { UpstreamState } from './upstream-events.js';
 
@@ -67,12 +66,11 @@ export class UpstreamRequestError extends SwitchyardError {
 export type FailureKind = 'answered' | 'timeout' | 'session-lost' | 'failed';
 
 export function classifyFailure(error: unknown): FailureKind {
-  if (error instanceof StreamableHTTPError && error.code === 404) return 'session-lost';
-  if (error instanceof McpError) {
-    if (error.code === ErrorCode.RequestTimeout) return 'timeout';
-    if (error.code === ErrorCode.ConnectionClosed) return 'failed';
-    return 'answered';
-  }
+  if (error instanceof SdkHttpError && error.status === 404) return 'session-lost';
+  // v2 splits the two families: a JSON-RPC error the server sent is a ProtocolError, while a
+  // timeout, a closed connection or an HTTP failure is an SdkError raised on our side.
+  if (error instanceof SdkError) return error.code === SdkErrorCode.RequestTimeout ? 'timeout' : 'failed';
+  if (error instanceof ProtocolError) return 'answered';
   return 'failed';
 }
 

@@ -1,5 +1,5 @@
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Transport } from '@modelcontextprotocol/client';
 import { UnsupportedError } from '#core';
 import { type ExitStatus, ProcessGroupTransport } from './process-group-transport.js';
 import type { UpstreamSpec } from './upstream-spec.js';

@@ -1,17 +1,12 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import {
-  type ClientCapabilities,
-  CreateMessageRequestSchema,
-  CreateMessageResultSchema,
-  ElicitRequestSchema,
-  ElicitResultSchema,
-  ErrorCode,
-  type LoggingLevel,
-  LoggingMessageNotificationSchema,
-  McpError,
-  ResourceUpdatedNotificationSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
+import type {
+  Client,
+  ClientCapabilities,
+  CreateMessageRequest,
+  ElicitRequest,
+  LoggingLevel,
+  RequestOptions,
+} from '@modelcontextprotocol/client';
 import type { CatalogReader } from '../catalog/catalog-reader.js';
 import type { SupervisedUpstream } from '../fleet/supervised-upstream.js';
 import { acceptsCalls } from '../fleet/upstream-events.js';
@@ -72,17 +67,17 @@ export class FrontHub {
     const name = upstream.name;
     this.upstreams.set(name, upstream);
     if (this.clientCapabilities.sampling)
-      client.setRequestHandler(CreateMessageRequestSchema, (request, extra) =>
-        this.relayRequest(name, 'sampling', request, extra.signal),
+      client.setRequestHandler('sampling/createMessage', (request, ctx) =>
+        this.relaySampling(name, request, ctx.mcpReq.signal),
       );
     if (this.clientCapabilities.elicitation)
-      client.setRequestHandler(ElicitRequestSchema, (request, extra) =>
-        this.relayRequest(name, 'elicitation', request, extra.signal),
+      client.setRequestHandler('elicitation/create', (request, ctx) =>
+        this.relayElicitation(name, request, ctx.mcpReq.signal),
       );
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) =>
+    client.setNotificationHandler('notifications/message', (notification) =>
       this.relayLog(name, notification.params),
     );
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) =>
+    client.setNotificationHandler('notifications/resources/updated', (notification) =>
       this.relayUpdated(notification.params.uri),
     );
     if (!this.hooked.has(upstream)) {
@@ -229,47 +224,52 @@ export class FrontHub {
     return newest;
   }
 
-  private async relayRequest(
+  /** Relays an upstream's `sampling/createMessage` to the client whose call caused it. */
+  private async relaySampling(server: string, request: CreateMessageRequest, signal: AbortSignal) {
+    const { session, options } = this.relayTarget(server, 'sampling', request.method, signal);
+    return session.server.request({ method: 'sampling/createMessage', params: request.params }, options);
+  }
+
+  /** Relays an upstream's `elicitation/create` to the client whose call caused it. */
+  private async relayElicitation(server: string, request: ElicitRequest, signal: AbortSignal) {
+    const { session, options } = this.relayTarget(server, 'elicitation', request.method, signal);
+    return session.server.request({ method: 'elicitation/create', params: request.params }, options);
+  }
+
+  /** The session a relayed request goes to and the options that tie it to the call it belongs to. */
+  private relayTarget(
     server: string,
     kind: 'sampling' | 'elicitation',
-    request: { method: string; params?: Record<string, unknown> },
+    method: string,
     signal: AbortSignal,
-  ) {
+  ): { session: FrontSession; options: RequestOptions } {
     const call = this.callFor(server);
     if (!call)
-      throw new McpError(
-        ErrorCode.InvalidRequest,
-        `switchyard: ${server} sent ${request.method} with no client call in flight to relay it to`,
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
+        `switchyard: ${server} sent ${method} with no client call in flight to relay it to`,
       );
     if (call === 'ambiguous')
-      throw new McpError(
-        ErrorCode.InvalidRequest,
-        `switchyard: ${server} sent ${request.method} while clients of several API keys have calls in ` +
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
+        `switchyard: ${server} sent ${method} while clients of several API keys have calls in ` +
           'flight to it; it is not relayed, since it could reach the wrong one',
       );
     const capabilities = call.session.server.getClientCapabilities();
     if (!capabilities?.[kind])
-      throw new McpError(
-        ErrorCode.InvalidRequest,
-        `switchyard: the client that called ${server} does not support ${kind} (${request.method})`,
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
+        `switchyard: the client that called ${server} does not support ${kind} (${method})`,
       );
-    const options: RequestOptions = {
-      signal,
-      timeout: this.relayTimeoutMs,
-      // Over Streamable HTTP this sends the request on the stream of the call it belongs to.
-      relatedRequestId: call.requestId,
+    this.log.debug({ server, session: call.session.id, method }, 'relaying to client');
+    return {
+      session: call.session,
+      options: {
+        signal,
+        timeout: this.relayTimeoutMs,
+        // Over Streamable HTTP this sends the request on the stream of the call it belongs to.
+        relatedRequestId: call.requestId,
+      },
     };
-    this.log.debug({ server, session: call.session.id, method: request.method }, 'relaying to client');
-    return kind === 'sampling'
-      ? call.session.server.request(
-          { method: 'sampling/createMessage', params: request.params as never },
-          CreateMessageResultSchema,
-          options,
-        )
-      : call.session.server.request(
-          { method: 'elicitation/create', params: request.params as never },
-          ElicitResultSchema,
-          options,
-        );
   }
 }

@@ -1,22 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  type CallToolResult,
-  CompleteRequestSchema,
-  GetPromptRequestSchema,
-  type Implementation,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  ElicitResultSchema,
-  ReadResourceRequestSchema,
-  SetLevelRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { Server } from '@modelcontextprotocol/server';
+import type { CallToolResult, Implementation, AuthInfo } from '@modelcontextprotocol/server';
 import type { Caller } from '../access/caller.js';
 import type { CatalogCallOptions } from '../catalog/catalog-entries.js';
 import type { ElicitationAnswer } from '../catalog/client-elicitation.js';
@@ -123,40 +107,38 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
   // The first lists wait until the servers of the configuration are up: a one-shot client asks
   // once, and would otherwise see only the servers that happened to be quick.
   const ready = options.ready?.catch(() => undefined) ?? Promise.resolve();
-  server.setRequestHandler(ListToolsRequestSchema, async () => {
+  server.setRequestHandler('tools/list', async () => {
     await ready;
     return { tools: catalog.listTools().map((tool) => tool.definition) };
   });
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+  server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult> => {
     const { name, arguments: args = {}, _meta } = request.params;
     const { progressToken, ...meta } = _meta ?? {};
     await ready;
     const tool = catalog.findTool(name);
     const callOptions: CatalogCallOptions = {
-      ...base(extra.signal, extra.authInfo),
+      ...base(ctx.mcpReq.signal, ctx.http?.authInfo),
       ...(Object.keys(meta).length > 0 ? { meta } : {}),
     };
     // A client that declared elicitation (form mode) can be asked by a local tool, on this call's
     // own request: the question reaches exactly this client (a run's approval, bridge/tasks).
     const elicitation = server.getClientCapabilities()?.elicitation;
     if (elicitation && (elicitation.form !== undefined || Object.keys(elicitation).length === 0)) {
-      callOptions.elicit = async (params, signal) =>
-        (await extra.sendRequest(
-          { method: 'elicitation/create', params: params as never },
-          ElicitResultSchema,
-          {
-            signal,
-            timeout: options.elicitTimeoutMs ?? DEFAULT_ELICIT_TIMEOUT_MS,
-          },
-        )) as ElicitationAnswer;
+      callOptions.elicit = (params, signal) =>
+        // Our request is the wire shape (a flat object of primitive fields); the SDK's type lists
+        // each primitive's schema, which adds nothing here.
+        ctx.mcpReq.elicitInput({ mode: 'form', ...params } as never, {
+          signal,
+          timeout: options.elicitTimeoutMs ?? DEFAULT_ELICIT_TIMEOUT_MS,
+        }) as Promise<ElicitationAnswer>;
     }
     if (progressToken !== undefined) {
       // The upstream gets the bridge's own token (the SDK client makes one per request); each of
       // its notifications goes back to this client under the token this client chose.
       callOptions.onprogress = (progress) => {
-        extra
-          .sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } })
+        ctx.mcpReq
+          .notify({ method: 'notifications/progress', params: { ...progress, progressToken } })
           .catch((error: unknown) => log.debug({ err: error, tool: name }, 'progress relay failed'));
       };
       callOptions.resetTimeoutOnProgress = options.resetTimeoutOnProgress ?? true;
@@ -165,12 +147,12 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
       tool && !tool.local
         ? hub.beginCall({
             session,
-            requestId: extra.requestId,
+            requestId: ctx.mcpReq.id,
             server: tool.server,
             owner: callOptions.caller?.name,
           })
         : undefined;
-    const caller = extra.authInfo?.clientId;
+    const caller = ctx.http?.authInfo?.clientId;
     const settle = options.observeCall?.({
       tool: name,
       server: tool?.server ?? null,
@@ -191,12 +173,12 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
         failure.message = `internal error; the server log has the detail under incident id ${incident}`;
         failure.details = { incident };
       }
-      if (!extra.signal.aborted)
+      if (!ctx.mcpReq.signal.aborted)
         log[failure.known ? 'info' : 'error']({ err: error, tool: name, incident }, 'tool call failed');
       settle?.({
         outcome: 'error',
         error: failure.message,
-        errorKind: extra.signal.aborted ? 'aborted' : failure.code,
+        errorKind: ctx.mcpReq.signal.aborted ? 'aborted' : failure.code,
       });
       return toolErrorResult(failure, { structured: tool?.definition.outputSchema === undefined });
     } finally {
@@ -204,11 +186,11 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
     }
   });
 
-  server.setRequestHandler(ListResourcesRequestSchema, async () => {
+  server.setRequestHandler('resources/list', async () => {
     await ready;
     return { resources: catalog.listResources().map((resource) => resource.definition) };
   });
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => {
+  server.setRequestHandler('resources/templates/list', async () => {
     await ready;
     return { resourceTemplates: catalog.listResourceTemplates().map((template) => template.definition) };
   });
@@ -243,47 +225,47 @@ export function createFrontServer(options: FrontServerOptions): FrontInstance {
     }
   };
 
-  server.setRequestHandler(ReadResourceRequestSchema, (request, extra) => {
+  server.setRequestHandler('resources/read', (request, ctx) => {
     const { uri } = request.params;
     const server = catalog.listResources().find((resource) => resource.uri === uri)?.server ?? null;
-    return observed({ operation: 'resources/read', tool: uri, server }, {}, extra.authInfo, () =>
-      catalog.readResource(uri, base(extra.signal, extra.authInfo)),
+    return observed({ operation: 'resources/read', tool: uri, server }, {}, ctx.http?.authInfo, () =>
+      catalog.readResource(uri, base(ctx.mcpReq.signal, ctx.http?.authInfo)),
     );
   });
-  server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+  server.setRequestHandler('resources/subscribe', async (request) => {
     await hub.subscribe(session, request.params.uri, catalog);
     return {};
   });
-  server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+  server.setRequestHandler('resources/unsubscribe', async (request) => {
     await hub.unsubscribe(session, request.params.uri, catalog);
     return {};
   });
 
-  server.setRequestHandler(ListPromptsRequestSchema, async () => {
+  server.setRequestHandler('prompts/list', async () => {
     await ready;
     return { prompts: catalog.listPrompts().map((prompt) => prompt.definition) };
   });
-  server.setRequestHandler(GetPromptRequestSchema, (request, extra) => {
+  server.setRequestHandler('prompts/get', (request, ctx) => {
     const { name, arguments: args = {} } = request.params;
     const server = catalog.findPrompt(name)?.server ?? null;
-    return observed({ operation: 'prompts/get', tool: name, server }, args, extra.authInfo, () =>
-      catalog.getPrompt(name, args, base(extra.signal, extra.authInfo)),
+    return observed({ operation: 'prompts/get', tool: name, server }, args, ctx.http?.authInfo, () =>
+      catalog.getPrompt(name, args, base(ctx.mcpReq.signal, ctx.http?.authInfo)),
     );
   });
-  server.setRequestHandler(CompleteRequestSchema, (request, extra) => {
+  server.setRequestHandler('completion/complete', (request, ctx) => {
     const { ref, argument } = request.params;
     const target = ref.type === 'ref/prompt' ? ref.name : ref.uri;
     const server = ref.type === 'ref/prompt' ? (catalog.findPrompt(ref.name)?.server ?? null) : null;
     return observed(
       { operation: 'completion/complete', tool: target, server },
       { argument },
-      extra.authInfo,
-      () => catalog.complete(request.params, base(extra.signal, extra.authInfo)),
+      ctx.http?.authInfo,
+      () => catalog.complete(request.params, base(ctx.mcpReq.signal, ctx.http?.authInfo)),
     );
   });
 
   // Replaces the SDK's own handler: levels are kept per session here and passed upstream.
-  server.setRequestHandler(SetLevelRequestSchema, (request) => {
+  server.setRequestHandler('logging/setLevel', (request) => {
     hub.setLevel(session, request.params.level);
     return {};
   });

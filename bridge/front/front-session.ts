@@ -1,5 +1,4 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { LoggingLevel, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { Server, LoggingLevel, RequestId } from '@modelcontextprotocol/server';
 
 /** One client connected to the front: its SDK server and what the hub keeps for it. */
 export interface FrontSession {

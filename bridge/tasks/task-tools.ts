@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { type ApiScope, DEFAULT_REDACTED_FIELDS } from '#runtime/config';
 import { type Disclosure, discloseApproval, discloseEventData, disclosureFor } from '../access/disclosure.js';

@@ -1,5 +1,5 @@
-import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceTemplate, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { NotFoundError } from '#core';
 import { accountHealth } from './account-health.js';
 import { getAccountOverview } from './account-overview.js';
@@ -34,8 +34,8 @@ export function registerAccountResources(server: McpServer, deps: CrmToolDeps): 
       } catch (error) {
         // A resource read has no isError result: a missing account is the client's invalid parameter.
         if (error instanceof NotFoundError)
-          throw new McpError(
-            ErrorCode.InvalidParams,
+          throw new ProtocolError(
+            ProtocolErrorCode.InvalidParams,
             `${error.message}; call search_accounts to find account ids`,
           );
         throw error;

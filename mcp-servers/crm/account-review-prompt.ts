@@ -1,6 +1,7 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { idSchema } from './records/record-spec.js';
 import { ACCOUNT } from './records/record-specs.js';
+import { z } from 'zod';
 
 /** A prompt that walks a model through an account review with this server's tools. */
 export function registerAccountReviewPrompt(server: McpServer): void {
@@ -9,7 +10,7 @@ export function registerAccountReviewPrompt(server: McpServer): void {
     {
       title: 'Review an account',
       description: "Assess an account's health and propose next steps, grounded in its crm records",
-      argsSchema: { accountId: idSchema(ACCOUNT) },
+      argsSchema: z.object({ accountId: idSchema(ACCOUNT) }),
     },
     ({ accountId }) => ({
       messages: [

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { ConflictError, NotFoundError, ValidationError, type Logger } from '#core';
 import { errorResult as sharedErrorResult } from '#runtime/mcp';
 import { IdempotencyKeyReusedError, StaleVersionError } from './records/crm-errors.js';

@@ -1,5 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { realpath } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '#core';
@@ -74,5 +73,5 @@ export function followClientRoots(
   server.server.oninitialized = () => {
     void refreshLogged();
   };
-  server.server.setNotificationHandler(RootsListChangedNotificationSchema, refreshLogged);
+  server.server.setNotificationHandler('notifications/roots/list_changed', refreshLogged);
 }

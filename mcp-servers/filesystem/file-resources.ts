@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceTemplate, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { McpServer, ReadResourceResult } from '@modelcontextprotocol/server';
 import { SwitchyardError } from '#core';
 import { readLimited } from './safe-fs.js';
 import type { FsToolDeps } from './schemas.js';
@@ -33,7 +33,10 @@ export function registerFileResources(server: McpServer, deps: FsToolDeps): void
         // Percent-escapes are decoded here, once, by the URL parser (a file name may contain %).
         path = fileURLToPath(uri);
       } catch (error) {
-        throw new McpError(ErrorCode.InvalidParams, `not a file URI: ${uri.href} (${String(error)})`);
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
+          `not a file URI: ${uri.href} (${String(error)})`,
+        );
       }
       try {
         const { real } = await deps.guard.resolve(path, 'existing');
@@ -49,7 +52,8 @@ export function registerFileResources(server: McpServer, deps: FsToolDeps): void
         };
       } catch (error) {
         // A resource read has no isError result: a refused or missing path is the client's invalid parameter.
-        if (error instanceof SwitchyardError) throw new McpError(ErrorCode.InvalidParams, error.message);
+        if (error instanceof SwitchyardError)
+          throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
         throw error;
       }
     },

@@ -25,5 +25,7 @@ export function callOptions(extra: ToolExtra, shutdown: AbortSignal, logger: Log
         `until ${isoSeconds(wait.retryAt)}, then retrying`,
     );
   };
-  return { request: { signal: AbortSignal.any([extra.signal, shutdown]), [RATE_LIMIT_LISTENER]: onWait } };
+  return {
+    request: { signal: AbortSignal.any([extra.mcpReq.signal, shutdown]), [RATE_LIMIT_LISTENER]: onWait },
+  };
 }

@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { Logger } from '#core';
 import type { CreatedServer } from '#runtime/mcp';
 import { registerFileResources } from './file-resources.js';

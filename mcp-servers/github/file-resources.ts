@@ -1,5 +1,5 @@
-import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceTemplate, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { McpServer, ReadResourceResult } from '@modelcontextprotocol/server';
 import { readContents } from './contents.js';
 import { GitHubApiError } from './github-errors.js';
 import type { GitHubToolDeps } from './schemas.js';
@@ -21,7 +21,7 @@ export function registerFileResources(server: McpServer, deps: GitHubToolDeps): 
       description:
         "A file or directory of a repository's default branch, e.g. github://repos/octo/hello/contents/README.md",
     },
-    async (uri, variables, extra): Promise<ReadResourceResult> => {
+    async (uri, variables, ctx): Promise<ReadResourceResult> => {
       const value = (name: string) => decodeURIComponent(String(variables[name]));
       const where = {
         owner: value('owner'),
@@ -29,7 +29,7 @@ export function registerFileResources(server: McpServer, deps: GitHubToolDeps): 
         path: value('path').replace(/^\/+|\/+$/g, ''),
       };
       try {
-        const contents = await readContents(deps.octokit, where, deps.call(extra));
+        const contents = await readContents(deps.octokit, where, deps.call(ctx));
         if (contents.type === 'dir') {
           const text = JSON.stringify({ path: contents.path, entries: contents.entries });
           return { contents: [{ uri: uri.href, mimeType: 'application/json', text }] };
@@ -40,20 +40,20 @@ export function registerFileResources(server: McpServer, deps: GitHubToolDeps): 
           };
         if (contents.encoding === 'utf-8')
           return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: contents.content ?? '' }] };
-        throw new McpError(
-          ErrorCode.InvalidParams,
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
           `${where.path} is a ${contents.type === 'file' ? 'file too large for the contents API' : contents.type}; ` +
             'call get_file_contents for its details',
         );
       } catch (error) {
-        if (error instanceof McpError) throw error;
+        if (error instanceof ProtocolError) throw error;
         // A resource read has no isError result: a missing file is the client's invalid parameter.
         const hint = genericHint(error, deps);
         const message = `${error instanceof Error ? error.message : String(error)}${hint ? `. ${hint}` : ''}`;
         if (error instanceof GitHubApiError && error.status < 500)
-          throw new McpError(ErrorCode.InvalidParams, message);
+          throw new ProtocolError(ProtocolErrorCode.InvalidParams, message);
         deps.logger.error({ err: error, uri: uri.href }, 'github resource read failed');
-        throw new McpError(ErrorCode.InternalError, message);
+        throw new ProtocolError(ProtocolErrorCode.InternalError, message);
       }
     },
   );

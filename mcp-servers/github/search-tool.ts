@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { ToolExtra } from '#runtime/mcp';
 import type { CallOptions } from './call-context.js';
@@ -57,15 +57,15 @@ export function searchTool<Item>(server: McpServer, deps: GitHubToolDeps, spec: 
         page,
         perPage,
       }),
-      outputSchema: {
+      outputSchema: z.object({
         total_count: z.number().int(),
         incomplete_results: z.boolean().describe('GitHub timed out and the results may be partial'),
         items: z.array(spec.itemSchema),
         ...pageInfoShape,
-      },
+      }),
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
-    async (input: Record<string, unknown>, extra: ToolExtra) => {
+    async (input: Record<string, unknown>, ctx: ToolExtra) => {
       const { query, sort, order } = input as { query: string; sort?: string; order?: 'asc' | 'desc' };
       const pageNumber = input['page'] as number;
       const size = input['perPage'] as number;
@@ -76,7 +76,7 @@ export function searchTool<Item>(server: McpServer, deps: GitHubToolDeps, spec: 
           ...(order === undefined ? {} : { order }),
           page: pageNumber,
           per_page: size,
-          ...deps.call(extra),
+          ...deps.call(ctx),
         });
         return dataResult({
           total_count: data.total_count,

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { owner, repo } from './schemas.js';
 
@@ -9,11 +9,11 @@ export function registerTriagePrompt(server: McpServer): void {
     {
       title: 'Triage open issues',
       description: "Review a repository's open issues: spot duplicates, propose labels and next steps",
-      argsSchema: {
+      argsSchema: z.object({
         owner,
         repo,
         label: z.string().optional().describe('Only issues with this label (e.g. "needs-triage")'),
-      },
+      }),
     },
     ({ owner, repo, label }) => {
       const labels = label ? `, "labels": [${JSON.stringify(label)}]` : '';

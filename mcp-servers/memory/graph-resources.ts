@@ -1,5 +1,5 @@
-import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceTemplate, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { openNodes, readGraph } from './graph-reads.js';
 import type { MemoryToolDeps } from './schemas.js';
 
@@ -55,8 +55,8 @@ export function registerGraphResources(server: McpServer, deps: MemoryToolDeps):
       const graph = await openNodes(deps.sql, [name]);
       // A resource read has no isError result: a missing entity is the client's invalid parameter.
       if (graph.entities.length === 0) {
-        throw new McpError(
-          ErrorCode.InvalidParams,
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
           `Entity with name ${name} not found; call search_nodes to find names`,
         );
       }

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import type { Logger } from '#core';
 import type { Sql } from '#stores/sql';
 import type { SemanticIndex } from './semantic-index.js';

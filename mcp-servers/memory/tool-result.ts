@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { SwitchyardError, ValidationError, type Logger } from '#core';
 import { errorResult as sharedErrorResult } from '#runtime/mcp';
 import { EntityNotFoundError } from './graph-types.js';

@@ -1,5 +1,5 @@
-import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceTemplate, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { NotFoundError } from '#core';
 import type { VectorToolDeps } from './schemas.js';
 
@@ -56,8 +56,8 @@ export function registerCollectionResources(server: McpServer, deps: VectorToolD
       } catch (error) {
         // A resource read has no isError result: a missing collection is the client's invalid parameter.
         if (error instanceof NotFoundError) {
-          throw new McpError(
-            ErrorCode.InvalidParams,
+          throw new ProtocolError(
+            ProtocolErrorCode.InvalidParams,
             `${error.message}; read ${COLLECTIONS_URI} for the names`,
           );
         }

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { collectionName } from './schemas.js';
 
@@ -9,7 +9,10 @@ export function registerSearchPrompt(server: McpServer): void {
     {
       title: 'Search a collection',
       description: 'Answer a question from the documents of one collection, citing the chunks used',
-      argsSchema: { collection: collectionName, question: z.string().min(1).describe('What to find out') },
+      argsSchema: z.object({
+        collection: collectionName,
+        question: z.string().min(1).describe('What to find out'),
+      }),
     },
     ({ collection, question }) => ({
       messages: [

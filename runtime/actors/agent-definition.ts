@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
 import type { AnyStateMachine } from 'xstate';
 import type { z } from 'zod';
 import type { ChatRequest, ChatResponse } from '../llm/chat-model.js';

@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
 import picomatch from 'picomatch';
 import { type Clock, SwitchyardError } from '#core';
 import type { ChatModel, ChatRequest, ChatResponse } from '../llm/chat-model.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest } from '@modelcontextprotocol/server';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from '#core';
 import type { ServedInstance, ServerFactory } from './created-server.js';
 import { bearerAllowed, BodyTooLargeError, JsonRpcCode, readBody, sendJsonRpcError } from './http-guards.js';

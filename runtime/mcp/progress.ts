@@ -1,9 +1,8 @@
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerContext } from '@modelcontextprotocol/server';
 import type { Logger } from '#core';
 
 /** The `extra` argument the SDK passes to a tool handler. */
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+export type ToolExtra = ServerContext;
 
 /** Sends one progress step; `total` is omitted when the end is not known in advance. */
 export type ReportProgress = (progress: number, total: number | undefined, message: string) => Promise<void>;
@@ -14,11 +13,11 @@ export type ReportProgress = (progress: number, total: number | undefined, messa
  * it never fails the work it reports on.
  */
 export function progressReporter(extra: ToolExtra, logger: Logger): ReportProgress {
-  const progressToken = extra._meta?.progressToken;
+  const progressToken = extra.mcpReq._meta?.progressToken;
   if (progressToken === undefined) return async () => {};
   return async (progress, total, message) => {
-    await extra
-      .sendNotification({
+    await extra.mcpReq
+      .notify({
         method: 'notifications/progress',
         params: { progressToken, progress, ...(total === undefined ? {} : { total }), message },
       })

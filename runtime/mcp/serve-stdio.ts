@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { Logger } from '#core';
 import { protocolServer, type ServedInstance, type ServerFactory } from './created-server.js';
 import { limitLines, MAX_STDIO_LINE_BYTES, requestIdOf } from './line-limit.js';

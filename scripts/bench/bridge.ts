@@ -23,7 +23,7 @@ import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { BenchProcesses, nodeEntry, rssKiB } from './bridge-processes.js';
 import { percentile } from './ground-truth.js';
 import {

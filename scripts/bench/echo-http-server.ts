@@ -6,12 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 const enableJsonResponse = process.argv.includes('--json');
-const sessions = new Map<string, StreamableHTTPServerTransport>();
+const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
 
 function echoServer(): McpServer {
   const server = new McpServer({ name: 'bench-echo-http', version: '0.0.1' });
@@ -19,7 +19,7 @@ function echoServer(): McpServer {
     'echo',
     {
       description: 'Returns the text it is given.',
-      inputSchema: { text: z.string() },
+      inputSchema: z.object({ text: z.string() }),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ text }) => ({ content: [{ type: 'text', text }] }),
@@ -36,7 +36,7 @@ const http = createServer((req, res) => {
   }
   const serve = async () => {
     if (!transport) {
-      const created = new StreamableHTTPServerTransport({
+      const created = new NodeStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         enableJsonResponse,
         onsessioninitialized: (id) => void sessions.set(id, created),

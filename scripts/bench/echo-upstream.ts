@@ -1,7 +1,7 @@
 // The upstream of bench:bridge: the lightest MCP server with an `echo` tool, over stdio, so the
 // benchmark measures the bridge rather than the server behind it. Not a library: run it as a process.
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 const server = new McpServer({ name: 'bench-echo', version: '0.0.1' });
@@ -9,7 +9,7 @@ server.registerTool(
   'echo',
   {
     description: 'Returns the text it is given.',
-    inputSchema: { text: z.string() },
+    inputSchema: z.object({ text: z.string() }),
     annotations: { readOnlyHint: true, openWorldHint: false },
   },
   async ({ text }) => ({ content: [{ type: 'text', text }] }),

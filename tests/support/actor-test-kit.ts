@@ -1,7 +1,6 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
+import { Client } from '@modelcontextprotocol/client';
 import { assign, fromPromise, setup } from 'xstate';
 import { z } from 'zod';
 import type {
@@ -40,7 +39,7 @@ export async function connectToolServer(): Promise<{
   const server = new McpServer({ name: 'test-tools', version: '1.0.0' });
   server.registerTool(
     'counter_add',
-    { description: 'Adds to a counter (not idempotent)', inputSchema: { by: z.number() } },
+    { description: 'Adds to a counter (not idempotent)', inputSchema: z.object({ by: z.number() }) },
     async ({ by }) => {
       log.counterCalls += 1;
       return {
@@ -53,7 +52,7 @@ export async function connectToolServer(): Promise<{
     'lookup',
     {
       description: 'Reads a value',
-      inputSchema: { id: z.string() },
+      inputSchema: z.object({ id: z.string() }),
       annotations: { readOnlyHint: true, idempotentHint: true },
     },
     async ({ id }) => {
@@ -63,12 +62,12 @@ export async function connectToolServer(): Promise<{
   );
   server.registerTool(
     'slow',
-    { description: 'Waits until released or cancelled', inputSchema: { tag: z.string() } },
-    async ({ tag }, extra) => {
+    { description: 'Waits until released or cancelled', inputSchema: z.object({ tag: z.string() }) },
+    async ({ tag }, ctx) => {
       log.slowStarted.push(tag);
       await new Promise<void>((resolve) => {
         releases.add(resolve);
-        extra.signal.addEventListener('abort', () => {
+        ctx.mcpReq.signal.addEventListener('abort', () => {
           log.cancelled.push(tag);
           resolve();
         });
@@ -83,9 +82,12 @@ export async function connectToolServer(): Promise<{
   const catalog: ToolCatalog = {
     listTools: (): Tool[] => tools,
     callTool: async (name: string, args: Record<string, unknown>, options: ToolCallOptions = {}) =>
-      (await client.callTool({ name, arguments: args }, undefined, {
-        ...(options.signal ? { signal: options.signal } : {}),
-      })) as CallToolResult,
+      (await client.callTool(
+        { name, arguments: args },
+        {
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+      )) as CallToolResult,
   };
   return {
     catalog,

@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
-import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import {
-  type CallToolResult,
-  type ElicitRequestFormParams,
-  isInitializeRequest,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { completable, McpServer, ResourceTemplate, isInitializeRequest } from '@modelcontextprotocol/server';
+import type { CallToolResult, ElicitRequestFormParams } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 /**
@@ -92,16 +85,16 @@ function registerInteractiveTools(server: McpServer): void {
       'Tool execution completed',
     ].entries()) {
       if (i > 0) await pause(50);
-      await extra.sendNotification({ method: 'notifications/message', params: { level: 'info', data } });
+      await extra.mcpReq.notify({ method: 'notifications/message', params: { level: 'info', data } });
     }
     return { content: [{ type: 'text', text: 'Logging test completed' }] };
   });
   server.registerTool('test_tool_with_progress', { description: 'Reports progress.' }, async (extra) => {
-    const progressToken = extra._meta?.progressToken;
+    const progressToken = extra.mcpReq._meta?.progressToken;
     for (const [i, progress] of [0, 50, 100].entries()) {
       if (i > 0) await pause(50);
       if (progressToken !== undefined)
-        await extra.sendNotification({
+        await extra.mcpReq.notify({
           method: 'notifications/progress',
           params: { progressToken, progress, total: 100 },
         });
@@ -110,11 +103,11 @@ function registerInteractiveTools(server: McpServer): void {
   });
   server.registerTool(
     'test_sampling',
-    { description: 'Asks the client to sample.', inputSchema: { prompt: z.string() } },
-    async ({ prompt }, extra) => {
+    { description: 'Asks the client to sample.', inputSchema: z.object({ prompt: z.string() }) },
+    async ({ prompt }, ctx) => {
       const result = await server.server.createMessage(
         { messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 100 },
-        { relatedRequestId: extra.requestId },
+        { relatedRequestId: ctx.mcpReq.id },
       );
       const reply = result.content.type === 'text' ? result.content.text : JSON.stringify(result.content);
       return { content: [{ type: 'text', text: `LLM response: ${reply}` }] };
@@ -133,8 +126,8 @@ function registerInteractiveTools(server: McpServer): void {
   };
   server.registerTool(
     'test_elicitation',
-    { description: 'Asks the user for input.', inputSchema: { message: z.string() } },
-    ({ message }, extra) =>
+    { description: 'Asks the user for input.', inputSchema: z.object({ message: z.string() }) },
+    ({ message }, ctx) =>
       elicit(
         {
           message,
@@ -147,7 +140,7 @@ function registerInteractiveTools(server: McpServer): void {
             required: ['username', 'email'],
           },
         },
-        extra.requestId,
+        ctx.mcpReq.id,
       ),
   );
   server.registerTool(
@@ -174,7 +167,7 @@ function registerInteractiveTools(server: McpServer): void {
             required: [],
           },
         },
-        extra.requestId,
+        extra.mcpReq.id,
       ),
   );
   server.registerTool('test_elicitation_sep1330_enums', { description: 'Elicits enums.' }, (extra) =>
@@ -216,7 +209,7 @@ function registerInteractiveTools(server: McpServer): void {
           required: [],
         },
       },
-      extra.requestId,
+      extra.mcpReq.id,
     ),
   );
 }
@@ -260,11 +253,11 @@ function registerResources(server: McpServer): void {
   );
   // Subscriptions are accepted and kept; nothing here changes, so no update is ever sent.
   const subscribed = new Set<string>();
-  server.server.setRequestHandler(SubscribeRequestSchema, (request) => {
+  server.server.setRequestHandler('resources/subscribe', (request) => {
     subscribed.add(request.params.uri);
     return {};
   });
-  server.server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+  server.server.setRequestHandler('resources/unsubscribe', (request) => {
     subscribed.delete(request.params.uri);
     return {};
   });
@@ -278,12 +271,12 @@ function registerPrompts(server: McpServer): void {
     'test_prompt_with_arguments',
     {
       description: 'A prompt with two arguments.',
-      argsSchema: {
+      argsSchema: z.object({
         arg1: completable(z.string().describe('First test argument'), (value) =>
           ['paris', 'park', 'party'].filter((word) => word.startsWith(value)),
         ),
         arg2: z.string().describe('Second test argument'),
-      },
+      }),
     },
     ({ arg1, arg2 }) => ({
       messages: [
@@ -296,7 +289,7 @@ function registerPrompts(server: McpServer): void {
   );
   server.registerPrompt(
     'test_prompt_with_embedded_resource',
-    { description: 'A prompt that embeds a resource.', argsSchema: { resourceUri: z.string() } },
+    { description: 'A prompt that embeds a resource.', argsSchema: z.object({ resourceUri: z.string() }) },
     ({ resourceUri }) => ({
       messages: [
         {
@@ -334,7 +327,7 @@ export interface ConformanceServerHandle {
  * server under a loopback name).
  */
 export async function serveConformanceServer(): Promise<ConformanceServerHandle> {
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
   let port = 0;
   const http = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -356,7 +349,7 @@ export async function serveConformanceServer(): Promise<ConformanceServerHandle>
         .end(
           JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'no such session' }, id: null }),
         );
-    const transport = new StreamableHTTPServerTransport({
+    const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       enableDnsRebindingProtection: true,
       allowedHosts: [`127.0.0.1:${port}`, `localhost:${port}`],

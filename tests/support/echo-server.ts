@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { CreatedServer, ServerFactory } from '../../runtime/mcp/created-server.js';
 
@@ -13,8 +13,8 @@ export function createEchoServer(options: { onCleanup?: () => void } = {}): Crea
     'echo',
     {
       description: 'Returns the text it is given. Give `text`, a string of at most 100 characters.',
-      inputSchema: { text: z.string().max(100) },
-      outputSchema: { text: z.string() },
+      inputSchema: z.object({ text: z.string().max(100) }),
+      outputSchema: z.object({ text: z.string() }),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ text }) => {
@@ -30,7 +30,7 @@ export function createEchoServer(options: { onCleanup?: () => void } = {}): Crea
   );
   server.registerPrompt(
     'shout',
-    { description: 'Asks for the text in capitals', argsSchema: { text: z.string() } },
+    { description: 'Asks for the text in capitals', argsSchema: z.object({ text: z.string() }) },
     ({ text }) => ({ messages: [{ role: 'user', content: { type: 'text', text: text.toUpperCase() } }] }),
   );
   return {

@@ -2,7 +2,7 @@
 // stderr that a test can wait for through the fleet's logger (which is also how the tests see that
 // stderr is forwarded): `fixture up pid=<pid>` at start, `slow started` and `slow cancelled: …`
 // around its slow tool (the second only when notifications/cancelled arrived).
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { createLogger } from '../../core/logger.js';
 import { serveStdio } from '../../runtime/mcp/serve-stdio.js';
@@ -14,7 +14,7 @@ function createFixture() {
   const server = new McpServer({ name: 'fleet-fixture', version: '0.0.1' });
   server.registerTool(
     'echo',
-    { description: 'Returns `text`.', inputSchema: { text: z.string() } },
+    { description: 'Returns `text`.', inputSchema: z.object({ text: z.string() }) },
     async ({ text }) => ({ content: [{ type: 'text', text }] }),
   );
   server.registerTool('whoami', { description: 'Returns the pid of the server process.' }, async () => ({
@@ -22,15 +22,18 @@ function createFixture() {
   }));
   server.registerTool(
     'slow',
-    { description: 'Waits `ms` milliseconds unless cancelled.', inputSchema: { ms: z.number().int() } },
-    async ({ ms }, extra) => {
+    {
+      description: 'Waits `ms` milliseconds unless cancelled.',
+      inputSchema: z.object({ ms: z.number().int() }),
+    },
+    async ({ ms }, ctx) => {
       say('slow started');
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, ms);
         // The SDK server aborts this signal when notifications/cancelled names the request.
-        extra.signal.addEventListener('abort', () => {
+        ctx.mcpReq.signal.addEventListener('abort', () => {
           clearTimeout(timer);
-          say(`slow cancelled: ${String(extra.signal.reason)}`);
+          say(`slow cancelled: ${String(ctx.mcpReq.signal.reason)}`);
           resolve();
         });
       });
@@ -41,7 +44,7 @@ function createFixture() {
     'add_tool',
     {
       description: 'Registers a tool named `name` (the server then sends tools/list_changed).',
-      inputSchema: { name: z.string() },
+      inputSchema: z.object({ name: z.string() }),
     },
     async ({ name }) => {
       server.registerTool(name, { description: 'added at run time' }, async () => ({

@@ -3,7 +3,7 @@
 // which of them the SDK accepts as a message. The payloads are built as text (or bytes), not with
 // JSON.stringify of a value, so that depths past V8's recursion limit and numbers JSON cannot
 // round-trip (2^63, 1e400) reach the server exactly as written.
-import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/core';
 import fc from 'fast-check';
 
 /** The kinds of hostile input, counted separately in the fuzz reports. */

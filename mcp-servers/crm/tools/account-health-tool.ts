@@ -16,7 +16,7 @@ export const registerAccountHealthTool: RegisterTool = (server, deps) => {
         '0 (healthy) to 100 and the factors that produced it (each with its points and the reason). ' +
         'riskLevel is high from 60, medium from 30.',
       inputSchema: z.strictObject({ id: idSchema(ACCOUNT) }),
-      outputSchema: {
+      outputSchema: z.object({
         accountId: z.string(),
         accountName: z.string(),
         asOf: z.string().describe('The day the assessment is for (UTC)'),
@@ -33,7 +33,7 @@ export const registerAccountHealthTool: RegisterTool = (server, deps) => {
         riskScore: z.number().int().min(0).max(100),
         riskLevel: z.enum(['low', 'medium', 'high']),
         factors: z.array(z.object({ factor: z.string(), points: z.number().int(), detail: z.string() })),
-      },
+      }),
       annotations: READ_ONLY,
     },
     async ({ id }) => {

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { RecordSpec } from '../records/record-spec.js';
 import { ownerSchema } from '../records/record-spec.js';
@@ -48,7 +48,7 @@ export function registerCreateRecordTool(
         `Creates ${spec.summary}. Required: ${[...required, ...(spec.type === 'account' ? ['owner'] : [])].join(', ')}. ` +
         'Returns the record with its id and version (1). Pass an idempotencyKey when a retry must not create a duplicate.',
       inputSchema: createInputSchema(spec),
-      outputSchema: { record: recordOutputSchema(spec), created: z.boolean() },
+      outputSchema: z.object({ record: recordOutputSchema(spec), created: z.boolean() }),
       // Not idempotent without an idempotencyKey: a repeated call creates a second record.
       annotations: {
         readOnlyHint: false,

@@ -19,7 +19,7 @@ export const registerGetAccountTool: RegisterTool = (server, deps) => {
         activities: limitSchema(100, 10).describe('How many recent activities (default 10, at most 100)'),
         notes: limitSchema(50, 5).describe('How many recent notes (default 5, at most 50)'),
       }),
-      outputSchema: {
+      outputSchema: z.object({
         account: recordOutputSchema(ACCOUNT),
         contacts: z.array(recordOutputSchema(CONTACT)),
         openDeals: z.array(recordOutputSchema(DEAL)),
@@ -27,7 +27,7 @@ export const registerGetAccountTool: RegisterTool = (server, deps) => {
         openTasks: z.array(recordOutputSchema(TASK)),
         recentNotes: z.array(recordOutputSchema(NOTE)),
         counts: z.record(z.string(), z.number().int()),
-      },
+      }),
       annotations: READ_ONLY,
     },
     async ({ id, activities, notes }) => {

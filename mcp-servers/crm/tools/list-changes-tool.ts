@@ -24,7 +24,7 @@ export const registerListChangesTool: RegisterTool = (server, deps) => {
         accountId: idSchema(ACCOUNT).optional().describe("Only this account's records"),
         limit: limitSchema(500, 100),
       }),
-      outputSchema: {
+      outputSchema: z.object({
         changes: z.array(
           z.object({
             seq: z.number().int(),
@@ -40,7 +40,7 @@ export const registerListChangesTool: RegisterTool = (server, deps) => {
         ),
         nextAfter: z.number().int().nullable(),
         hasMore: z.boolean(),
-      },
+      }),
       annotations: READ_ONLY,
     },
     async (input) => {

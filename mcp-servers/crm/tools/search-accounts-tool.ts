@@ -29,12 +29,12 @@ export const registerSearchAccountsTool: RegisterTool = (server, deps) => {
         limit: limitSchema(100, 20),
         offset: z.number().int().min(0).max(1_000_000).default(0),
       }),
-      outputSchema: {
+      outputSchema: z.object({
         accounts: z.array(recordOutputSchema(ACCOUNT).extend({ lastActivityAt: z.string().nullable() })),
         total: z.number().int().describe('Accounts matching, over all pages'),
         offset: z.number().int(),
         nextOffset: z.number().int().nullable(),
-      },
+      }),
       annotations: READ_ONLY,
     },
     async (search) => {

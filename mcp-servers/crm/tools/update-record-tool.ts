@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { idSchema, ownerSchema, type RecordSpec } from '../records/record-spec.js';
 import { updateRecord } from '../records/record-store.js';
@@ -39,7 +39,7 @@ export function registerUpdateRecordTool(server: McpServer, deps: CrmToolDeps, s
         'the version you read: if someone changed the record since, nothing is written and the error says the ' +
         `current version. ${nullable.length ? `null clears ${nullable.join(', ')}.` : ''}`,
       inputSchema: updateInputSchema(spec),
-      outputSchema: { record: recordOutputSchema(spec) },
+      outputSchema: z.object({ record: recordOutputSchema(spec) }),
       // Destructive: values are overwritten. Idempotent: a repeat names a version that is gone, so it writes nothing.
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },

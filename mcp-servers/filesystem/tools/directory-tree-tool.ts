@@ -54,7 +54,7 @@ export const registerDirectoryTreeTool: RegisterTool = (server, deps) => {
           shown: path,
           maxDepth,
           maxEntries: MAX_WALK_ENTRIES,
-          signal: AbortSignal.any([extra.signal, deps.shutdown]),
+          signal: AbortSignal.any([extra.mcpReq.signal, deps.shutdown]),
           exclude: excluded,
         });
         let next = await entries.next();

@@ -1,9 +1,10 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readLimited } from '../safe-fs.js';
 import { pathSchema, READ_ONLY, type RegisterTool } from '../schemas.js';
 import { errorResult } from '../tool-result.js';
+import { z } from 'zod';
 
 const MIME_TYPES: Record<string, string> = {
   '.png': 'image/png',
@@ -32,7 +33,7 @@ export const registerReadMediaFileTool: RegisterTool = (server, deps) => {
       description:
         'Reads an image, audio or other binary file and returns it base64-encoded with its MIME type ' +
         '(from the extension): images as image content, audio as audio content, anything else as a blob resource.',
-      inputSchema: { path: pathSchema },
+      inputSchema: z.object({ path: pathSchema }),
       annotations: READ_ONLY,
     },
     async ({ path }): Promise<CallToolResult> => {

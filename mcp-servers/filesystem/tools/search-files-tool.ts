@@ -39,7 +39,7 @@ export const registerSearchFilesTool: RegisterTool = (server, deps) => {
           shown: path,
           maxDepth: MAX_WALK_DEPTH,
           maxEntries: MAX_WALK_ENTRIES,
-          signal: AbortSignal.any([extra.signal, deps.shutdown]),
+          signal: AbortSignal.any([extra.mcpReq.signal, deps.shutdown]),
           exclude: excludeMatcher(excludePatterns),
         });
         let scanned = 0;

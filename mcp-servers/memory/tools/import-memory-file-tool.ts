@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import type { FileHandle } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
@@ -34,22 +34,22 @@ export function registerImportMemoryFileTool(server: McpServer, deps: ImportMemo
         'created, existing ones gain missing observations, relations are added once. The whole file is ' +
         'checked first; a bad line refuses the import. Sends progress notifications; a cancelled import ' +
         'keeps the batches already written.',
-      inputSchema: {
+      inputSchema: z.object({
         path: z
           .string()
           .min(1)
           .optional()
           .describe('Absolute path of the memory.jsonl file, inside the allowed directories'),
         text: z.string().optional().describe('The JSONL content itself, one entity or relation per line'),
-      },
-      outputSchema: {
+      }),
+      outputSchema: z.object({
         lines: z.number().int(),
         skipped: z.number().int().describe('Lines of another type, ignored as the reference ignores them'),
         entitiesCreated: z.number().int(),
         observationsAdded: z.number().int(),
         relationsCreated: z.number().int(),
         cancelled: z.boolean(),
-      },
+      }),
       annotations: {
         readOnlyHint: false,
         destructiveHint: false,
@@ -57,12 +57,12 @@ export function registerImportMemoryFileTool(server: McpServer, deps: ImportMemo
         openWorldHint: false,
       },
     },
-    async ({ path, text }, extra) => {
+    async ({ path, text }, ctx) => {
       try {
         const content = await loadInput(deps.files, path, text);
         const parsed = parseMemoryFile(content);
-        const reportProgress = progressReporter(extra, deps.logger);
-        const signal = AbortSignal.any([extra.signal, deps.shutdown]);
+        const reportProgress = progressReporter(ctx, deps.logger);
+        const signal = AbortSignal.any([ctx.mcpReq.signal, deps.shutdown]);
         const report = await importGraph(deps.sql, parsed.lines, {
           signal,
           onBatch: async (done, total, change) => {

@@ -37,7 +37,7 @@ export const registerSemanticSearchTool: RegisterTool = (server, deps) => {
       try {
         const matches = await deps.index.search(
           { query, topK, ...(entityTypes ? { entityTypes } : {}), ...(kinds ? { kinds } : {}) },
-          extra.signal,
+          extra.mcpReq.signal,
         );
         return dataResult({ matches }, { matches });
       } catch (error) {

@@ -42,7 +42,7 @@ export const registerQueryTool: RegisterTool = (server, deps) => {
         }
         // Checked before embedding, so a bad filter costs no embedding call.
         parseFilter(filter);
-        const queryVector = vector ?? (await deps.embedder.embedOne(text!, { signal: extra.signal }));
+        const queryVector = vector ?? (await deps.embedder.embedOne(text!, { signal: extra.mcpReq.signal }));
         const matches = await deps.store.query(collection, {
           vector: queryVector,
           topK,

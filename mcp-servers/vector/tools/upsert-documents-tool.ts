@@ -55,7 +55,7 @@ export const registerUpsertDocumentsTool: RegisterTool = (server, deps) => {
     },
     async ({ collection, documents }, extra) => {
       const reportProgress = progressReporter(extra, deps.logger);
-      const signal = AbortSignal.any([extra.signal, deps.shutdown]);
+      const signal = AbortSignal.any([extra.mcpReq.signal, deps.shutdown]);
       try {
         const report = await writeDocuments({
           store: deps.store,

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { expect } from 'vitest';
 import { runMcpContract } from '../../support/mcp-contract.js';
 

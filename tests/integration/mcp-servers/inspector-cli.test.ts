@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CallToolResult, ListToolsResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ListToolsResult, Tool } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMcpServer } from '../../../app/servers/mcp-server-registry.js';
 import { openSqlFromConfig } from '../../../app/from-config/sql-from-config.js';
@@ -10,7 +10,7 @@ import { silentLogger } from '../../../core/logger.js';
 import { FakeGitHub } from '../../support/fake-github.js';
 import { connectInMemory, textOf } from '../../support/in-memory-mcp.js';
 import {
-  INSPECTOR_CLI_PACKAGE,
+  INSPECTOR_PACKAGE,
   type InspectorTarget,
   findInspectorCli,
   inspectorResult,
@@ -19,7 +19,7 @@ import {
 import { SWITCHYARD_CLI } from '../../support/mcp-server-process.js';
 
 /**
- * The MCP Inspector's CLI (@modelcontextprotocol/inspector-cli, a devDependency) lists and calls
+ * The MCP Inspector 2.x in its CLI mode (@modelcontextprotocol/inspector, in tools/inspector/) lists and calls
  * the tools of each server started as `switchyard server <name>` over stdio: the tools it lists
  * are the ones the same server composed in-process lists, and a read-only call per server (with
  * `--tool-arg key=value` where the tool takes arguments) returns the expected result.
@@ -198,8 +198,8 @@ async function listedInProcess(name: string, env: Record<string, string>): Promi
 }
 
 describe('the MCP Inspector CLI', () => {
-  it(`is installed from the project's devDependencies (${INSPECTOR_CLI_PACKAGE})`, () => {
-    expect(findInspectorCli().version).toMatch(/^\d+\.\d+\.\d+/);
+  it(`is installed in tools/inspector/ (${INSPECTOR_PACKAGE} 2.x)`, () => {
+    expect(findInspectorCli().version).toMatch(/^2\.\d+\.\d+/);
   });
 });
 
@@ -211,6 +211,8 @@ describe.each(Object.keys(SERVERS))('the MCP Inspector CLI against `switchyard s
     command: process.execPath,
     args: ['--import', TSX, SWITCHYARD_CLI, 'server', name],
     env: serverEnv(name, dir),
+    // The Inspector offers MCP roots (none unless given), and filesystem narrows to them.
+    ...(name === 'filesystem' ? { roots: [fsRoot(dir)] } : {}),
   });
 
   beforeAll(async () => {

@@ -1,7 +1,7 @@
 // A fleet of in-memory SDK servers (real timers) with a catalog over it, for the API tests.
 // Server `main`: echo (answers its arguments), fail (an isError result), slow (waits until the
 // call is cancelled and records it). Server `flaky`: one tool, and crash() makes it unavailable.
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { expect, vi } from 'vitest';
 import { z } from 'zod';
 import type { SqlExecutor, SqlResult } from '../../../../stores/sql/sql.js';
@@ -28,7 +28,7 @@ const mainTools =
       'echo',
       {
         description: 'Echoes its arguments.',
-        inputSchema: { text: z.string().optional() },
+        inputSchema: z.object({ text: z.string().optional() }),
         annotations: { readOnlyHint: true },
       },
       async (args) => ({ content: [{ type: 'text', text: JSON.stringify(args) }] }),
@@ -42,8 +42,8 @@ const mainTools =
       { description: 'Waits until cancelled.' },
       (extra) =>
         new Promise<CallToolResult>((resolve) => {
-          extra.signal.addEventListener('abort', () => {
-            cancelled.push(String(extra.signal.reason));
+          extra.mcpReq.signal.addEventListener('abort', () => {
+            cancelled.push(String(extra.mcpReq.signal.reason));
             resolve({ content: [{ type: 'text', text: 'cancelled' }] });
           });
         }),

@@ -10,8 +10,7 @@ import {
   type FrontHttpHandler,
 } from '../../../../bridge/front/front-http-handler.js';
 import { FrontHub } from '../../../../bridge/front/front-hub.js';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { InlineTaskQueue } from '../../../../runtime/queue/inline-task-queue.js';
 import { createRunTaskHandler } from '../../../../runtime/queue/run-task-handler.js';
 import { gatedAgent } from '../../../support/actor-test-kit.js';

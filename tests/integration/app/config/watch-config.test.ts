@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ResolvedServer, serversFromConfig } from '../../../../app/config/resolve-servers.js';
 import { applyServerChanges, type ServerDiff, startServers } from '../../../../app/config/server-changes.js';

@@ -9,7 +9,7 @@ import {
   InitializeResultSchema,
   JSONRPCMessageSchema,
   ListToolsResultSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

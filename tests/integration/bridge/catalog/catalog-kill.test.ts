@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Catalog } from '../../../../bridge/catalog/catalog.js';
 import type { CatalogChange } from '../../../../bridge/catalog/catalog-entries.js';

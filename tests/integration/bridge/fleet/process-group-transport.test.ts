@@ -1,4 +1,4 @@
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { liveGroupMembers } from '../../../../bridge/fleet/process-group.js';
 import { ProcessGroupTransport } from '../../../../bridge/fleet/process-group-transport.js';

@@ -2,9 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ComposedBridge, composeBridge } from '../../../../app/compose/compose-bridge.js';
 import { createFrontServer } from '../../../../bridge/front/front-server.js';
@@ -39,7 +37,7 @@ describe('composeBridge', () => {
     await front.server.connect(serverSide);
     await client.connect(clientSide);
     let changed = 0;
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void (changed += 1));
+    client.setNotificationHandler('notifications/tools/list_changed', () => void (changed += 1));
     try {
       writeFileSync(file, JSON.stringify({ mcpServers: { everything: entry, more: entry } }));
       const deadline = Date.now() + 15_000;

@@ -1,6 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { type CallToolResult, CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createFrontHttpHandler,
@@ -55,7 +54,7 @@ describe('the front over Streamable HTTP', () => {
 
   it('lists and calls tools, and relays sampling on the call it belongs to', async () => {
     const client = new Client({ name: 'http-client', version: '1' }, { capabilities: { sampling: {} } });
-    client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+    client.setRequestHandler('sampling/createMessage', async () => ({
       model: 'm',
       role: 'assistant',
       content: { type: 'text', text: 'sampled over http' },

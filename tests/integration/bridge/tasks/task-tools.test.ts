@@ -1,12 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import {
-  type CallToolResult,
-  type ElicitRequest,
-  ElicitRequestSchema,
-  type ElicitResult,
-  type Progress,
-} from '@modelcontextprotocol/sdk/types.js';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import type { CallToolResult, ElicitRequest, ElicitResult, Progress } from '@modelcontextprotocol/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ValidationError } from '../../../../core/errors.js';
@@ -94,7 +87,7 @@ describe('the task tools on the bridge front', { timeout: 120_000 }, () => {
       { name: 'desktop-test', version: '1.0.0' },
       asked ? { capabilities: { elicitation: { form: {} } } } : {},
     );
-    if (asked) client.setRequestHandler(ElicitRequestSchema, (request) => asked(request));
+    if (asked) client.setRequestHandler('elicitation/create', (request) => asked(request));
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     await front.server.connect(serverSide);
     await client.connect(clientSide);
@@ -114,8 +107,8 @@ describe('the task tools on the bridge front', { timeout: 120_000 }, () => {
   const call = async (
     name: string,
     args: Record<string, unknown>,
-    options: Parameters<Client['callTool']>[2] = {},
-  ) => (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult;
+    options: Parameters<Client['callTool']>[1] = {},
+  ) => (await client.callTool({ name, arguments: args }, options)) as CallToolResult;
 
   describe('with the gated agent', () => {
     beforeEach(() => setUp());

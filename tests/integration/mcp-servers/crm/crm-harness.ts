@@ -1,5 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { createServer } from '../../../../mcp-servers/crm/create-server.js';
 import { silentLogger } from '../../../../core/logger.js';
 import { migrate } from '../../../../stores/sql/migrate.js';

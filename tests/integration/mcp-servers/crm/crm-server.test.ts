@@ -180,7 +180,11 @@ describe.each(SQL_TARGETS)('the crm server on $name', (target) => {
   it('rejects impossible values with the field named', async () => {
     const account = await createAccount();
     const cases: Array<[string, Record<string, unknown>, RegExp]> = [
-      ['create_task', { accountId: account.id, title: 't', dueDate: '2026-02-30' }, /YYYY-MM-DD.*dueDate/],
+      [
+        'create_task',
+        { accountId: account.id, title: 't', dueDate: '2026-02-30' },
+        /dueDate: expected a date as YYYY-MM-DD/,
+      ],
       ['create_contact', { accountId: account.id, name: 'n', email: 'not-an-email' }, /email/],
       ['create_deal', { accountId: account.id, name: 'd', amount: -5 }, /amount/],
       ['create_deal', { accountId: account.id, name: 'd', amount: 1.234 }, /two decimals/],

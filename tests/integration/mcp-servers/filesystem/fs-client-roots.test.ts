@@ -1,5 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/client';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -10,7 +9,7 @@ function rootsClient(roots: () => string[]): Client {
     { name: 'roots-test', version: '1.0.0' },
     { capabilities: { roots: { listChanged: true } } },
   );
-  client.setRequestHandler(ListRootsRequestSchema, () => ({
+  client.setRequestHandler('roots/list', () => ({
     roots: roots().map((path) => ({ uri: pathToFileURL(path).href })),
   }));
   return client;

@@ -1,5 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -171,7 +170,6 @@ describe('the filesystem server tools inside the root', () => {
           arguments: { path: '.', pattern: '*.txt', excludePatterns: ['sub'] },
         },
       },
-      CallToolResultSchema,
       { onprogress: (p) => progress.push(p.progress) },
     )) as CallToolResult;
     expect(dataOf<{ matches: string[] }>(result).matches).toEqual(['inside.txt']);
@@ -180,7 +178,6 @@ describe('the filesystem server tools inside the root', () => {
         method: 'tools/call',
         params: { name: 'search_files', arguments: { path: '.', pattern: 'sub/*.md' } },
       },
-      CallToolResultSchema,
       { onprogress: (p) => progress.push(p.progress) },
     )) as CallToolResult;
     expect(dataOf<{ matches: string[] }>(all).matches).toHaveLength(250);
@@ -192,7 +189,6 @@ describe('the filesystem server tools inside the root', () => {
     const controller = new AbortController();
     const pending = server.client.callTool(
       { name: 'search_files', arguments: { path: '.', pattern: '*' } },
-      undefined,
       {
         signal: controller.signal,
       },

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServer } from '../../../../mcp-servers/github/create-server.js';
 import { ConfigError } from '../../../../core/errors.js';
@@ -104,7 +104,6 @@ describe('github server: rate limits', () => {
     const progress: Array<{ progress: number; message?: string }> = [];
     const result = await server.client.callTool(
       { name: 'search_repositories', arguments: { query: 'hello' } },
-      undefined,
       { onprogress: (p) => progress.push(p) },
     );
     dataOf(result as CallToolResult);
@@ -135,9 +134,12 @@ describe('github server: rate limits', () => {
     try {
       fake.rateLimitNext({ retryAfter: 10 });
       const controller = new AbortController();
-      const call = gated.client.callTool({ name: 'get_file_contents', arguments: README_CALL }, undefined, {
-        signal: controller.signal,
-      });
+      const call = gated.client.callTool(
+        { name: 'get_file_contents', arguments: README_CALL },
+        {
+          signal: controller.signal,
+        },
+      );
       await within(started, 'the rate-limit wait');
       controller.abort(new Error('user cancelled'));
       await expect(call).rejects.toThrow(/user cancelled/);
@@ -157,9 +159,12 @@ describe('github server: failures', () => {
     try {
       const closed = fake.hangNext();
       const controller = new AbortController();
-      const call = server.client.callTool({ name: 'get_file_contents', arguments: README_CALL }, undefined, {
-        signal: controller.signal,
-      });
+      const call = server.client.callTool(
+        { name: 'get_file_contents', arguments: README_CALL },
+        {
+          signal: controller.signal,
+        },
+      );
       await expect.poll(() => fake.requests.length).toBe(1);
       controller.abort(new Error('user cancelled'));
       await expect(call).rejects.toThrow(/user cancelled/);

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FILE_TEMPLATE } from '../../../../mcp-servers/github/file-resources.js';
 import { FakeGitHub } from '../../../support/fake-github.js';

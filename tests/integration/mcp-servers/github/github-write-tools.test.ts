@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../../../support/fake-github.js';
 import { type Connected, connect, dataOf, PNG, README, seed, textOf } from './github-harness.js';
@@ -268,7 +268,6 @@ describe('github server: writing', () => {
           ],
         },
       },
-      undefined,
       { onprogress: (p) => progress.push(p) },
     );
     dataOf(result as CallToolResult);

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startStdioServer } from '../../../support/mcp-server-process.js';
 import { randomOperations } from './random-operations.js';
@@ -57,8 +57,15 @@ describe('memory server compatibility with @modelcontextprotocol/server-memory',
   it('lists the reference tools with the same input schemas', async () => {
     const theirs = (await reference.listTools()).tools;
     const mine = new Map((await switchyard.client.listTools()).tools.map((t) => [t.name, t]));
+    // The reference is built on SDK v1, which declares JSON Schema draft-07; SDK v2 declares
+    // 2020-12 (MCP's default dialect since 2025-11-25). The schemas themselves must be equal.
+    const body = ({ $schema: _dialect, ...rest }: Record<string, unknown>) => rest;
     for (const tool of theirs) {
-      expect(mine.get(tool.name)?.inputSchema, tool.name).toEqual(tool.inputSchema);
+      expect(tool.inputSchema.$schema, tool.name).toBe('http://json-schema.org/draft-07/schema#');
+      expect(mine.get(tool.name)?.inputSchema.$schema, tool.name).toBe(
+        'https://json-schema.org/draft/2020-12/schema',
+      );
+      expect(body(mine.get(tool.name)!.inputSchema), tool.name).toEqual(body(tool.inputSchema));
       expect(mine.get(tool.name)?.annotations, tool.name).toEqual(tool.annotations);
     }
   });

@@ -1,6 +1,6 @@
 import { connectInMemory, dataOf, textOf } from '../../../support/in-memory-mcp.js';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { silentLogger } from '../../../../core/logger.js';
 import { createServer } from '../../../../mcp-servers/memory/create-server.js';
 import { LocalEmbedder } from '../../../../stores/embeddings/local-embedder.js';

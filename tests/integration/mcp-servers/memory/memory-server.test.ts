@@ -1,4 +1,4 @@
-import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ReadResourceResult } from '@modelcontextprotocol/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KnowledgeGraph } from '../../../../mcp-servers/memory/graph-types.js';
 import { type ConnectedMemory, connectMemory, dataOf, textOf } from './memory-harness.js';
@@ -159,7 +159,6 @@ describe('memory server (PGlite, in-memory transport)', () => {
     const progress: number[] = [];
     const result = await m.client.callTool(
       { name: 'import_memory_file', arguments: { text: lines.join('\n') } },
-      undefined,
       { onprogress: (p) => progress.push(p.progress) },
     );
     expect(result.structuredContent).toEqual({

@@ -1,5 +1,5 @@
 import { connectInMemory, dataOf, type InMemoryConnection, textOf } from '../../../support/in-memory-mcp.js';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client } from '@modelcontextprotocol/client';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { type Logger, silentLogger } from '../../../../core/logger.js';

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EMBED_BATCH_SIZE } from '../../../../mcp-servers/vector/write-documents.js';
 import { LocalEmbedder } from '../../../../stores/embeddings/local-embedder.js';
@@ -74,7 +74,6 @@ describe('vector server protocol', () => {
     const progress: { progress: number; total?: number }[] = [];
     const result = (await server.client.callTool(
       { name: 'upsert_documents', arguments: { collection: 'notes', documents: manyDocs(100) } },
-      undefined,
       { onprogress: (p) => progress.push(p) },
     )) as CallToolResult;
     expect(dataOf(result)).toMatchObject({ documents: 100, chunks: 100, cancelled: false });
@@ -91,7 +90,6 @@ describe('vector server protocol', () => {
       const controller = new AbortController();
       const call = gated.client.callTool(
         { name: 'upsert_documents', arguments: { collection: 'notes', documents: manyDocs(100) } },
-        undefined,
         { signal: controller.signal, onprogress: () => controller.abort(new Error('user cancelled')) },
       );
       await expect(call).rejects.toThrow(/user cancelled/);
@@ -116,7 +114,6 @@ describe('vector server protocol', () => {
       const controller = new AbortController();
       const call = gated.client.callTool(
         { name: 'upsert_documents', arguments: { collection: 'notes', documents: manyDocs(3) } },
-        undefined,
         { signal: controller.signal },
       );
       await embedder.held;
@@ -137,7 +134,6 @@ describe('vector server protocol', () => {
     try {
       const result = await gated.client.callTool(
         { name: 'upsert_documents', arguments: { collection: 'notes', documents: manyDocs(40) } },
-        undefined,
         { onprogress: () => void gated.created.cleanup() },
       );
       const report = dataOf<{ cancelled: boolean; chunks: number; incomplete: string[] }>(
@@ -190,7 +186,8 @@ describe('vector server protocol', () => {
       /exactly one of `text`.*or `vector`/,
     );
     expectToolError(await server.call('delete', { collection: 'notes', filter: {} }), /drop_collection/);
-    expectToolError(await server.call('no_such_tool', {}), /no_such_tool not found/);
+    // SDK v2 answers an unknown tool with a JSON-RPC error (invalid params), as MCP specifies, not a result.
+    await expect(server.call('no_such_tool', {})).rejects.toThrow(/no_such_tool not found/);
     expectToolError(
       await server.call('upsert_documents', {}),
       /Input validation error/,

@@ -1,6 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type HttpHandle, serveHttp } from '../../../../runtime/mcp/serve-http.js';
@@ -22,19 +21,23 @@ afterEach(async () => {
 /** `echo` answers at once; `steps` reports one progress notification per step when asked to. */
 function stepServer(): McpServer {
   const server = new McpServer({ name: 'steps', version: '0.0.1' });
-  server.registerTool('echo', { inputSchema: { text: z.string() } }, async ({ text }) => ({
+  server.registerTool('echo', { inputSchema: z.object({ text: z.string() }) }, async ({ text }) => ({
     content: [{ type: 'text', text }],
   }));
-  server.registerTool('steps', { inputSchema: { steps: z.number().int() } }, async ({ steps }, extra) => {
-    const progressToken = extra._meta?.progressToken;
-    if (progressToken !== undefined)
-      for (let progress = 1; progress <= steps; progress++)
-        await extra.sendNotification({
-          method: 'notifications/progress',
-          params: { progressToken, progress, total: steps },
-        });
-    return { content: [{ type: 'text', text: `${steps} steps` }] };
-  });
+  server.registerTool(
+    'steps',
+    { inputSchema: z.object({ steps: z.number().int() }) },
+    async ({ steps }, ctx) => {
+      const progressToken = ctx.mcpReq._meta?.progressToken;
+      if (progressToken !== undefined)
+        for (let progress = 1; progress <= steps; progress++)
+          await ctx.mcpReq.notify({
+            method: 'notifications/progress',
+            params: { progressToken, progress, total: steps },
+          });
+      return { content: [{ type: 'text', text: `${steps} steps` }] };
+    },
+  );
   return server;
 }
 
@@ -131,9 +134,12 @@ describe('serveWebTransport', () => {
     await client.connect(new StreamableHTTPClientTransport(new URL(url)));
     clients.push(client);
     const progress: number[] = [];
-    const result = await client.callTool({ name: 'steps', arguments: { steps: 3 } }, undefined, {
-      onprogress: (notification) => progress.push(notification.progress),
-    });
+    const result = await client.callTool(
+      { name: 'steps', arguments: { steps: 3 } },
+      {
+        onprogress: (notification) => progress.push(notification.progress),
+      },
+    );
     expect(progress).toEqual([1, 2, 3]);
     expect(result.content).toEqual([{ type: 'text', text: '3 steps' }]);
     expect(await client.callTool({ name: 'echo', arguments: { text: 'plain' } })).toMatchObject({

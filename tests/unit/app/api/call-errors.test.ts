@@ -1,4 +1,4 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import { describeCallFailure } from '../../../../app/api/call-errors.js';
 import { CatalogNotFoundError } from '../../../../bridge/catalog/catalog-errors.js';
@@ -39,16 +39,22 @@ describe('describeCallFailure', () => {
   });
 
   it('answers bad params from the upstream with 400 and other JSON-RPC errors with 502', () => {
-    expect(describeCallFailure(new McpError(ErrorCode.InvalidParams, 'bad'), false).status).toBe(400);
-    expect(describeCallFailure(new McpError(ErrorCode.InternalError, 'boom'), false).status).toBe(502);
+    expect(describeCallFailure(new ProtocolError(ProtocolErrorCode.InvalidParams, 'bad'), false).status).toBe(
+      400,
+    );
+    expect(
+      describeCallFailure(new ProtocolError(ProtocolErrorCode.InternalError, 'boom'), false).status,
+    ).toBe(502);
   });
 
   it('names bad params from the upstream validation_failed, as our own argument checks', () => {
-    expect(describeCallFailure(new McpError(ErrorCode.InvalidParams, 'bad'), false)).toMatchObject({
+    expect(
+      describeCallFailure(new ProtocolError(ProtocolErrorCode.InvalidParams, 'bad'), false),
+    ).toMatchObject({
       code: 'validation_failed',
-      details: { jsonrpcCode: ErrorCode.InvalidParams },
+      details: { jsonrpcCode: ProtocolErrorCode.InvalidParams },
     });
-    expect(describeCallFailure(new McpError(ErrorCode.InternalError, 'boom'), false).code).toBe(
+    expect(describeCallFailure(new ProtocolError(ProtocolErrorCode.InternalError, 'boom'), false).code).toBe(
       'upstream_error',
     );
   });

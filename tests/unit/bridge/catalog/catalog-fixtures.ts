@@ -1,10 +1,8 @@
 // In-memory upstreams for the catalog tests: each connection attempt of the fleet gets a fresh SDK
 // McpServer, built by the test's builder for that server name, joined by the SDK's in-memory
 // pair. `exit(name)` ends the current "process", as a crash would.
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
+import type { Transport, JSONRPCMessage } from '@modelcontextprotocol/server';
 import { vi } from 'vitest';
 import { z } from 'zod';
 import { Catalog, type CatalogOptions } from '../../../../bridge/catalog/catalog.js';
@@ -101,7 +99,7 @@ export const tools =
     for (const name of names)
       server.registerTool(
         name,
-        { description: `The ${name} tool.`, inputSchema: { text: z.string().optional() } },
+        { description: `The ${name} tool.`, inputSchema: z.object({ text: z.string().optional() }) },
         async () => ({ content: [{ type: 'text', text: `${serverName}:${name}` }] }),
       );
   };

@@ -1,4 +1,3 @@
-import { ReadResourceRequestSchema, SubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CatalogNotFoundError } from '../../../../bridge/catalog/catalog-errors.js';
 import { type Builder, createHarness, type Harness } from './catalog-fixtures.js';
@@ -23,10 +22,10 @@ const anyUri =
     }));
     server.server.registerCapabilities({ resources: { subscribe: true } });
     // Registered after McpServer's own handler: this one answers for URIs it does not list too.
-    server.server.setRequestHandler(ReadResourceRequestSchema, async (request) => ({
+    server.server.setRequestHandler('resources/read', async (request) => ({
       contents: [{ uri: request.params.uri, text: `${name} read ${request.params.uri}` }],
     }));
-    server.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+    server.server.setRequestHandler('resources/subscribe', async (request) => {
       subscribed.push(`${name} ${request.params.uri}`);
       return {};
     });

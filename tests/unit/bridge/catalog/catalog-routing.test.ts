@@ -1,6 +1,5 @@
-import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
-import { ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { ReadResourceResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { completable, ResourceTemplate } from '@modelcontextprotocol/server';
+import type { ReadResourceResult, Tool } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type {
@@ -44,9 +43,9 @@ const notes =
       'greet',
       {
         description: 'Greets someone.',
-        argsSchema: {
+        argsSchema: z.object({
           who: completable(z.string(), (value) => ['ada', 'alan'].filter((w) => w.startsWith(value))),
-        },
+        }),
       },
       ({ who }) => ({
         messages: [{ role: 'user', content: { type: 'text', text: `${serverName} greets ${who}` } }],

@@ -27,8 +27,8 @@ const crm: Builder = (server) => {
     {
       title: 'Get account',
       description: 'Reads one account.',
-      inputSchema: { id: z.string() },
-      outputSchema: { name: z.string() },
+      inputSchema: z.object({ id: z.string() }),
+      outputSchema: z.object({ name: z.string() }),
       annotations: { readOnlyHint: true },
     },
     async ({ id }) => ({
@@ -36,7 +36,7 @@ const crm: Builder = (server) => {
       structuredContent: { name: `account ${id}` },
     }),
   );
-  server.registerTool('delete_account', { inputSchema: { id: z.string() } }, async () => ({
+  server.registerTool('delete_account', { inputSchema: z.object({ id: z.string() }) }, async () => ({
     content: [{ type: 'text', text: 'deleted' }],
   }));
 };

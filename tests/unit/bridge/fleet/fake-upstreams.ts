@@ -2,10 +2,8 @@
 // timers: each connection attempt gets a fresh SDK McpServer joined by the SDK's in-memory pair,
 // and the test decides how that "process" behaves (dies at start, never answers, drops pings,
 // exits later with a code).
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
+import type { Transport, JSONRPCMessage } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { ExitStatus } from '../../../../bridge/fleet/process-group-transport.js';
 import type { TransportFactory, UpstreamTransport } from '../../../../bridge/fleet/upstream-transport.js';
@@ -70,7 +68,7 @@ export class FakeProcess implements UpstreamTransport {
 
 function createFakeServer(process: FakeProcess): McpServer {
   const server = new McpServer({ name: `fake-${process.name}`, version: '1' });
-  server.registerTool('echo', { inputSchema: { text: z.string() } }, async ({ text }) => ({
+  server.registerTool('echo', { inputSchema: z.object({ text: z.string() }) }, async ({ text }) => ({
     content: [{ type: 'text', text }],
   }));
   server.registerTool('fail', {}, async () => ({
@@ -79,14 +77,14 @@ function createFakeServer(process: FakeProcess): McpServer {
   }));
   server.registerTool('hang', {}, async (extra) => {
     await new Promise<void>((resolve) =>
-      extra.signal.addEventListener('abort', () => {
+      extra.mcpReq.signal.addEventListener('abort', () => {
         process.cancelled += 1;
         resolve();
       }),
     );
     return { content: [{ type: 'text', text: 'cancelled' }] };
   });
-  server.registerTool('add_tool', { inputSchema: { name: z.string() } }, async ({ name }) => {
+  server.registerTool('add_tool', { inputSchema: z.object({ name: z.string() }) }, async ({ name }) => {
     server.registerTool(name, {}, async () => ({ content: [{ type: 'text', text: name }] }));
     return { content: [{ type: 'text', text: 'added' }] };
   });

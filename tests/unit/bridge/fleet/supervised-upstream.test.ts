@@ -1,4 +1,3 @@
-import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   SupervisedUpstream,
@@ -290,7 +289,7 @@ describe('SupervisedUpstream', () => {
         clientCapabilities: { sampling: {} },
         configureClient: (client, owner) => {
           configured.push(owner);
-          client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+          client.setRequestHandler('sampling/createMessage', async () => ({
             role: 'assistant',
             model: 'test',
             content: { type: 'text', text: `answered by the front of ${owner.name}` },

@@ -1,7 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { InMemoryTransport, Server } from '@modelcontextprotocol/server';
+import { Client } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SupervisedUpstream } from '../../../../bridge/fleet/supervised-upstream.js';
 import { FrontHub } from '../../../../bridge/front/front-hub.js';
@@ -27,7 +25,7 @@ async function session(hub: FrontHub, answer: string | undefined) {
     { capabilities: answer === undefined ? {} : { sampling: {} } },
   );
   if (answer !== undefined)
-    client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+    client.setRequestHandler('sampling/createMessage', async () => ({
       model: 'm',
       role: 'assistant',
       content: { type: 'text', text: answer },
