@@ -215,7 +215,10 @@ describe('the REST routes of switchyard start under hostile requests', () => {
   }, 60_000);
 });
 
-/** What the issue allows: the API's error body with a status ≥ 400 (no bare 500), or a 2xx with JSON. */
+/**
+ * What the issue allows: the API's error body with a status ≥ 400 (no bare 500), or a 2xx with JSON
+ * (or the root's redirect to the console).
+ */
 function judge(plan: RestPlan, answer: HttpAnswer): { kind: 'error' | 'result'; problem?: string } {
   const { status } = answer;
   const contentType = String(answer.headers['content-type'] ?? '');
@@ -235,6 +238,9 @@ function judge(plan: RestPlan, answer: HttpAnswer): { kind: 'error' | 'result'; 
     }
     return { kind: 'error' };
   }
+  // The root sends a person to the web console (app/api/console-routes.ts), whatever else the
+  // request carried; any other redirect is a problem.
+  if (status === 302 && answer.headers.location === '/console/') return { kind: 'result' };
   if (status < 200 || status >= 300) return { kind: 'result', problem: `status ${status}` };
   if (plan.method === 'HEAD' || status === 204) return { kind: 'result' };
   if (contentType.startsWith('application/json')) {
