@@ -225,11 +225,10 @@ export function createTaskTools(tasks: TaskService, options: TaskToolsOptions = 
     let decision: ElicitedDecision | undefined;
     try {
       decision = decisionOf(await call.elicit(approvalElicitation(approval, agent), withdraw));
-    } catch (error) {
+    } catch {
       if (decidedElsewhere.signal.aborted) return true;
       call.signal?.throwIfAborted();
       // A client that fails to ask (or to answer) leaves the approval to the other fronts.
-      void error;
       return false;
     } finally {
       stopWatching();

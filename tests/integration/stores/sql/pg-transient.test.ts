@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgSql } from '../../../../stores/sql/pg-sql.js';
+import { PgSql, type PgSqlOptions } from '../../../../stores/sql/pg-sql.js';
 import { captureLogger } from '../../../support/capture-logger.js';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../../../support/postgres.js';
 
@@ -23,6 +23,16 @@ afterAll(async () => {
   await dropSchema(schema);
 });
 
+/** A PgSql on the shared server whose connections this test may terminate (its application_name). */
+function openTestSql(options: Pick<PgSqlOptions, 'logger'> = {}): Promise<PgSql> {
+  return new PgSql({
+    connectionString: TEST_DATABASE_URL,
+    schema,
+    applicationName: application,
+    ...options,
+  }).open();
+}
+
 /** Terminates this test's backends that run a statement matching `pattern`, once one appears. */
 async function terminateWhenRunning(pattern: string): Promise<number> {
   for (let i = 0; i < 200; i++) {
@@ -40,12 +50,7 @@ async function terminateWhenRunning(pattern: string): Promise<number> {
 describe('PgSql under a terminated connection', { timeout: 60_000 }, () => {
   it('retries a statement the server aborted (57P01), and the caller gets its answer', async () => {
     const { logger, lines } = captureLogger();
-    const sql = await new PgSql({
-      connectionString: TEST_DATABASE_URL,
-      schema,
-      applicationName: application,
-      logger,
-    }).open();
+    const sql = await openTestSql({ logger });
     try {
       const answer = sql.query<{ n: number }>('SELECT 7 AS n, pg_sleep(1.5) AS slept');
       expect(await terminateWhenRunning('%pg_sleep(1.5)%')).toBe(1);
@@ -57,11 +62,7 @@ describe('PgSql under a terminated connection', { timeout: 60_000 }, () => {
   });
 
   it('runs a terminated transaction again whole: its rows land once', async () => {
-    const sql = await new PgSql({
-      connectionString: TEST_DATABASE_URL,
-      schema,
-      applicationName: application,
-    }).open();
+    const sql = await openTestSql();
     try {
       await sql.query('CREATE TABLE IF NOT EXISTS once (id int PRIMARY KEY)');
       let runs = 0;
@@ -80,11 +81,7 @@ describe('PgSql under a terminated connection', { timeout: 60_000 }, () => {
   });
 
   it('runs a transaction again whose connection ended just before COMMIT: COMMIT was never sent', async () => {
-    const sql = await new PgSql({
-      connectionString: TEST_DATABASE_URL,
-      schema,
-      applicationName: application,
-    }).open();
+    const sql = await openTestSql();
     try {
       await sql.query('CREATE TABLE IF NOT EXISTS before_commit (id int PRIMARY KEY)');
       let runs = 0;
@@ -120,11 +117,7 @@ describe('PgSql under a terminated connection', { timeout: 60_000 }, () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     await sql.close();
 
-    const real = await new PgSql({
-      connectionString: TEST_DATABASE_URL,
-      schema,
-      applicationName: application,
-    }).open();
+    const real = await openTestSql();
     try {
       const begun = Date.now();
       await expect(real.query('SELECT * FROM no_such_table')).rejects.toMatchObject({ code: '42P01' });
