@@ -243,6 +243,14 @@ describe.skipIf(missing !== undefined)('the console in a browser', { timeout: 90
     expect(await screenshotAtEachViewport(page, 'catalog')).toEqual([]);
 
     // The call is in the audit log an admin searches on the Activity page, with its caller's name.
+    // Audit rows are written in batches off the call's path: the search waits until the row landed.
+    await expect
+      .poll(
+        async () =>
+          (await api<{ entries: unknown[] }>('admin', '/v1/audit?tool=echo__echo&key=caller')).entries.length,
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThan(0);
     const admin = await signedIn('admin', 'activity');
     await admin.fill('input[aria-label=tool]', 'echo__echo');
     await admin.press('input[aria-label=tool]', 'Enter');
